@@ -1,0 +1,28 @@
+package dev.amdahl.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A task message in Amdahl's own wire format, decoded. The Celery format is another codec producing
+ * the same record.
+ *
+ * @param id      the task id
+ * @param task    the registered task name
+ * @param args    the argument as JSON; for a chunk, an array of arguments
+ * @param chunk   whether this message runs the task once per element of {@code args}
+ * @param retries how many times the task was retried before this message
+ * @param eta     not before this time, or {@code null}
+ * @param expires not after this time, or {@code null}
+ * @param groupId the group this task belongs to, or {@code null}
+ */
+public record TaskMessage(String id, String task, JsonNode args, boolean chunk, int retries, Instant eta,
+                          Instant expires, String groupId) {
+
+    public TaskMessage {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(task, "task");
+        Objects.requireNonNull(args, "args");
+    }
+}

@@ -1,0 +1,88 @@
+package dev.amdahl.internal.memory;
+
+import dev.amdahl.spi.Registration;
+import dev.amdahl.spi.ResultBackend;
+import dev.amdahl.spi.TaskRecord;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * The embedded result backend: records in a map of this process. Records go through
+ * {@link TaskRecord#toBytes()} like on any other backend, so what works here works on Redis.
+ */
+public final class MemoryResultBackend implements ResultBackend {
+
+    private final Map<String, byte[]> records = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> counters = new ConcurrentHashMap<>();
+    /** Callbacks waiting for a final record; guarded by itself. Checked under the same lock as the store that completes them. */
+    private final Map<String, List<Consumer<TaskRecord>>> waiting = new HashMap<>();
+
+    @Override
+    public void store(TaskRecord record) {
+        byte[] bytes = record.toBytes();
+        List<Consumer<TaskRecord>> due;
+        synchronized (waiting) {
+            records.put(record.taskId(), bytes);
+            due = record.state().isReady() ? waiting.remove(record.taskId()) : null;
+        }
+        if (due != null) {
+            TaskRecord stored = TaskRecord.fromBytes(bytes);
+            due.forEach(callback -> callback.accept(stored));
+        }
+    }
+
+    @Override
+    public Optional<TaskRecord> get(String taskId) {
+        byte[] bytes = records.get(taskId);
+        return bytes == null ? Optional.empty() : Optional.of(TaskRecord.fromBytes(bytes));
+    }
+
+    @Override
+    public Registration whenReady(String taskId, Consumer<TaskRecord> callback) {
+        TaskRecord now;
+        synchronized (waiting) {
+            now = get(taskId).filter(r -> r.state().isReady()).orElse(null);
+            if (now == null) {
+                waiting.computeIfAbsent(taskId, id -> new ArrayList<>()).add(callback);
+            }
+        }
+        if (now != null) {
+            callback.accept(now);
+            return () -> { };
+        }
+        return () -> {
+            synchronized (waiting) {
+                List<Consumer<TaskRecord>> callbacks = waiting.get(taskId);
+                if (callbacks != null) {
+                    callbacks.remove(callback);
+                    if (callbacks.isEmpty()) {
+                        waiting.remove(taskId);
+                    }
+                }
+            }
+        };
+    }
+
+    @Override
+    public long increment(String key, long delta) {
+        return counters.computeIfAbsent(key, k -> new AtomicLong()).addAndGet(delta);
+    }
+
+    @Override
+    public void forget(String taskId) {
+        records.remove(taskId);
+    }
+
+    @Override
+    public void close() {
+        synchronized (waiting) {
+            waiting.clear();
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package dev.amdahl.spi;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Moves task messages from producers to workers. One implementation per transport (the embedded
+ * in-memory broker, Redis, RabbitMQ, PostgreSQL...), found from the URL scheme by a
+ * {@link BrokerProvider}.
+ *
+ * <h2>Contract</h2>
+ * Every implementation passes the abstract {@code BrokerContractTest} in core's test-jar; that test
+ * is the definition of this contract. In words:
+ * <ul>
+ *   <li><b>At-least-once, late acknowledgement.</b> A delivered message stays owned by its consumer
+ *       until {@link #ack}, {@link #requeue} or {@link #reject}. A message whose consumer disappears
+ *       without doing either (the process died) is delivered again, with a higher
+ *       {@link Delivery#deliveryCount()}. Brokers that can detect this only by a timeout offer
+ *       {@link #extendLease} so a live consumer can keep a long task.</li>
+ *   <li><b>Order.</b> Within a queue, a message of higher priority is delivered before one of lower
+ *       priority that is ready at the same time; equal priorities are delivered first in, first out.
+ *       A consumer of several queues is served from all of them: one busy queue does not starve
+ *       another.</li>
+ *   <li><b>Delay.</b> A message with {@link OutboundMessage#notBefore()} is not delivered before that
+ *       time, and is not held by a consumer while it waits.</li>
+ *   <li><b>Bodies are opaque</b>: returned byte for byte. The broker never decodes them.</li>
+ *   <li><b>Thread safety.</b> All methods may be called from any thread at once.</li>
+ * </ul>
+ *
+ * <h2>Stability</h2>
+ * This interface is the plug-in point for new transports. Methods may be added with a default
+ * implementation in a minor release; none is removed or changed without a major release.
+ *
+ * <pre>{@code
+ * try (Broker broker = new RedisBrokerProvider().open(URI.create("redis://127.0.0.1:6379"), ProviderContext.ofDefaults())) {
+ *     broker.publish("tiles", OutboundMessage.of("id-1", body));
+ *     for (Delivery d : broker.poll(List.of("tiles"), 10, Duration.ofSeconds(1))) {
+ *         process(d.body());
+ *         broker.ack(d);
+ *     }
+ * }
+ * }</pre>
+ */
+public interface Broker extends AutoCloseable {
+
+    /** Publishes one message to {@code queue}, creating the queue if needed. */
+    void publish(String queue, OutboundMessage message);
+
+    /**
+     * Publishes many messages to one queue. Implementations batch this into as few round trips as
+     * their transport allows; the default publishes one at a time.
+     */
+    default void publishAll(String queue, List<OutboundMessage> messages) {
+        for (OutboundMessage message : messages) {
+            publish(queue, message);
+        }
+    }
+
+    /**
+     * Takes up to {@code max} ready messages from the given queues, waiting up to {@code timeout}
+     * for the first one. Returns an empty list when none arrived in time.
+     *
+     * @throws InterruptedException if the calling thread is interrupted while waiting; no message is
+     *                              lost by that
+     */
+    List<Delivery> poll(List<String> queues, int max, Duration timeout) throws InterruptedException;
+
+    /** Acknowledges a delivery: the message is done and is removed for good. */
+    void ack(Delivery delivery);
+
+    /** Returns a delivery to its queue to be delivered again, to this or another consumer. */
+    void requeue(Delivery delivery);
+
+    /**
+     * Removes a delivery from its queue and keeps it, with {@code reason}, among the queue's
+     * {@link #deadLetters dead letters}: for messages that can never be processed.
+     */
+    void reject(Delivery delivery, String reason);
+
+    /**
+     * Tells the broker that the consumer of {@code delivery} is alive and still working on it, so a
+     * broker that redelivers after a visibility timeout does not hand it to someone else. Workers call
+     * this periodically for every message they hold. The default does nothing (brokers that notice
+     * a dead consumer by its connection need nothing more).
+     */
+    default void extendLease(Delivery delivery) {
+    }
+
+    /** The number of messages in {@code queue} that are ready for delivery now. */
+    long depth(String queue);
+
+    /** Removes every message waiting in {@code queue} (not those delivered and unacknowledged); returns how many. */
+    long purge(String queue);
+
+    /** Up to {@code max} dead letters of {@code queue}, oldest first. */
+    List<DeadLetter> deadLetters(String queue, int max);
+
+    /**
+     * Whether other processes can reach this broker. The embedded broker cannot: its queues live in
+     * the memory of the process that made it.
+     */
+    default boolean isShared() {
+        return true;
+    }
+
+    /** Releases connections and threads. Messages delivered and not yet acknowledged are redelivered later. */
+    @Override
+    void close();
+}

@@ -1,0 +1,37 @@
+package dev.amdahl.spi;
+
+import java.util.Objects;
+
+/**
+ * A message a broker handed to a consumer, which owns it until it calls {@link Broker#ack},
+ * {@link Broker#requeue} or {@link Broker#reject} with it.
+ *
+ * @param queue         the queue it came from
+ * @param messageId     the id it was published with
+ * @param body          the body, byte for byte as published
+ * @param priority      the priority it was published with
+ * @param deliveryCount 1 on first delivery, 2 after one redelivery, and so on
+ * @param receipt       the broker's own handle for acknowledging it (a stream entry id, a delivery
+ *                      tag...); opaque to everyone else
+ */
+public record Delivery(String queue, String messageId, byte[] body, int priority, int deliveryCount, Object receipt) {
+
+    public Delivery {
+        Objects.requireNonNull(queue, "queue");
+        Objects.requireNonNull(messageId, "messageId");
+        Objects.requireNonNull(body, "body");
+        if (deliveryCount < 1) {
+            throw new IllegalArgumentException("deliveryCount starts at 1, was " + deliveryCount);
+        }
+    }
+
+    /** Whether this message was delivered before (to this or another consumer). */
+    public boolean redelivered() {
+        return deliveryCount > 1;
+    }
+
+    @Override
+    public String toString() {
+        return "Delivery[" + queue + "/" + messageId + ", " + body.length + " bytes, delivery " + deliveryCount + "]";
+    }
+}

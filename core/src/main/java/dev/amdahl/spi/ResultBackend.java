@@ -1,0 +1,77 @@
+package dev.amdahl.spi;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+/**
+ * Stores task states and results where the submitting process can find them.
+ *
+ * <h2>Contract</h2>
+ * Every implementation passes the abstract {@code ResultBackendContractTest} in core's test-jar. In words:
+ * <ul>
+ *   <li>{@link #store} replaces the task's record; after it returns, {@link #get} on any client sees it.
+ *       The caller (the worker) is responsible for only making allowed state transitions.</li>
+ *   <li>{@link #whenReady} calls its callback exactly once, when the task's record reaches a final state
+ *       ({@link dev.amdahl.TaskState#isReady()}), at once if it already has. It is woken by the store, not
+ *       by a polling loop where the transport can push (Redis pub/sub, PostgreSQL LISTEN...).</li>
+ *   <li>{@link #increment} is atomic across processes: the basis of chords.</li>
+ *   <li>All methods may be called from any thread at once.</li>
+ * </ul>
+ *
+ * <h2>Stability</h2>
+ * Methods may be added with a default implementation in a minor release; none is removed or changed
+ * without a major release.
+ */
+public interface ResultBackend extends AutoCloseable {
+
+    /** Stores (replaces) the record of {@code record.taskId()}. */
+    void store(TaskRecord record);
+
+    /** Stores many records; implementations batch the round trips. */
+    default void storeAll(List<TaskRecord> records) {
+        for (TaskRecord record : records) {
+            store(record);
+        }
+    }
+
+    /** The stored record, or empty when the backend knows nothing of that task (it is PENDING or expired). */
+    Optional<TaskRecord> get(String taskId);
+
+    /**
+     * Calls {@code callback} once with the task's record when it reaches a final state. The callback
+     * runs on a backend thread (or the caller's, when the record is already final) and must not block.
+     */
+    Registration whenReady(String taskId, Consumer<TaskRecord> callback);
+
+    /**
+     * Waits up to {@code timeout} for the task to reach a final state.
+     *
+     * @return the final record, or empty if the time ran out first
+     */
+    default Optional<TaskRecord> await(String taskId, Duration timeout) throws InterruptedException {
+        CountDownLatch done = new CountDownLatch(1);
+        AtomicReference<TaskRecord> result = new AtomicReference<>();
+        try (Registration ignored = whenReady(taskId, r -> {
+            result.set(r);
+            done.countDown();
+        })) {
+            done.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        return Optional.ofNullable(result.get());
+    }
+
+    /** Adds {@code delta} to the counter named {@code key} (created at 0) atomically; returns the new value. */
+    long increment(String key, long delta);
+
+    /** Removes the task's record. */
+    void forget(String taskId);
+
+    /** Releases connections and threads. */
+    @Override
+    void close();
+}
