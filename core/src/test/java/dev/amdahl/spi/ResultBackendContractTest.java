@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -75,6 +76,17 @@ public abstract class ResultBackendContractTest {
         backend.store(r);
 
         assertThat(backend.get(id)).contains(r);
+    }
+
+    @Test
+    void getAllReturnsTheRecordsThatExist() {
+        TaskRecord a = success(newId(), "1");
+        TaskRecord b = success(newId(), "2");
+        backend.storeAll(List.of(a, b));
+        String missing = newId();
+
+        assertThat(backend.getAll(List.of(a.taskId(), missing, b.taskId())))
+                .containsOnly(Map.entry(a.taskId(), a), Map.entry(b.taskId(), b));
     }
 
     @Test
