@@ -35,10 +35,12 @@ final class HtmlReport {
                 .append("</head>\n<body>\n<h1>Scaling report</h1>\n");
 
         ModelFit preferred = report.preferredFit();
-        html.append(String.format(Locale.ROOT,
-                "<p>Serial fraction <strong>S = %.4f</strong> (parallel fraction P = %.4f): "
-                        + "no number of workers makes this job more than <strong>%s</strong> faster.</p>%n",
-                preferred.serialFraction(), 1.0 - preferred.serialFraction(), ceiling(preferred)));
+        double limit = preferred.law().limit();
+        html.append(String.format(Locale.ROOT, "<p>Serial fraction <strong>S = %.4f</strong> (parallel fraction P = %.4f): %s</p>%n",
+                preferred.serialFraction(), 1.0 - preferred.serialFraction(), Double.isInfinite(limit)
+                        ? "nothing measurably serial, so Amdahl's law sets no ceiling."
+                        : String.format(Locale.ROOT, "however many workers, this job cannot run more than "
+                                + "<strong>%.2f×</strong> faster (Amdahl's ceiling 1/S).", limit)));
 
         html.append("<h2>Measurements</h2>\n<table>\n<tr><th>workers n</th><th>runs</th><th>median T(n)</th>"
                 + "<th>speedup</th><th>efficiency</th><th>Karp–Flatt e(n)</th></tr>\n");
@@ -93,11 +95,6 @@ final class HtmlReport {
                 fit.aicc() == null ? "–" : String.format(Locale.ROOT, "%.1f", fit.aicc())));
     }
 
-    private static String ceiling(ModelFit fit) {
-        double limit = fit.law().limit();
-        return Double.isInfinite(limit) ? "any bound (S = 0)" : String.format(Locale.ROOT, "%.2f×", limit);
-    }
-
     private static String count(Integer workers) {
         return workers == null ? "any number of" : workers.toString();
     }
@@ -107,7 +104,7 @@ final class HtmlReport {
     }
 
     private static String trim(double value) {
-        return String.format(Locale.ROOT, "%.3g", value);
+        return java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
     }
 
     private static String capitalised(String text) {

@@ -247,7 +247,9 @@ public final class SpeedupChart {
             pens.add(new Pen(curve.rgb(), 2.5, false));
         }
         if (Double.isFinite(ceiling)) {
-            labels.add(String.format(Locale.ROOT, "limit 1/S = %s×%s", trim(ceiling), ceilingShown ? "" : " (above chart)"));
+            String limit = java.math.BigDecimal.valueOf(ceiling).setScale(2, java.math.RoundingMode.HALF_EVEN)
+                    .stripTrailingZeros().toPlainString();
+            labels.add("limit 1/S = " + limit + "×" + (ceilingShown ? "" : " (above chart)"));
             pens.add(new Pen(CEILING, 1.5, true));
         } else {
             labels.add("limit 1/S: none (S = 0)");
