@@ -17,9 +17,9 @@ import java.util.Objects;
  *         2, List.of(5.6, 5.5),
  *         4, List.of(3.2, 3.3),
  *         8, List.of(2.1, 2.0)));
- * report.preferredFit().serialFraction();          // about 0.1
- * report.predictedSpeedup(32);                     // Amdahl's prediction for a count not run
- * report.advice().workersAtTargetEfficiency();     // most workers that still keep 80 % busy
+ * report.preferredFit().serialFraction();          // 0.089
+ * report.predictedSpeedup(32);                     // 8.5, for a count not run
+ * report.advice().workersAtTargetEfficiency();     // 3: the most that stay 80 % efficient
  * Files.writeString(Path.of("scaling.html"), report.toHtml());
  * }</pre>
  *
@@ -119,7 +119,8 @@ public record ScalingReport(
 
     /**
      * How many workers to run, from the preferred model. A null count means no limit: the model
-     * never falls below the threshold (a job with no serial part and no overhead).
+     * stays above the threshold for over a million ({@code 2^20}) workers, as a job with no serial
+     * part and no overhead does.
      *
      * @param targetEfficiency          the efficiency asked for
      * @param workersAtTargetEfficiency the largest {@code n} whose predicted efficiency is at least

@@ -172,6 +172,20 @@ class ScalingAnalysisTest {
         assertThat(report.advice().workersAtDiminishingReturns()).isNull();
     }
 
+    /** The figures quoted in the Javadoc of {@link ScalingReport}. */
+    @Test
+    void javadocExample() {
+        ScalingReport report = analysis.analyze(Map.of(
+                1, List.of(10.1, 10.0, 10.2),
+                2, List.of(5.6, 5.5),
+                4, List.of(3.2, 3.3),
+                8, List.of(2.1, 2.0)));
+
+        assertThat(report.preferredFit().serialFraction()).isCloseTo(0.089, within(0.0005));
+        assertThat(report.predictedSpeedup(32)).isCloseTo(8.5, within(0.05));
+        assertThat(report.advice().workersAtTargetEfficiency()).isEqualTo(3);
+    }
+
     @Test
     void reportsSerialiseToJson() throws Exception {
         ScalingReport report = analysis.analyze(timings(100.0, 0.05, 0.05, 0.02, 5, 7L, POWERS_OF_TWO));
