@@ -1,13 +1,19 @@
 package dev.amdahl;
 
+import dev.amdahl.scaling.JobStats;
+import dev.amdahl.spi.TaskRecord;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * Completes with every member's result in order once all succeeded, or with the first failure as
@@ -17,10 +23,14 @@ final class DefaultGroupFuture<R> extends CompletableFuture<List<R>> implements 
 
     private final String id;
     private final List<TaskFuture<R>> members;
+    private final long submitNanos;
+    private final AtomicLong combineNanos = new AtomicLong();
 
-    DefaultGroupFuture(String id, List<TaskFuture<R>> members) {
+    /** @param submitNanos how long the caller spent encoding and publishing the group */
+    DefaultGroupFuture(String id, List<TaskFuture<R>> members, long submitNanos) {
         this.id = id;
         this.members = List.copyOf(members);
+        this.submitNanos = submitNanos;
         AtomicInteger left = new AtomicInteger(members.size());
         if (members.isEmpty()) {
             super.complete(List.of());
@@ -78,6 +88,33 @@ final class DefaultGroupFuture<R> extends CompletableFuture<List<R>> implements 
             Thread.currentThread().interrupt();
             throw new AmdahlException("interrupted while waiting for group " + id, e);
         }
+    }
+
+    @Override
+    public <T> T combine(Duration timeout, Function<? super List<R>, ? extends T> combiner) {
+        List<R> results = result(timeout);
+        long start = System.nanoTime();
+        try {
+            return combiner.apply(results);
+        } finally {
+            combineNanos.addAndGet(System.nanoTime() - start);
+        }
+    }
+
+    @Override
+    public JobStats stats() {
+        if (!isDone() || isCompletedExceptionally()) {
+            throw new IllegalStateException("group " + id + " has " + (isDone() ? "failed" : "not finished")
+                    + ": its statistics exist once every member succeeded");
+        }
+        // members of one chunk share one record: count each task's run time once
+        Map<String, Long> runtimes = new HashMap<>();
+        for (TaskFuture<R> m : members) {
+            TaskRecord r = ((DefaultTaskFuture<R>) m).finalRecord();
+            runtimes.put(r.taskId(), r.runtimeNanos());
+        }
+        long parallel = runtimes.values().stream().mapToLong(Long::longValue).sum();
+        return new JobStats((submitNanos + combineNanos.get()) / 1e9, parallel / 1e9);
     }
 
     /** Revokes every member not yet done. */

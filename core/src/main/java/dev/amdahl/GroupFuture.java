@@ -1,6 +1,9 @@
 package dev.amdahl;
 
+import dev.amdahl.scaling.JobStats;
+import java.time.Duration;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The pending results of a group of tasks (a {@link Task#map map}): completes with all results in the
@@ -11,7 +14,8 @@ import java.util.List;
  * for (TaskFuture<int[]> tile : tiles.asCompleted()) {             // as they finish
  *     progress.step();
  * }
- * List<int[]> all = tiles.get();                                   // in argument order
+ * BufferedImage picture = tiles.combine(Duration.ofMinutes(1), Mandelbrot::stitch); // timed fan-in
+ * JobStats stats = tiles.stats();        // serial fraction and Amdahl ceiling of this very job
  * }</pre>
  *
  * @param <R> the result type of one member
@@ -25,6 +29,24 @@ public interface GroupFuture<R> extends TaskFuture<List<R>> {
     default Iterable<TaskFuture<R>> asCompleted() {
         return TaskFuture.asCompleted(members());
     }
+
+    /**
+     * Waits up to {@code timeout} for all results, then combines them in the caller's thread. The time
+     * the combiner takes counts as serial in {@link #stats()}: it is the fan-in no worker can share.
+     *
+     * @throws TaskFailedException if a member failed
+     * @throws AmdahlException     if the time ran out
+     */
+    <T> T combine(Duration timeout, Function<? super List<R>, ? extends T> combiner);
+
+    /**
+     * Where this job spent its time, measured from its own events: serial = submitting the group and
+     * combining the results in the caller ({@link #combine}); parallel = the sum of the members' run
+     * times as the workers reported them. The measured serial fraction and Amdahl's ceiling follow.
+     *
+     * @throws IllegalStateException while the group is still running, or if it failed
+     */
+    JobStats stats();
 
     /** How many members have completed (successfully or not). */
     default int completedCount() {
