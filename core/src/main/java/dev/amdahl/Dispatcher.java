@@ -2,6 +2,7 @@ package dev.amdahl;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.amdahl.internal.Json;
 import dev.amdahl.internal.MessageCodec;
 import dev.amdahl.internal.Outcome;
@@ -27,17 +28,55 @@ final class Dispatcher {
     private final ResultBackend backend;
     private final Clock clock;
     private final TaskInvoker eagerInvoker;
+    private final Continuations eagerContinuations;
+    private final TaskRegistry registry;
 
     /** @param eagerInvoker runs tasks in the caller's thread when not null (eager mode) */
-    Dispatcher(Broker broker, ResultBackend backend, Clock clock, TaskInvoker eagerInvoker) {
+    Dispatcher(Broker broker, ResultBackend backend, Clock clock, TaskInvoker eagerInvoker, TaskRegistry registry) {
         this.broker = broker;
         this.backend = backend;
         this.clock = clock;
         this.eagerInvoker = eagerInvoker;
+        this.registry = registry;
+        this.eagerContinuations = new Continuations(backend, (queue, m) -> runEagerly(m), clock);
+    }
+
+    /** Publishes a compiled workflow's heads; the future watches its one last task. */
+    <R> TaskFuture<R> submitWorkflow(Canvas.Compiled workflow) {
+        ObjectNode last = workflow.terminals().get(0);
+        @SuppressWarnings("unchecked")
+        RegisteredTask<?, R> task = (RegisteredTask<?, R>) workflow.tasks().get(last.get("id").asText());
+        DefaultTaskFuture<R> future = watched(task, last.get("id").asText());
+        publishHeads(workflow);
+        return future;
+    }
+
+    /** Publishes a compiled group; the future watches each member's last task. */
+    <R> GroupFuture<R> submitWorkflowGroup(Canvas.Compiled workflow) {
+        long start = System.nanoTime();
+        List<TaskFuture<R>> members = new ArrayList<>();
+        for (ObjectNode last : workflow.terminals()) {
+            @SuppressWarnings("unchecked")
+            RegisteredTask<?, R> task = (RegisteredTask<?, R>) workflow.tasks().get(last.get("id").asText());
+            members.add(watched(task, last.get("id").asText()));
+        }
+        publishHeads(workflow);
+        return new DefaultGroupFuture<>(newId(), members, System.nanoTime() - start);
+    }
+
+    private void publishHeads(Canvas.Compiled workflow) {
+        java.util.Map<String, List<TaskMessage>> byQueue = new java.util.LinkedHashMap<>();
+        for (ObjectNode head : workflow.heads()) {
+            JsonNode wf = head.get("workflow");
+            byQueue.computeIfAbsent(head.get("queue").asText(), q -> new ArrayList<>()).add(new TaskMessage(
+                    head.get("id").asText(), head.get("task").asText(), head.get("args"), false, 0, null, null, null,
+                    wf != null && wf.isObject() ? wf : null));
+        }
+        byQueue.forEach(this::send);
     }
 
     <A, R> TaskFuture<R> submit(RegisteredTask<A, R> task, A argument, String queue) {
-        TaskMessage message = new TaskMessage(newId(), task.name(), encodeArgument(task, argument), false, 0, null, null, null);
+        TaskMessage message = new TaskMessage(newId(), task.name(), encodeArgument(task, argument), false, 0, null, null, null, null);
         DefaultTaskFuture<R> future = watched(task, message.id());
         send(queue, List.of(message));
         return future;
@@ -53,12 +92,12 @@ final class Dispatcher {
             List<? extends A> slice = all.subList(from, Math.min(from + chunkSize, all.size()));
             String id = newId();
             if (chunkSize == 1) {
-                messages.add(new TaskMessage(id, task.name(), encodeArgument(task, slice.get(0)), false, 0, null, null, groupId));
+                messages.add(new TaskMessage(id, task.name(), encodeArgument(task, slice.get(0)), false, 0, null, null, groupId, null));
                 members.add(watched(task, id));
             } else {
                 ArrayNode args = Json.mapper().createArrayNode();
                 slice.forEach(a -> args.add(encodeArgument(task, a)));
-                messages.add(new TaskMessage(id, task.name(), args, true, 0, null, null, groupId));
+                messages.add(new TaskMessage(id, task.name(), args, true, 0, null, null, groupId, null));
                 members.addAll(watchChunk(task, id, slice.size()));
             }
         }
@@ -136,11 +175,13 @@ final class Dispatcher {
         broker.publishAll(queue, out);
     }
 
-    /** Eager mode: the message makes the full wire round trip, then runs here. */
+    /** Eager mode: the message makes the full wire round trip, then runs here, continuations too. */
     private void runEagerly(TaskMessage message) {
         TaskMessage received = MessageCodec.decode(MessageCodec.encode(message));
         Outcome outcome = eagerInvoker.invoke(received, 1);
-        backend.store(WorkerRuntime.recordOf(received, outcome, "eager"));
+        TaskRecord record = WorkerRuntime.recordOf(received, outcome, "eager");
+        backend.store(record);
+        eagerContinuations.afterFinal(received, record);
     }
 
     /** Revokes a task that has not ended: its record becomes REVOKED, which workers honour before running it. */
@@ -163,7 +204,7 @@ final class Dispatcher {
         return new DefaultTaskFuture<>(id, name, backend, this::revoke);
     }
 
-    private static <A> JsonNode encodeArgument(RegisteredTask<A, ?> task, A argument) {
+    static <A> JsonNode encodeArgument(RegisteredTask<A, ?> task, A argument) {
         try {
             return Json.mapper().valueToTree(argument);
         } catch (IllegalArgumentException e) {

@@ -21,11 +21,13 @@ public final class Task<A, R> {
 
     private final RegisteredTask<A, R> definition;
     private final Dispatcher dispatcher;
+    private final Canvas canvas;
     private final String queue;
 
-    Task(RegisteredTask<A, R> definition, Dispatcher dispatcher, String queue) {
+    Task(RegisteredTask<A, R> definition, Dispatcher dispatcher, Canvas canvas, String queue) {
         this.definition = definition;
         this.dispatcher = dispatcher;
+        this.canvas = canvas;
         this.queue = queue;
     }
 
@@ -42,7 +44,7 @@ public final class Task<A, R> {
     /** This task, submitted to another queue (workers consume the queues they are told to). */
     public Task<A, R> onQueue(String queue) {
         Amdahl.checkQueueName(queue);
-        return new Task<>(definition, dispatcher, queue);
+        return new Task<>(definition, dispatcher, canvas, queue);
     }
 
     /**
@@ -52,6 +54,21 @@ public final class Task<A, R> {
      */
     public TaskFuture<R> submit(A argument) {
         return dispatcher.submit(definition, argument, queue);
+    }
+
+    /**
+     * A signature of this task with its argument, for workflows ({@link Signature#then}, {@link Amdahl#group}).
+     *
+     * @throws AmdahlException at once when the argument cannot be encoded as JSON
+     */
+    public Signature<R> sig(A argument) {
+        return new Signature<>(new Canvas.TaskNode(definition, Dispatcher.encodeArgument(definition, argument), false, queue,
+                java.util.List.of()), canvas);
+    }
+
+    /** A signature without an argument: in a chain it takes the result of the step before. */
+    public Signature<R> sig() {
+        return new Signature<>(new Canvas.TaskNode(definition, null, false, queue, java.util.List.of()), canvas);
     }
 
     /** Submits one task per argument, as a group; the results come back in argument order. */

@@ -6,6 +6,7 @@ import dev.amdahl.internal.Outcome;
 import dev.amdahl.internal.TaskMessage;
 import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.Delivery;
+import dev.amdahl.spi.OutboundMessage;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskError;
 import dev.amdahl.spi.TaskRecord;
@@ -71,6 +72,7 @@ final class WorkerRuntime implements Worker {
     private final ScheduledExecutorService leaseRenewer;
     private final Thread shutdownHook;
     private final Runnable onClosed;
+    private final Continuations continuations;
 
     WorkerRuntime(WorkerOptions options, Broker broker, ResultBackend backend, Clock clock, ExecutionPool pool, Runnable onClosed) {
         this.options = options;
@@ -88,6 +90,8 @@ final class WorkerRuntime implements Worker {
             return t;
         });
         this.shutdownHook = new Thread(this::close, "amdahl-shutdown-" + name);
+        this.continuations = new Continuations(backend, (queue, m) ->
+                broker.publish(queue, new OutboundMessage(m.id(), MessageCodec.encode(m), 0, m.eta())), clock);
     }
 
     void start() {
@@ -182,11 +186,12 @@ final class WorkerRuntime implements Worker {
             TaskRecord existing = known.get(m.id());
             if (existing != null && existing.state().isReady()) {
                 log.debug("task {} is {} already; acknowledging its redelivery without running it", m.id(), existing.state());
-                settle(d, true);
+                // its continuations may not have run before the ack was lost: run them (they are idempotent enough)
+                continueThenAck(d, m, existing);
                 continue;
             }
             if (m.expires() != null && clock.instant().isAfter(m.expires())) {
-                storeThenAck(d, record(m, TaskState.REVOKED, null, TaskError.of("dev.amdahl.Expired",
+                storeThenAck(d, m, record(m, TaskState.REVOKED, null, TaskError.of("dev.amdahl.Expired",
                         "task '" + m.task() + "' (id " + m.id() + ") expired at " + m.expires() + " before a worker took it"), null));
                 continue;
             }
@@ -227,12 +232,12 @@ final class WorkerRuntime implements Worker {
         MDC.put("taskId", m.id());
         try {
             switch (outcome.kind()) {
-                case SUCCESS, FAILURE -> storeThenAck(d, recordOf(m, outcome, name));
+                case SUCCESS, FAILURE -> storeThenAck(d, m, recordOf(m, outcome, name));
                 case ABANDONED -> requeue(d);
                 case CRASHED -> {
                     if (d.deliveryCount() >= options.maxDeliveries()) {
                         TaskError cause = outcome.error();
-                        storeThenAck(d, record(m, TaskState.FAILURE, null, TaskError.of(cause.type(), "task '" + m.task()
+                        storeThenAck(d, m, record(m, TaskState.FAILURE, null, TaskError.of(cause.type(), "task '" + m.task()
                                 + "' (id " + m.id() + ") was delivered " + d.deliveryCount() + " times and its worker process died"
                                 + " every time; giving up. Last: " + cause.message()), outcome));
                     } else {
@@ -247,7 +252,7 @@ final class WorkerRuntime implements Worker {
         }
     }
 
-    private void storeThenAck(Delivery d, TaskRecord record) {
+    private void storeThenAck(Delivery d, TaskMessage m, TaskRecord record) {
         try {
             backend.store(record);
         } catch (RuntimeException e) {
@@ -257,6 +262,19 @@ final class WorkerRuntime implements Worker {
             return;
         }
         completed.incrementAndGet();
+        continueThenAck(d, m, record);
+    }
+
+    /** Runs the workflow continuations of a final task, then acks; if they fail the message comes back. */
+    private void continueThenAck(Delivery d, TaskMessage m, TaskRecord record) {
+        try {
+            continuations.afterFinal(m, record);
+        } catch (RuntimeException e) {
+            log.error("worker {}: the workflow steps after task {} could not be published; giving its message back",
+                    name, m.id(), e);
+            requeue(d);
+            return;
+        }
         settle(d, true);
     }
 

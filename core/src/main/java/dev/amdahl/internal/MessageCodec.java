@@ -9,7 +9,7 @@ import java.time.format.DateTimeParseException;
 
 /**
  * Amdahl's native task message: one JSON object,
- * {@code {"amdahl":1,"id":"…","task":"…","args":…,"chunk":false,"retries":0,"eta":"…","expires":"…","group":"…"}}.
+ * {@code {"amdahl":1,"id":"…","task":"…","args":…,"chunk":false,"retries":0,"eta":"…","expires":"…","group":"…","workflow":{…}}}.
  *
  * <p>Decoding treats the bytes as hostile: size and nesting are bounded by {@link Json}, every field is
  * type-checked, and a failure says which field is wrong so the dead letter explains itself.
@@ -44,6 +44,9 @@ public final class MessageCodec {
         }
         if (m.groupId() != null) {
             o.put("group", m.groupId());
+        }
+        if (m.workflow() != null) {
+            o.set("workflow", m.workflow());
         }
         try {
             return Json.mapper().writeValueAsBytes(o);
@@ -94,8 +97,12 @@ public final class MessageCodec {
         if (retries != null && (!retries.canConvertToInt() || retries.asInt() < 0)) {
             throw new MalformedMessageException(id, "\"retries\" must be a non-negative integer");
         }
+        JsonNode workflow = o.get("workflow");
+        if (workflow != null && !workflow.isNull() && !workflow.isObject()) {
+            throw new MalformedMessageException(id, "\"workflow\" must be an object");
+        }
         return new TaskMessage(id, task, args, chunk, retries == null ? 0 : retries.asInt(), instant(o, "eta", id),
-                instant(o, "expires", id), optionalText(o, "group", id));
+                instant(o, "expires", id), optionalText(o, "group", id), workflow == null || workflow.isNull() ? null : workflow);
     }
 
     private static String requiredText(JsonNode o, String field, String id) {

@@ -16,9 +16,11 @@ import java.util.Objects;
  * @param eta     not before this time, or {@code null}
  * @param expires not after this time, or {@code null}
  * @param groupId the group this task belongs to, or {@code null}
+ * @param workflow what follows this task in a workflow (links, error links, chord membership), or
+ *                 {@code null}; read by the worker's continuations, opaque to everything else
  */
 public record TaskMessage(String id, String task, JsonNode args, boolean chunk, int retries, Instant eta,
-                          Instant expires, String groupId) {
+                          Instant expires, String groupId, JsonNode workflow) {
 
     public TaskMessage {
         Objects.requireNonNull(id, "id");
