@@ -114,11 +114,11 @@ final class Continuations {
             // the first failed member fails the chord with its error; the chord's error callbacks run once
             TaskError memberError = new TaskError(error.type(), "chord member '" + message.task() + "' (id " + message.id()
                     + ") failed: " + error.summary(), error.stackTrace());
-            for (JsonNode callback : chord.path("callbacks")) {
-                failAll(callback, memberError);
-            }
             for (JsonNode errback : chord.path("errlink")) {
                 publish(errback, failedJson);
+            }
+            for (JsonNode callback : chord.path("callbacks")) {
+                failAll(callback, memberError);
             }
         }
     }
