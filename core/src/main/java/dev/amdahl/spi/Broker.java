@@ -32,7 +32,7 @@ import java.util.List;
  * implementation in a minor release; none is removed or changed without a major release.
  *
  * <pre>{@code
- * try (Broker broker = new RedisBrokerProvider().open(URI.create("redis://127.0.0.1:6379"), ProviderContext.ofDefaults())) {
+ * try (Broker broker = provider.open(URI.create("redis://127.0.0.1:6379"), ProviderContext.ofDefaults())) {
  *     broker.publish("tiles", OutboundMessage.of("id-1", body));
  *     for (Delivery d : broker.poll(List.of("tiles"), 10, Duration.ofSeconds(1))) {
  *         process(d.body());

@@ -1,6 +1,9 @@
 package dev.amdahl.spi;
 
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -41,6 +44,18 @@ public interface ResultBackend extends AutoCloseable {
 
     /** The stored record, or empty when the backend knows nothing of that task (it is PENDING or expired). */
     Optional<TaskRecord> get(String taskId);
+
+    /**
+     * The stored records of many tasks, by id; ids without a record are absent from the map.
+     * Workers call this once per batch of deliveries; implementations answer in one round trip.
+     */
+    default Map<String, TaskRecord> getAll(Collection<String> taskIds) {
+        Map<String, TaskRecord> found = new HashMap<>();
+        for (String id : taskIds) {
+            get(id).ifPresent(r -> found.put(id, r));
+        }
+        return found;
+    }
 
     /**
      * Calls {@code callback} once with the task's record when it reaches a final state. The callback

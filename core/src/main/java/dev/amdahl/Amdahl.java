@@ -1,0 +1,350 @@
+package dev.amdahl;
+
+import com.fasterxml.jackson.databind.JavaType;
+import dev.amdahl.internal.Json;
+import dev.amdahl.internal.Providers;
+import dev.amdahl.spi.Broker;
+import dev.amdahl.spi.ProviderContext;
+import dev.amdahl.spi.ResultBackend;
+import java.lang.reflect.Constructor;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Pattern;
+
+/**
+ * An Amdahl application: the tasks it knows, the broker that carries them and the backend that keeps
+ * their results. Made by {@link #builder()}; close it when done.
+ *
+ * <pre>{@code
+ * try (Amdahl app = Amdahl.builder().build()) {                       // embedded broker: nothing to install
+ *     Task<Tile, int[]> render = app.task("mandelbrot.tile", Tile.class, int[].class, Mandelbrot::render);
+ *     try (Worker worker = app.startWorker(WorkerOptions.builder().concurrency(4).build())) {
+ *         List<int[]> tiles = render.map(tilesOf(picture)).get();
+ *     }
+ * }
+ * }</pre>
+ *
+ * With a real broker the same code spans machines: {@code Amdahl.builder().broker("redis://10.0.0.5:6379")},
+ * and workers started elsewhere with {@code amdahl worker --broker redis://10.0.0.5:6379 --include com.example.MyTasks}.
+ */
+public final class Amdahl implements AutoCloseable {
+
+    private static final Pattern QUEUE_NAME = Pattern.compile("[A-Za-z0-9_.:\\-]{1,200}");
+
+    private final Broker broker;
+    private final ResultBackend backend;
+    private final Clock clock;
+    private final String defaultQueue;
+    private final int maxResultBytes;
+    private final TaskRegistry registry = new TaskRegistry();
+    private final Dispatcher dispatcher;
+    private final Set<Class<? extends TaskCatalog>> catalogs = new LinkedHashSet<>();
+    private final List<Worker> workers = new CopyOnWriteArrayList<>();
+    /** The catalog whose {@code register} is running, so its tasks remember where they came from. */
+    private Class<? extends TaskCatalog> registering;
+
+    private Amdahl(Builder b, Broker broker, ResultBackend backend) {
+        this.broker = broker;
+        this.backend = backend;
+        this.clock = b.clock;
+        this.defaultQueue = b.defaultQueue;
+        this.maxResultBytes = b.maxResultBytes;
+        this.dispatcher = new Dispatcher(broker, backend, clock, b.eager ? invoker() : null);
+        for (Class<? extends TaskCatalog> catalog : b.catalogs) {
+            include(catalog);
+        }
+    }
+
+    /** A builder for an application on the embedded broker, to be pointed elsewhere with {@link Builder#broker(String)}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Registers a task: its name, argument and result types, and code. Returns the handle to submit it.
+     *
+     * @throws IllegalArgumentException when another task already has this name
+     */
+    public <A, R> Task<A, R> task(String name, Class<A> argumentType, Class<R> resultType, TaskFunction<A, R> code) {
+        Objects.requireNonNull(code, "code");
+        return register(name, argumentType, resultType, code);
+    }
+
+    /**
+     * A handle on a task implemented elsewhere (by workers in other processes), to submit it by name,
+     * as Celery's {@code send_task}. If this application registers the code later, the handle runs it.
+     */
+    public <A, R> Task<A, R> task(String name, Class<A> argumentType, Class<R> resultType) {
+        return register(name, argumentType, resultType, null);
+    }
+
+    private <A, R> Task<A, R> register(String name, Class<A> argumentType, Class<R> resultType, TaskFunction<A, R> code) {
+        checkTaskName(name);
+        Objects.requireNonNull(argumentType, "argumentType");
+        Objects.requireNonNull(resultType, "resultType");
+        JavaType a = Json.mapper().constructType(argumentType);
+        JavaType r = Json.mapper().constructType(resultType);
+        RegisteredTask<A, R> task = registry.register(new RegisteredTask<>(name, a, r, code, code == null ? null : registering));
+        return new Task<>(task, dispatcher, defaultQueue);
+    }
+
+    /** Registers the tasks of a catalog, which worker processes can then replay. */
+    public synchronized Amdahl include(Class<? extends TaskCatalog> catalog) {
+        if (!catalogs.add(catalog)) {
+            return this;
+        }
+        TaskCatalog instance = instantiate(catalog);
+        registering = catalog;
+        try {
+            instance.register(this);
+        } finally {
+            registering = null;
+        }
+        return this;
+    }
+
+    private static TaskCatalog instantiate(Class<? extends TaskCatalog> catalog) {
+        try {
+            Constructor<? extends TaskCatalog> c = catalog.getDeclaredConstructor();
+            c.setAccessible(true);
+            return c.newInstance();
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalArgumentException("task catalog " + catalog.getName() + " cannot be created: it needs a"
+                    + " public no-argument constructor (" + e + ")", e);
+        }
+    }
+
+    /**
+     * Starts a worker in this process that consumes this application's broker.
+     *
+     * @throws AmdahlException when the pool cannot run here (virtual threads on Java 17, processes for
+     *                         tasks registered outside a catalog), saying what to change
+     */
+    public Worker startWorker(WorkerOptions options) {
+        ExecutionPool pool = switch (options.pool()) {
+            case THREADS -> ThreadExecutionPool.platform(invoker(), options.concurrency());
+            case VIRTUAL -> ThreadExecutionPool.virtual(invoker(), options.concurrency());
+            case PROCESSES -> ProcessExecutionPool.start(this, options);
+        };
+        WorkerRuntime[] self = new WorkerRuntime[1];
+        WorkerRuntime worker = new WorkerRuntime(options, broker, backend, clock, pool, () -> workers.remove(self[0]));
+        self[0] = worker;
+        workers.add(worker);
+        worker.start();
+        return worker;
+    }
+
+    /** Starts a worker with {@link WorkerOptions#ofDefaults()}. */
+    public Worker startWorker() {
+        return startWorker(WorkerOptions.ofDefaults());
+    }
+
+    /** The queue tasks are submitted to unless a handle says otherwise. */
+    public String defaultQueue() {
+        return defaultQueue;
+    }
+
+    /** The broker, for tools (inspecting queues, purging); tasks need only {@link Task}. */
+    public Broker broker() {
+        return broker;
+    }
+
+    /** The result backend, for tools; tasks need only {@link TaskFuture}. */
+    public ResultBackend resultBackend() {
+        return backend;
+    }
+
+    /** The names of the registered tasks, sorted. */
+    public List<String> taskNames() {
+        return registry.names();
+    }
+
+    TaskInvoker invoker() {
+        return new TaskInvoker(registry, clock, maxResultBytes);
+    }
+
+    TaskRegistry registry() {
+        return registry;
+    }
+
+    synchronized List<Class<? extends TaskCatalog>> catalogs() {
+        return new ArrayList<>(catalogs);
+    }
+
+    int maxResultBytes() {
+        return maxResultBytes;
+    }
+
+    /** Stops this application's workers gracefully, then closes the broker and backend. */
+    @Override
+    public void close() {
+        for (Worker w : List.copyOf(workers)) {
+            w.close();
+        }
+        try {
+            broker.close();
+        } finally {
+            backend.close();
+        }
+    }
+
+    static void checkQueueName(String queue) {
+        if (queue == null || !QUEUE_NAME.matcher(queue).matches()) {
+            throw new IllegalArgumentException("queue name '" + queue + "' is not allowed: use 1 to 200 letters, digits, '_', '-', '.' or ':'");
+        }
+    }
+
+    private static void checkTaskName(String name) {
+        if (name == null || name.isBlank() || name.length() > 200) {
+            throw new IllegalArgumentException("a task name must be 1 to 200 characters, not blank: was '" + name + "'");
+        }
+    }
+
+    /**
+     * Builds an {@link Amdahl} application. Fails fast: {@link #build()} names the option that is wrong.
+     *
+     * <pre>{@code
+     * Amdahl app = Amdahl.builder()
+     *         .broker("redis://127.0.0.1:6379")        // results go to the same Redis unless resultBackend(...) says otherwise
+     *         .include(MandelbrotTasks.class)
+     *         .build();
+     * }</pre>
+     */
+    public static final class Builder {
+        private String brokerUrl = "memory://";
+        private String backendUrl;
+        private Broker brokerInstance;
+        private ResultBackend backendInstance;
+        private Clock clock = Clock.systemUTC();
+        private boolean eager;
+        private String defaultQueue = WorkerOptions.DEFAULT_QUEUE;
+        private int maxResultBytes = 16 * 1024 * 1024;
+        private final List<Class<? extends TaskCatalog>> catalogs = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /** The broker URL: {@code memory://} (the default, this process only), {@code redis://host:port}, ... */
+        public Builder broker(String url) {
+            this.brokerUrl = Objects.requireNonNull(url, "url");
+            this.brokerInstance = null;
+            return this;
+        }
+
+        /** A broker made elsewhere (a custom one, or one shared by several applications in a test). */
+        public Builder broker(Broker broker) {
+            this.brokerInstance = Objects.requireNonNull(broker, "broker");
+            return this;
+        }
+
+        /** The result backend URL; defaults to the broker's URL when that scheme has a backend. */
+        public Builder resultBackend(String url) {
+            this.backendUrl = Objects.requireNonNull(url, "url");
+            this.backendInstance = null;
+            return this;
+        }
+
+        /** A result backend made elsewhere. */
+        public Builder resultBackend(ResultBackend backend) {
+            this.backendInstance = Objects.requireNonNull(backend, "backend");
+            return this;
+        }
+
+        /** The clock for ETAs, expiry and timestamps; tests inject their own. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Eager mode, for users' unit tests: {@code submit} runs the task at once in the caller's thread,
+         * through the same JSON encode/decode round trip as on a broker, so an argument that would not
+         * survive the wire fails the test.
+         */
+        public Builder eager(boolean eager) {
+            this.eager = eager;
+            return this;
+        }
+
+        /** The queue tasks go to unless a handle says otherwise ({@code amdahl} by default). */
+        public Builder defaultQueue(String queue) {
+            checkQueueName(queue);
+            this.defaultQueue = queue;
+            return this;
+        }
+
+        /** Results larger than this many characters of JSON fail the task instead (16 MiB by default). */
+        public Builder maxResultBytes(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxResultBytes must be positive, was " + max);
+            }
+            this.maxResultBytes = max;
+            return this;
+        }
+
+        /** Registers the tasks of catalogs (see {@link TaskCatalog}); needed for the process pool. */
+        @SafeVarargs
+        public final Builder include(Class<? extends TaskCatalog>... catalogs) {
+            this.catalogs.addAll(List.of(catalogs));
+            return this;
+        }
+
+        /**
+         * Opens the broker and backend and registers the included tasks.
+         *
+         * @throws IllegalArgumentException when a URL is malformed, no module provides its scheme, or the
+         *                                  broker and backend cannot work together
+         */
+        public Amdahl build() {
+            ProviderContext context = new ProviderContext(clock);
+            Broker broker = brokerInstance != null ? brokerInstance : Providers.openBroker(uri(brokerUrl, "broker"), context);
+            ResultBackend backend;
+            try {
+                backend = backendInstance != null ? backendInstance : openBackend(context);
+                if (broker.isShared() && backend instanceof dev.amdahl.internal.memory.MemoryResultBackend) {
+                    backend.close();
+                    throw new IllegalArgumentException("the broker reaches other processes but the result backend is "
+                            + "memory://, which only this process can see: workers elsewhere could not report results. "
+                            + "Set resultBackend(...) to a shared backend such as redis://");
+                }
+            } catch (RuntimeException e) {
+                if (brokerInstance == null) {
+                    broker.close();
+                }
+                throw e;
+            }
+            return new Amdahl(this, broker, backend);
+        }
+
+        private ResultBackend openBackend(ProviderContext context) {
+            if (backendUrl != null) {
+                return Providers.openBackend(uri(backendUrl, "result backend"), context);
+            }
+            if (brokerInstance != null) {
+                return Providers.openBackend(uri("memory://", "result backend"), context);
+            }
+            try {
+                return Providers.openBackend(uri(brokerUrl, "broker"), context);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("the broker " + brokerUrl + " keeps no results; set resultBackend(...)"
+                        + " (e.g. redis://127.0.0.1:6379): " + e.getMessage(), e);
+            }
+        }
+
+        private static URI uri(String url, String what) {
+            try {
+                // "memory://" has an empty authority, which java.net.URI refuses; "memory:///" means the same
+                return new URI(url.endsWith("://") ? url + "/" : url);
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException("the " + what + " URL '" + url + "' is malformed: " + e.getMessage(), e);
+            }
+        }
+    }
+}

@@ -1,0 +1,194 @@
+package dev.amdahl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.amdahl.internal.Json;
+import dev.amdahl.internal.MessageCodec;
+import dev.amdahl.internal.Outcome;
+import dev.amdahl.internal.TaskMessage;
+import dev.amdahl.spi.Broker;
+import dev.amdahl.spi.OutboundMessage;
+import dev.amdahl.spi.ResultBackend;
+import dev.amdahl.spi.TaskError;
+import dev.amdahl.spi.TaskRecord;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The client side: encodes submissions, publishes them (or, in eager mode, runs them here through
+ * the same encode/decode round trip) and completes futures from the backend's final records.
+ */
+final class Dispatcher {
+
+    private final Broker broker;
+    private final ResultBackend backend;
+    private final Clock clock;
+    private final TaskInvoker eagerInvoker;
+
+    /** @param eagerInvoker runs tasks in the caller's thread when not null (eager mode) */
+    Dispatcher(Broker broker, ResultBackend backend, Clock clock, TaskInvoker eagerInvoker) {
+        this.broker = broker;
+        this.backend = backend;
+        this.clock = clock;
+        this.eagerInvoker = eagerInvoker;
+    }
+
+    <A, R> TaskFuture<R> submit(RegisteredTask<A, R> task, A argument, String queue) {
+        TaskMessage message = new TaskMessage(newId(), task.name(), encodeArgument(task, argument), false, 0, null, null, null);
+        DefaultTaskFuture<R> future = watched(task, message.id());
+        send(queue, List.of(message));
+        return future;
+    }
+
+    <A, R> GroupFuture<R> map(RegisteredTask<A, R> task, Collection<? extends A> arguments, int chunkSize, String queue) {
+        String groupId = newId();
+        List<TaskFuture<R>> members = new ArrayList<>(arguments.size());
+        List<TaskMessage> messages = new ArrayList<>((arguments.size() + chunkSize - 1) / chunkSize);
+        List<? extends A> all = List.copyOf(arguments);
+        for (int from = 0; from < all.size(); from += chunkSize) {
+            List<? extends A> slice = all.subList(from, Math.min(from + chunkSize, all.size()));
+            String id = newId();
+            if (chunkSize == 1) {
+                messages.add(new TaskMessage(id, task.name(), encodeArgument(task, slice.get(0)), false, 0, null, null, groupId));
+                members.add(watched(task, id));
+            } else {
+                ArrayNode args = Json.mapper().createArrayNode();
+                slice.forEach(a -> args.add(encodeArgument(task, a)));
+                messages.add(new TaskMessage(id, task.name(), args, true, 0, null, null, groupId));
+                members.addAll(watchChunk(task, id, slice.size()));
+            }
+        }
+        send(queue, messages);
+        return new DefaultGroupFuture<>(groupId, members);
+    }
+
+    /** One future per element of a chunk, all completed from the chunk's one record, decoded once. */
+    private <R> List<DefaultTaskFuture<R>> watchChunk(RegisteredTask<?, R> task, String id, int size) {
+        List<DefaultTaskFuture<R>> items = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            items.add(newFuture(id, task.name()));
+        }
+        backend.whenReady(id, record -> {
+            try {
+                switch (record.state()) {
+                    case SUCCESS -> {
+                        JsonNode results = Json.mapper().readTree(record.result());
+                        if (results == null || !results.isArray() || results.size() != size) {
+                            throw new AmdahlException("the result of chunk " + id + " of task '" + task.name()
+                                    + "' is not an array of " + size + " results");
+                        }
+                        for (int i = 0; i < size; i++) {
+                            items.get(i).succeed(record, decodeResult(task, record, results.get(i)));
+                        }
+                    }
+                    default -> items.forEach(f -> completeUnsuccessfully(f, record));
+                }
+            } catch (Exception e) {
+                items.forEach(f -> f.fail(record, e));
+            }
+        });
+        return items;
+    }
+
+    /** A future for task {@code id}, completed when the backend reports its final record. */
+    private <R> DefaultTaskFuture<R> watched(RegisteredTask<?, R> task, String id) {
+        DefaultTaskFuture<R> future = newFuture(id, task.name());
+        backend.whenReady(id, record -> {
+            try {
+                if (record.state() == TaskState.SUCCESS) {
+                    future.succeed(record, decodeResult(task, record, record.result()));
+                } else {
+                    completeUnsuccessfully(future, record);
+                }
+            } catch (Exception e) {
+                future.fail(record, e);
+            }
+        });
+        return future;
+    }
+
+    private static void completeUnsuccessfully(DefaultTaskFuture<?> future, TaskRecord record) {
+        if (record.state() == TaskState.REVOKED) {
+            future.revoked(record);
+        } else {
+            TaskError error = record.error() != null ? record.error()
+                    : TaskError.of("dev.amdahl.AmdahlException", "the task ended in " + record.state() + " without an error");
+            future.fail(record, new TaskFailedException(future.taskName(), future.id(), error));
+        }
+    }
+
+    private void send(String queue, List<TaskMessage> messages) {
+        if (eagerInvoker != null) {
+            messages.forEach(this::runEagerly);
+            return;
+        }
+        List<OutboundMessage> out = new ArrayList<>(messages.size());
+        for (TaskMessage m : messages) {
+            out.add(new OutboundMessage(m.id(), MessageCodec.encode(m), 0, m.eta()));
+        }
+        broker.publishAll(queue, out);
+    }
+
+    /** Eager mode: the message makes the full wire round trip, then runs here. */
+    private void runEagerly(TaskMessage message) {
+        TaskMessage received = MessageCodec.decode(MessageCodec.encode(message));
+        Outcome outcome = eagerInvoker.invoke(received, 1);
+        backend.store(WorkerRuntime.recordOf(received, outcome, "eager"));
+    }
+
+    /** Revokes a task that has not ended: its record becomes REVOKED, which workers honour before running it. */
+    void revoke(String taskId) {
+        TaskRecord current = backend.get(taskId).orElse(null);
+        if (current != null && current.state().isReady()) {
+            return;
+        }
+        String name = current == null ? null : current.taskName();
+        backend.store(new TaskRecord(taskId, name, TaskState.REVOKED, null, null,
+                current == null ? 0 : current.retries(), null, null, clock.instant(), 0));
+    }
+
+    /** A future for a task submitted elsewhere, found by id. */
+    <R> TaskFuture<R> reattach(RegisteredTask<?, R> task, String id) {
+        return watched(task, id);
+    }
+
+    private <R> DefaultTaskFuture<R> newFuture(String id, String name) {
+        return new DefaultTaskFuture<>(id, name, backend, this::revoke);
+    }
+
+    private static <A> JsonNode encodeArgument(RegisteredTask<A, ?> task, A argument) {
+        try {
+            return Json.mapper().valueToTree(argument);
+        } catch (IllegalArgumentException e) {
+            throw new AmdahlException("the argument of task '" + task.name() + "' (a "
+                    + (argument == null ? "null" : argument.getClass().getName())
+                    + ") cannot be encoded as JSON: " + e.getMessage()
+                    + ". Pass a record, a bean with getters, a collection or a plain value", e);
+        }
+    }
+
+    private static <R> R decodeResult(RegisteredTask<?, R> task, TaskRecord record, String json) {
+        try {
+            return Json.mapper().readValue(json, task.resultType());
+        } catch (Exception e) {
+            throw new AmdahlException("the result of task '" + task.name() + "' (id " + record.taskId()
+                    + ") does not decode into " + task.resultType().getTypeName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static <R> R decodeResult(RegisteredTask<?, R> task, TaskRecord record, JsonNode json) {
+        try {
+            return Json.mapper().convertValue(json, task.resultType());
+        } catch (IllegalArgumentException e) {
+            throw new AmdahlException("the result of task '" + task.name() + "' (id " + record.taskId()
+                    + ") does not decode into " + task.resultType().getTypeName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    static String newId() {
+        return UUID.randomUUID().toString();
+    }
+}

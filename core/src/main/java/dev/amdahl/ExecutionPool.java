@@ -1,0 +1,30 @@
+package dev.amdahl;
+
+import dev.amdahl.internal.Outcome;
+import dev.amdahl.internal.TaskMessage;
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/**
+ * Where a worker's tasks run (threads, virtual threads, child processes). The worker decides what
+ * to take from the broker; the pool only runs what it is given, at most its concurrency at once.
+ */
+interface ExecutionPool {
+
+    /** One task to run, and where to report how it ended. */
+    record Job(TaskMessage message, int deliveryCount, Consumer<Outcome> done) {
+    }
+
+    /**
+     * Runs {@code job} when a slot is free. {@code job.done} is called exactly once, from a pool
+     * thread, with the outcome: ABANDONED when the pool is shut down before or while running it.
+     */
+    void execute(Job job);
+
+    /**
+     * Stops the pool. Jobs not yet started end ABANDONED at once; running ones get {@code grace} to
+     * finish, then are interrupted (threads) or killed (processes) and end ABANDONED unless they end
+     * on their own. Returns when every job has reported.
+     */
+    void shutdown(Duration grace);
+}

@@ -1,0 +1,50 @@
+package dev.amdahl;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Future;
+
+/**
+ * The pending result of a submitted task: both a {@link Future} (block on it) and a
+ * {@link CompletionStage} (compose on it), with the task's id and state.
+ *
+ * <p>{@link #get()} throws an {@link java.util.concurrent.ExecutionException} whose cause is a
+ * {@link TaskFailedException} when the task failed, and a {@link java.util.concurrent.CancellationException}
+ * when it was revoked. {@link #cancel(boolean)} revokes the task: a worker that has not started it
+ * will not.
+ *
+ * <pre>{@code
+ * TaskFuture<int[]> tile = render.submit(new Tile(0, 0, 200, 150));
+ * log.info("submitted {}", tile.id());
+ * tile.thenAccept(pixels -> canvas.draw(pixels));
+ * int[] pixels = tile.get(30, TimeUnit.SECONDS);
+ * }</pre>
+ *
+ * @param <R> the result type
+ */
+public interface TaskFuture<R> extends Future<R>, CompletionStage<R> {
+
+    /** The task's id, as the broker and the result backend know it. */
+    String id();
+
+    /** The task's state now: from this future when it is done, otherwise asked of the result backend. */
+    TaskState state();
+
+    /**
+     * Waits up to {@code timeout} for the result.
+     *
+     * @throws TaskFailedException   if the task failed
+     * @throws java.util.concurrent.CancellationException if it was revoked
+     * @throws AmdahlException       if the time ran out, naming the task and its last known state
+     */
+    R result(Duration timeout);
+
+    /**
+     * The given futures in the order they complete, as Python's {@code concurrent.futures.as_completed}:
+     * iterating blocks until the next one is done.
+     */
+    static <R, F extends TaskFuture<R>> Iterable<F> asCompleted(Collection<F> futures) {
+        return () -> new CompletionOrder<>(futures);
+    }
+}

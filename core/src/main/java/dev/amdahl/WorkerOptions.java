@@ -1,0 +1,155 @@
+package dev.amdahl;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How a worker runs: which queues it consumes, how many tasks it runs at once and where. Immutable;
+ * made by {@link #builder()}, {@link #ofDefaults()} or {@link #from(WorkerOptions)}.
+ *
+ * <pre>{@code
+ * Worker worker = app.startWorker(WorkerOptions.builder()
+ *         .queues("tiles", "amdahl")
+ *         .concurrency(8)
+ *         .pool(Pool.PROCESSES)
+ *         .build());
+ * }</pre>
+ *
+ * @param queues          the queues to consume, served fairly
+ * @param concurrency     how many tasks run at once
+ * @param prefetch        how many messages the worker holds at most (running plus waiting); at least concurrency
+ * @param pool            where tasks run
+ * @param shutdownGrace   on close or SIGTERM, how long running tasks may take to finish before they are interrupted and requeued
+ * @param leaseRenewal    how often the worker tells the broker it still holds its messages
+ * @param trackStarted    whether STARTED is stored when a task starts (one more write per task)
+ * @param maxDeliveries   a message whose worker process died this many times while running it is failed, not redelivered
+ * @param name            the worker's name in records and logs, {@code null} for {@code amdahl-<pid>@<host>}
+ */
+public record WorkerOptions(List<String> queues, int concurrency, int prefetch, Pool pool, Duration shutdownGrace,
+                            Duration leaseRenewal, boolean trackStarted, int maxDeliveries, String name) {
+
+    /** The queue tasks go to and workers consume unless told otherwise. */
+    public static final String DEFAULT_QUEUE = "amdahl";
+
+    public WorkerOptions {
+        queues = List.copyOf(queues);
+        if (queues.isEmpty()) {
+            throw new IllegalArgumentException("a worker needs at least one queue to consume");
+        }
+        queues.forEach(Amdahl::checkQueueName);
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("concurrency must be at least 1, was " + concurrency);
+        }
+        if (prefetch < concurrency) {
+            throw new IllegalArgumentException("prefetch (" + prefetch + ") must be at least concurrency (" + concurrency
+                    + "), or the pool would wait for messages it is not allowed to take");
+        }
+        Objects.requireNonNull(pool, "pool");
+        if (shutdownGrace.isNegative()) {
+            throw new IllegalArgumentException("shutdownGrace must not be negative, was " + shutdownGrace);
+        }
+        if (leaseRenewal.isNegative() || leaseRenewal.isZero()) {
+            throw new IllegalArgumentException("leaseRenewal must be positive, was " + leaseRenewal);
+        }
+        if (maxDeliveries < 1) {
+            throw new IllegalArgumentException("maxDeliveries must be at least 1, was " + maxDeliveries);
+        }
+    }
+
+    /** One worker thread per available processor on the default queue. */
+    public static WorkerOptions ofDefaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from {@code base}. */
+    public static Builder from(WorkerOptions base) {
+        Builder b = new Builder();
+        b.queues = base.queues;
+        b.concurrency = base.concurrency;
+        b.prefetch = base.prefetch;
+        b.pool = base.pool;
+        b.shutdownGrace = base.shutdownGrace;
+        b.leaseRenewal = base.leaseRenewal;
+        b.trackStarted = base.trackStarted;
+        b.maxDeliveries = base.maxDeliveries;
+        b.name = base.name;
+        return b;
+    }
+
+    /** Builds {@link WorkerOptions}; every setter validates when {@link #build()} runs. */
+    public static final class Builder {
+        private List<String> queues = List.of(DEFAULT_QUEUE);
+        private int concurrency = Runtime.getRuntime().availableProcessors();
+        private Integer prefetch;
+        private Pool pool = Pool.THREADS;
+        private Duration shutdownGrace = Duration.ofSeconds(30);
+        private Duration leaseRenewal = Duration.ofSeconds(10);
+        private boolean trackStarted = true;
+        private int maxDeliveries = 3;
+        private String name;
+
+        private Builder() {
+        }
+
+        public Builder queues(String... queues) {
+            this.queues = List.of(queues);
+            return this;
+        }
+
+        public Builder queues(List<String> queues) {
+            this.queues = List.copyOf(queues);
+            return this;
+        }
+
+        public Builder concurrency(int concurrency) {
+            this.concurrency = concurrency;
+            return this;
+        }
+
+        /** Defaults to four times the concurrency, as Celery's prefetch multiplier. */
+        public Builder prefetch(int prefetch) {
+            this.prefetch = prefetch;
+            return this;
+        }
+
+        public Builder pool(Pool pool) {
+            this.pool = pool;
+            return this;
+        }
+
+        public Builder shutdownGrace(Duration grace) {
+            this.shutdownGrace = grace;
+            return this;
+        }
+
+        public Builder leaseRenewal(Duration interval) {
+            this.leaseRenewal = interval;
+            return this;
+        }
+
+        public Builder trackStarted(boolean trackStarted) {
+            this.trackStarted = trackStarted;
+            return this;
+        }
+
+        public Builder maxDeliveries(int maxDeliveries) {
+            this.maxDeliveries = maxDeliveries;
+            return this;
+        }
+
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        public WorkerOptions build() {
+            int p = prefetch != null ? prefetch : Math.max(concurrency, 1) * 4;
+            return new WorkerOptions(queues, concurrency, p, pool, shutdownGrace, leaseRenewal, trackStarted, maxDeliveries, name);
+        }
+    }
+}

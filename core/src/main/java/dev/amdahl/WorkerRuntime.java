@@ -1,0 +1,373 @@
+package dev.amdahl;
+
+import dev.amdahl.internal.MalformedMessageException;
+import dev.amdahl.internal.MessageCodec;
+import dev.amdahl.internal.Outcome;
+import dev.amdahl.internal.TaskMessage;
+import dev.amdahl.spi.Broker;
+import dev.amdahl.spi.Delivery;
+import dev.amdahl.spi.ResultBackend;
+import dev.amdahl.spi.TaskError;
+import dev.amdahl.spi.TaskRecord;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The worker: one consumer thread takes messages from the broker, a pool runs them, and each
+ * outcome is stored before its message is acknowledged.
+ *
+ * <h2>Invariants</h2>
+ * <ul>
+ *   <li><b>Prefetch.</b> {@code slots} holds one permit per message the worker may still take; the
+ *       consumer takes permits before polling and every settled message gives one back. So the worker
+ *       never holds more than {@link WorkerOptions#prefetch()} messages.</li>
+ *   <li><b>Late acknowledgement.</b> A message is acked only after its final record is stored. If the
+ *       store fails the message is requeued; if this process dies first, the broker redelivers it.</li>
+ *   <li><b>Redeliveries do not run twice.</b> Before running a batch, the worker reads the records of
+ *       its tasks; a task already final (its result stored before a crash lost the ack, or revoked) is
+ *       acknowledged without running.</li>
+ *   <li><b>Every held message is settled exactly once</b>: acked, requeued or rejected, also on shutdown.</li>
+ * </ul>
+ */
+final class WorkerRuntime implements Worker {
+
+    private static final Logger log = LoggerFactory.getLogger(WorkerRuntime.class);
+    private static final Duration POLL_WAIT = Duration.ofMillis(500);
+    private static final long MAX_BACKOFF_MS = 5_000;
+
+    private final String name;
+    private final WorkerOptions options;
+    private final Broker broker;
+    private final ResultBackend backend;
+    private final Clock clock;
+    private final ExecutionPool pool;
+    private final Semaphore slots;
+    /** Messages taken and not yet settled; their leases are renewed while held. */
+    private final Set<Delivery> held = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicLong completed = new AtomicLong();
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private final Thread consumer;
+    private final ScheduledExecutorService leaseRenewer;
+    private final Thread shutdownHook;
+    private final Runnable onClosed;
+
+    WorkerRuntime(WorkerOptions options, Broker broker, ResultBackend backend, Clock clock, ExecutionPool pool, Runnable onClosed) {
+        this.options = options;
+        this.name = options.name() != null ? options.name() : defaultName();
+        this.broker = broker;
+        this.backend = backend;
+        this.clock = clock;
+        this.pool = pool;
+        this.onClosed = onClosed;
+        this.slots = new Semaphore(options.prefetch());
+        this.consumer = new Thread(this::consume, "amdahl-consumer-" + name);
+        this.leaseRenewer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "amdahl-lease-" + name);
+            t.setDaemon(true);
+            return t;
+        });
+        this.shutdownHook = new Thread(this::close, "amdahl-shutdown-" + name);
+    }
+
+    void start() {
+        long every = options.leaseRenewal().toMillis();
+        leaseRenewer.scheduleWithFixedDelay(this::renewLeases, every, every, TimeUnit.MILLISECONDS);
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        consumer.start();
+        log.info("worker {} consuming {} with {} {} (prefetch {})", name, options.queues(), options.concurrency(),
+                options.pool().name().toLowerCase(), options.prefetch());
+    }
+
+    static String defaultName() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "localhost";
+        }
+        return "amdahl-" + ManagementFactory.getRuntimeMXBean().getPid() + "@" + host;
+    }
+
+    private void consume() {
+        long backoff = 0;
+        while (running.get()) {
+            int taken;
+            try {
+                slots.acquire();
+                taken = 1 + slots.drainPermits();
+            } catch (InterruptedException e) {
+                break;
+            }
+            List<Delivery> batch;
+            try {
+                batch = broker.poll(options.queues(), taken, POLL_WAIT);
+                backoff = 0;
+            } catch (InterruptedException e) {
+                slots.release(taken);
+                break;
+            } catch (RuntimeException e) {
+                slots.release(taken);
+                backoff = Math.min(MAX_BACKOFF_MS, Math.max(100, backoff * 2));
+                log.warn("worker {}: polling the broker failed ({}); retrying in {} ms", name, e.toString(), backoff);
+                if (!pause(backoff)) {
+                    break;
+                }
+                continue;
+            }
+            slots.release(taken - batch.size());
+            if (!batch.isEmpty()) {
+                held.addAll(batch);
+                handle(batch);
+            }
+        }
+    }
+
+    private boolean pause(long millis) {
+        try {
+            Thread.sleep(millis);
+            return true;
+        } catch (InterruptedException e) {
+            return false;
+        }
+    }
+
+    private void handle(List<Delivery> batch) {
+        List<Delivery> runnable = new ArrayList<>(batch.size());
+        List<TaskMessage> messages = new ArrayList<>(batch.size());
+        for (Delivery d : batch) {
+            try {
+                messages.add(MessageCodec.decode(d.body()));
+                runnable.add(d);
+            } catch (MalformedMessageException e) {
+                rejectMalformed(d, e);
+            }
+        }
+        if (messages.isEmpty()) {
+            return;
+        }
+        Map<String, TaskRecord> known;
+        try {
+            known = backend.getAll(messages.stream().map(TaskMessage::id).toList());
+        } catch (RuntimeException e) {
+            log.warn("worker {}: the result backend is unreachable ({}); giving {} message(s) back", name, e.toString(), messages.size());
+            runnable.forEach(this::requeue);
+            return;
+        }
+        List<TaskRecord> started = new ArrayList<>();
+        List<Runnable> toRun = new ArrayList<>();
+        for (int i = 0; i < messages.size(); i++) {
+            Delivery d = runnable.get(i);
+            TaskMessage m = messages.get(i);
+            TaskRecord existing = known.get(m.id());
+            if (existing != null && existing.state().isReady()) {
+                log.debug("task {} is {} already; acknowledging its redelivery without running it", m.id(), existing.state());
+                settle(d, true);
+                continue;
+            }
+            if (m.expires() != null && clock.instant().isAfter(m.expires())) {
+                storeThenAck(d, record(m, TaskState.REVOKED, null, TaskError.of("dev.amdahl.Expired",
+                        "task '" + m.task() + "' (id " + m.id() + ") expired at " + m.expires() + " before a worker took it"), null));
+                continue;
+            }
+            if (options.trackStarted()) {
+                started.add(record(m, TaskState.STARTED, null, null, null));
+            }
+            toRun.add(() -> pool.execute(new ExecutionPool.Job(m, d.deliveryCount(), outcome -> finish(d, m, outcome))));
+        }
+        if (!started.isEmpty()) {
+            try {
+                backend.storeAll(started);
+            } catch (RuntimeException e) {
+                log.warn("worker {}: could not store STARTED for {} task(s): {}", name, started.size(), e.toString());
+            }
+        }
+        toRun.forEach(Runnable::run);
+    }
+
+    private void rejectMalformed(Delivery d, MalformedMessageException e) {
+        log.warn("worker {}: rejecting message {} from {}: {}", name, d.messageId(), d.queue(), e.getMessage());
+        if (e.taskId() != null) {
+            // let a waiting client learn why, when the message got far enough to name its task
+            try {
+                backend.store(new TaskRecord(e.taskId(), null, TaskState.FAILURE, null, TaskError.of(e), 0, name,
+                        null, clock.instant(), 0));
+            } catch (RuntimeException storeFailure) {
+                log.warn("could not store the failure of malformed message {}: {}", e.taskId(), storeFailure.toString());
+            }
+        }
+        try {
+            broker.reject(d, e.getMessage());
+        } finally {
+            release(d);
+        }
+    }
+
+    private void finish(Delivery d, TaskMessage m, Outcome outcome) {
+        MDC.put("taskId", m.id());
+        try {
+            switch (outcome.kind()) {
+                case SUCCESS, FAILURE -> storeThenAck(d, recordOf(m, outcome, name));
+                case ABANDONED -> requeue(d);
+                case CRASHED -> {
+                    if (d.deliveryCount() >= options.maxDeliveries()) {
+                        TaskError cause = outcome.error();
+                        storeThenAck(d, record(m, TaskState.FAILURE, null, TaskError.of(cause.type(), "task '" + m.task()
+                                + "' (id " + m.id() + ") was delivered " + d.deliveryCount() + " times and its worker process died"
+                                + " every time; giving up. Last: " + cause.message()), outcome));
+                    } else {
+                        log.warn("task {}: {}; delivering it again", m.id(), outcome.error().message());
+                        requeue(d);
+                    }
+                }
+                default -> throw new AssertionError(outcome.kind());
+            }
+        } finally {
+            MDC.remove("taskId");
+        }
+    }
+
+    private void storeThenAck(Delivery d, TaskRecord record) {
+        try {
+            backend.store(record);
+        } catch (RuntimeException e) {
+            log.error("worker {}: storing the outcome of task {} failed; giving its message back so it is not lost",
+                    name, record.taskId(), e);
+            requeue(d);
+            return;
+        }
+        completed.incrementAndGet();
+        settle(d, true);
+    }
+
+    private void requeue(Delivery d) {
+        settle(d, false);
+    }
+
+    /** Acks or requeues, then frees the slot. A broker failure here leaves the message to the broker's redelivery. */
+    private void settle(Delivery d, boolean ack) {
+        try {
+            if (ack) {
+                broker.ack(d);
+            } else {
+                broker.requeue(d);
+            }
+        } catch (RuntimeException e) {
+            log.warn("worker {}: could not {} message {} ({}); the broker will deliver it again", name,
+                    ack ? "acknowledge" : "requeue", d.messageId(), e.toString());
+        } finally {
+            release(d);
+        }
+    }
+
+    private void release(Delivery d) {
+        if (held.remove(d)) {
+            slots.release();
+        }
+    }
+
+    private void renewLeases() {
+        for (Delivery d : held) {
+            try {
+                broker.extendLease(d);
+            } catch (RuntimeException e) {
+                log.warn("worker {}: renewing the lease of {} failed: {}", name, d.messageId(), e.toString());
+            }
+        }
+    }
+
+    private TaskRecord record(TaskMessage m, TaskState state, String result, TaskError error, Outcome timing) {
+        return new TaskRecord(m.id(), m.task(), state, result, error, m.retries(), name,
+                timing == null ? clock.instant() : timing.startedAt(), state.isReady() ? clock.instant() : null,
+                timing == null ? 0 : timing.runtimeNanos());
+    }
+
+    /** The final record for an outcome that ran. */
+    static TaskRecord recordOf(TaskMessage m, Outcome o, String worker) {
+        boolean ok = o.kind() == Outcome.Kind.SUCCESS;
+        return new TaskRecord(m.id(), m.task(), ok ? TaskState.SUCCESS : TaskState.FAILURE, ok ? o.resultJson() : null,
+                ok ? null : o.error(), m.retries(), worker, o.startedAt(), o.finishedAt(), o.runtimeNanos());
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public WorkerOptions options() {
+        return options;
+    }
+
+    @Override
+    public long completedCount() {
+        return completed.get();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running.get();
+    }
+
+    @Override
+    public void close() {
+        if (!running.compareAndSet(true, false)) {
+            try {
+                terminated.await(options.shutdownGrace().toMillis() + 10_000, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return;
+        }
+        log.info("worker {} shutting down: {} message(s) held", name, held.size());
+        try {
+            consumer.join(POLL_WAIT.toMillis() * 4 + 1_000);
+            if (consumer.isAlive()) {
+                consumer.interrupt();
+                consumer.join(1_000);
+            }
+            pool.shutdown(options.shutdownGrace());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            // whatever is still held (a stuck broker call) goes back rather than waiting for a visibility timeout
+            List.copyOf(held).forEach(this::requeue);
+            leaseRenewer.shutdownNow();
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException alreadyShuttingDown) {
+                // closed by the hook itself
+            }
+            onClosed.run();
+            terminated.countDown();
+            log.info("worker {} stopped after {} task(s)", name, completed.get());
+        }
+    }
+
+    @Override
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public String toString() {
+        return "Worker[" + name + ", " + options.queues() + ", " + options.pool() + " x" + options.concurrency() + "]";
+    }
+}

@@ -1,0 +1,235 @@
+package dev.amdahl.spi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.amdahl.TaskState;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The definition of "a result backend works"; a backend module extends it with a near-empty subclass.
+ * Task ids are random, so the class can run against a shared server.
+ */
+public abstract class ResultBackendContractTest {
+
+    protected ResultBackend backend;
+
+    /** Opens a new backend on the transport under test. Called before each test. */
+    protected abstract ResultBackend createBackend();
+
+    @BeforeEach
+    void openBackend() {
+        backend = createBackend();
+    }
+
+    @AfterEach
+    void closeBackend() {
+        backend.close();
+    }
+
+    protected static String newId() {
+        return "contract-" + UUID.randomUUID();
+    }
+
+    protected static TaskRecord success(String id, String resultJson) {
+        Instant start = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        return new TaskRecord(id, "contract.task", TaskState.SUCCESS, resultJson, null, 0, "worker-1",
+                start, start.plusMillis(5), 5_000_000);
+    }
+
+    protected static TaskRecord started(String id) {
+        return new TaskRecord(id, "contract.task", TaskState.STARTED, null, null, 0, "worker-1", Instant.now(), null, 0);
+    }
+
+    @Test
+    void storedRecordsReadBackEqual() {
+        String id = newId();
+        TaskRecord r = success(id, "{\"answer\":42}");
+
+        backend.store(r);
+
+        assertThat(backend.get(id)).contains(r);
+    }
+
+    @Test
+    void failuresKeepTypeMessageAndStack() {
+        String id = newId();
+        TaskRecord r = new TaskRecord(id, "contract.task", TaskState.FAILURE, null,
+                new TaskError("java.lang.IllegalStateException", "boom", "java.lang.IllegalStateException: boom\n\tat x.y(Z.java:1)\n"),
+                2, "w", null, Instant.now().truncatedTo(ChronoUnit.MILLIS), 0);
+
+        backend.store(r);
+
+        assertThat(backend.get(id)).contains(r);
+    }
+
+    @Test
+    void getAllReturnsTheRecordsThatExist() {
+        TaskRecord a = success(newId(), "1");
+        TaskRecord b = success(newId(), "2");
+        backend.storeAll(List.of(a, b));
+        String missing = newId();
+
+        assertThat(backend.getAll(List.of(a.taskId(), missing, b.taskId())))
+                .containsOnly(Map.entry(a.taskId(), a), Map.entry(b.taskId(), b));
+    }
+
+    @Test
+    void anUnknownTaskHasNoRecord() {
+        assertThat(backend.get(newId())).isEmpty();
+    }
+
+    @Test
+    void aLaterStoreReplacesTheRecord() {
+        String id = newId();
+        backend.store(started(id));
+        backend.store(success(id, "1"));
+
+        assertThat(backend.get(id).map(TaskRecord::state)).contains(TaskState.SUCCESS);
+    }
+
+    @Test
+    void storeAllStoresEveryRecord() {
+        List<TaskRecord> records = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            records.add(success(newId(), Integer.toString(i)));
+        }
+
+        backend.storeAll(records);
+
+        for (TaskRecord r : records) {
+            assertThat(backend.get(r.taskId())).contains(r);
+        }
+    }
+
+    @Test
+    void whenReadyFiresOnceWhenTheTaskEnds() throws Exception {
+        String id = newId();
+        List<TaskRecord> calls = new CopyOnWriteArrayList<>();
+        CompletableFuture<TaskRecord> first = new CompletableFuture<>();
+        backend.whenReady(id, r -> {
+            calls.add(r);
+            first.complete(r);
+        });
+
+        backend.store(started(id));
+        backend.store(success(id, "\"done\""));
+
+        assertThat(first.get(10, TimeUnit.SECONDS).result()).isEqualTo("\"done\"");
+        // a second final store must not call the same registration again
+        backend.store(success(id, "\"again\""));
+        assertThat(backend.await(id, Duration.ofSeconds(5)).map(TaskRecord::result)).contains("\"again\"");
+        assertThat(calls).hasSize(1);
+    }
+
+    @Test
+    void whenReadyDoesNotFireForANonFinalState() throws Exception {
+        String id = newId();
+        CompletableFuture<TaskRecord> fired = new CompletableFuture<>();
+        backend.whenReady(id, fired::complete);
+
+        backend.store(started(id));
+
+        assertThat(backend.await(id, Duration.ofMillis(300))).isEmpty();
+        assertThat(fired).isNotDone();
+    }
+
+    @Test
+    void whenReadyFiresAtOnceForAnEndedTask() throws Exception {
+        String id = newId();
+        backend.store(success(id, "7"));
+        CompletableFuture<TaskRecord> fired = new CompletableFuture<>();
+
+        backend.whenReady(id, fired::complete);
+
+        assertThat(fired.get(10, TimeUnit.SECONDS).result()).isEqualTo("7");
+    }
+
+    @Test
+    void aCancelledRegistrationIsNotCalled() throws Exception {
+        String id = newId();
+        CompletableFuture<TaskRecord> fired = new CompletableFuture<>();
+        Registration registration = backend.whenReady(id, fired::complete);
+
+        registration.cancel();
+        backend.store(success(id, "1"));
+
+        assertThat(backend.await(id, Duration.ofSeconds(5))).isPresent();
+        assertThat(fired).isNotDone();
+    }
+
+    @Test
+    void awaitTimesOutEmpty() throws Exception {
+        long start = System.nanoTime();
+        Optional<TaskRecord> r = backend.await(newId(), Duration.ofMillis(300));
+
+        assertThat(r).isEmpty();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(250));
+    }
+
+    @Test
+    void manyWaitersAreAllWoken() throws Exception {
+        List<String> ids = new ArrayList<>();
+        List<CompletableFuture<TaskRecord>> woken = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            String id = newId();
+            ids.add(id);
+            CompletableFuture<TaskRecord> f = new CompletableFuture<>();
+            backend.whenReady(id, f::complete);
+            woken.add(f);
+        }
+
+        backend.storeAll(ids.stream().map(id -> success(id, "1")).toList());
+
+        CompletableFuture.allOf(woken.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void incrementIsAtomicAcrossThreads() throws Exception {
+        String key = newId();
+        ExecutorService threads = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> running = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                running.add(threads.submit(() -> {
+                    for (int i = 0; i < 250; i++) {
+                        backend.increment(key, 1);
+                    }
+                }));
+            }
+            for (Future<?> f : running) {
+                f.get();
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+
+        assertThat(backend.increment(key, 0)).isEqualTo(1_000);
+        assertThat(backend.increment(key, -1_000)).isZero();
+    }
+
+    @Test
+    void forgetRemovesTheRecord() {
+        String id = newId();
+        backend.store(success(id, "1"));
+
+        backend.forget(id);
+
+        assertThat(backend.get(id)).isEmpty();
+    }
+}
