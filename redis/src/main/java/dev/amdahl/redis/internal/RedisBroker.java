@@ -429,11 +429,10 @@ public final class RedisBroker implements Broker {
     }
 
     private void giveBack(StatefulRedisConnection<String, byte[]> c) {
-        if (closed) {
-            c.closeAsync();
-        } else {
+        if (!closed) {
             idle.addFirst(c);
         }
+        // else close() closes it with all the others
     }
 
     private static List<String> rotate(List<String> queues, int by) {
@@ -590,7 +589,15 @@ public final class RedisBroker implements Broker {
         } catch (RuntimeException e) {
             log.warn("Could not return unacknowledged messages on close; they are redelivered after the visibility timeout", e);
         } finally {
-            all.forEach(StatefulRedisConnection::closeAsync);
+            // wait for the closes, or the client's shutdown closes the same connections again
+            CompletableFuture<?>[] closing = all.stream().map(StatefulRedisConnection::closeAsync).toArray(CompletableFuture[]::new);
+            try {
+                CompletableFuture.allOf(closing).get(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                log.debug("Closing poll connections did not finish cleanly", e);
+            }
             shared.close();
             connections.close();
         }

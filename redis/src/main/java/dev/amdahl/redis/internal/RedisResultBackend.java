@@ -11,6 +11,8 @@ import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -151,6 +153,30 @@ public final class RedisResultBackend implements ResultBackend {
         checkOpen();
         byte[] bytes = Scripts.join(redis.get(keys.result(taskId)));
         return Optional.ofNullable(decode(taskId, bytes));
+    }
+
+    /** One MGET per thousand ids. */
+    @Override
+    public Map<String, TaskRecord> getAll(Collection<String> taskIds) {
+        checkOpen();
+        List<String> ids = List.copyOf(taskIds);
+        List<CompletableFuture<List<KeyValue<String, byte[]>>>> replies = new ArrayList<>();
+        for (int from = 0; from < ids.size(); from += MGET_CHUNK) {
+            replies.add(redis.mget(ids.subList(from, Math.min(ids.size(), from + MGET_CHUNK)).stream()
+                    .map(keys::result).toArray(String[]::new)).toCompletableFuture());
+        }
+        Map<String, TaskRecord> found = new HashMap<>();
+        int i = 0;
+        for (CompletableFuture<List<KeyValue<String, byte[]>>> reply : replies) {
+            for (KeyValue<String, byte[]> kv : Scripts.join(reply)) {
+                String id = ids.get(i++);
+                TaskRecord record = kv.hasValue() ? decode(id, kv.getValue()) : null;
+                if (record != null) {
+                    found.put(id, record);
+                }
+            }
+        }
+        return found;
     }
 
     /** The record, or null when there is none; a value that is not a record is logged and treated as none. */
