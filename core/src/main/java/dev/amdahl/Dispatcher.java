@@ -175,7 +175,7 @@ final class Dispatcher {
             return Json.mapper().readValue(json, task.resultType());
         } catch (Exception e) {
             throw new AmdahlException("the result of task '" + task.name() + "' (id " + record.taskId()
-                    + ") does not decode into " + task.resultType().getTypeName() + ": " + e.getMessage(), e);
+                    + ") does not decode into " + task.resultType().toCanonical() + ": " + e.getMessage(), e);
         }
     }
 
@@ -184,7 +184,7 @@ final class Dispatcher {
             return Json.mapper().convertValue(json, task.resultType());
         } catch (IllegalArgumentException e) {
             throw new AmdahlException("the result of task '" + task.name() + "' (id " + record.taskId()
-                    + ") does not decode into " + task.resultType().getTypeName() + ": " + e.getMessage(), e);
+                    + ") does not decode into " + task.resultType().toCanonical() + ": " + e.getMessage(), e);
         }
     }
 

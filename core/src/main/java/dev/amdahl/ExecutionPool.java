@@ -22,9 +22,21 @@ interface ExecutionPool {
     void execute(Job job);
 
     /**
-     * Stops the pool. Jobs not yet started end ABANDONED at once; running ones get {@code grace} to
-     * finish, then are interrupted (threads) or killed (processes) and end ABANDONED unless they end
-     * on their own. Returns when every job has reported.
+     * First half of a shutdown: jobs not yet started end ABANDONED at once, and so does any job
+     * {@link #execute executed} from now on. Running jobs go on.
      */
-    void shutdown(Duration grace);
+    void stopAccepting();
+
+    /**
+     * Second half: running jobs get {@code grace} to finish, then are interrupted (threads) or killed
+     * (processes) and end ABANDONED unless they end on their own. Returns when every job has reported
+     * and the pool's threads or processes are gone.
+     */
+    void awaitRunning(Duration grace);
+
+    /** Both halves of a shutdown. */
+    default void shutdown(Duration grace) {
+        stopAccepting();
+        awaitRunning(grace);
+    }
 }

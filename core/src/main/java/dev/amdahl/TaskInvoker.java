@@ -101,7 +101,7 @@ final class TaskInvoker {
             argument = Json.mapper().convertValue(args, task.argumentType());
         } catch (IllegalArgumentException e) {
             throw new AmdahlException("task '" + message.task() + "' (id " + message.id() + "): its argument does not decode into "
-                    + task.argumentType().getTypeName() + ": " + rootMessage(e), e);
+                    + task.argumentType().toCanonical() + ": " + rootMessage(e), e);
         }
         return context.runWith(() -> task.function().apply(argument));
     }

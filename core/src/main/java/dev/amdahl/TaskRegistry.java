@@ -52,7 +52,7 @@ final class TaskRegistry {
     }
 
     private static String describe(RegisteredTask<?, ?> t) {
-        return t.argumentType().getTypeName() + " -> " + t.resultType().getTypeName()
+        return t.argumentType().toCanonical() + " -> " + t.resultType().toCanonical()
                 + (t.function() == null ? ", a reference without code" : "");
     }
 }

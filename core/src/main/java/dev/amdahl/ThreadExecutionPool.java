@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -129,18 +130,27 @@ final class ThreadExecutionPool implements ExecutionPool {
 
     @Override
     public void execute(Job job) {
-        executor.execute(new Running(job));
+        Running r = new Running(job);
+        try {
+            executor.execute(r);
+        } catch (RejectedExecutionException stopped) {
+            r.report(Outcome.abandoned("the worker is shutting down"));
+        }
     }
 
     @Override
-    public void shutdown(Duration grace) {
+    public void stopAccepting() {
         stopping = true;
+        executor.shutdown();
         List<Runnable> queued = new ArrayList<>();
         executor.getQueue().drainTo(queued);
         for (Runnable r : queued) {
             ((Running) r).report(Outcome.abandoned("the worker shut down before the task started"));
         }
-        executor.shutdown();
+    }
+
+    @Override
+    public void awaitRunning(Duration grace) {
         try {
             if (!executor.awaitTermination(grace.toNanos(), TimeUnit.NANOSECONDS)) {
                 log.warn("{} task(s) still running after the shutdown grace of {}; interrupting them", running.size(), grace);

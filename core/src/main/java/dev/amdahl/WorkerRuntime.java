@@ -61,7 +61,10 @@ final class WorkerRuntime implements Worker {
     private final Semaphore slots;
     /** Messages taken and not yet settled; their leases are renewed while held. */
     private final Set<Delivery> held = ConcurrentHashMap.newKeySet();
-    private final AtomicBoolean running = new AtomicBoolean(true);
+    /** Set first on close: the consumer takes no more messages. */
+    private final AtomicBoolean closing = new AtomicBoolean();
+    /** Cleared once the pool has given back what it had not started; what {@link #isRunning()} reports. */
+    private volatile boolean running = true;
     private final AtomicLong completed = new AtomicLong();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final Thread consumer;
@@ -108,7 +111,7 @@ final class WorkerRuntime implements Worker {
 
     private void consume() {
         long backoff = 0;
-        while (running.get()) {
+        while (!closing.get()) {
             int taken;
             try {
                 slots.acquire();
@@ -323,12 +326,12 @@ final class WorkerRuntime implements Worker {
 
     @Override
     public boolean isRunning() {
-        return running.get();
+        return running;
     }
 
     @Override
     public void close() {
-        if (!running.compareAndSet(true, false)) {
+        if (!closing.compareAndSet(false, true)) {
             try {
                 terminated.await(options.shutdownGrace().toMillis() + 10_000, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
@@ -338,12 +341,14 @@ final class WorkerRuntime implements Worker {
         }
         log.info("worker {} shutting down: {} message(s) held", name, held.size());
         try {
+            pool.stopAccepting();
+            running = false;
+            pool.awaitRunning(options.shutdownGrace());
             consumer.join(POLL_WAIT.toMillis() * 4 + 1_000);
             if (consumer.isAlive()) {
                 consumer.interrupt();
                 consumer.join(1_000);
             }
-            pool.shutdown(options.shutdownGrace());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {

@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         description = "Parallel and distributed task execution for Java, with its own scaling analysis.",
         subcommands = {
             picocli.CommandLine.HelpCommand.class,
+            LawCommand.class,
         })
 final class AmdahlCommand implements Runnable {
 

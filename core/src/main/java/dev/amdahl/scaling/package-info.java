@@ -1,0 +1,22 @@
+/**
+ * Scaling analysis: how much faster a job gets with more workers, and why it stops.
+ *
+ * <pre>{@code
+ * // closed form, from a known serial fraction
+ * AmdahlLaw.ofParallelFraction(0.99).speedup(100);              // 50.25
+ *
+ * // from measurements: worker count -> wall times in seconds
+ * ScalingReport report = ScalingAnalysis.ofDefaults().analyze(wallSeconds);
+ * Files.writeString(Path.of("scaling.html"), report.toHtml());
+ * SpeedupChart.of(report).write(Path.of("speedup.png"));
+ *
+ * // one finished job's serial and parallel time
+ * new JobStats(2.0, 98.0).ceiling();                             // 50.0
+ * }</pre>
+ *
+ * <p>The public types are {@link dev.amdahl.scaling.AmdahlLaw}, {@link dev.amdahl.scaling.JobStats},
+ * {@link dev.amdahl.scaling.ScalingAnalysis}, {@link dev.amdahl.scaling.ScalingReport} and
+ * {@link dev.amdahl.scaling.SpeedupChart}; fitting and rendering helpers are package-private.
+ * Nothing here starts threads or touches the network, and charts need no display.
+ */
+package dev.amdahl.scaling;
