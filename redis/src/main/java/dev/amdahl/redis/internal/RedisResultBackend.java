@@ -205,14 +205,21 @@ public final class RedisResultBackend implements ResultBackend {
         });
         try {
             ensureSubscribed();
-            TaskRecord now = get(taskId).orElse(null);
-            if (now != null && now.state().isReady()) {
-                watcher.fire(now);
-            }
         } catch (RuntimeException e) {
             remove(watcher);
             throw e;
         }
+        // not waited for: a client registering thousands of waiters pipelines these reads
+        redis.get(keys.result(taskId)).whenComplete((bytes, failure) -> {
+            if (failure != null) {
+                log.warn("Could not read the record of task {} ({}); waiting for its notice", taskId, failure.toString());
+                return;
+            }
+            TaskRecord now = decode(taskId, bytes);
+            if (now != null && now.state().isReady()) {
+                dispatch(() -> watcher.fire(now));
+            }
+        });
         return () -> remove(watcher);
     }
 
