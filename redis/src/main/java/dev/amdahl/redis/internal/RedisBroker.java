@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -457,6 +458,25 @@ public final class RedisBroker implements Broker {
         if (acked == 0) {
             // it was acked already, or its lease ran out and another consumer acked it first
             log.debug("{} was no longer pending when acknowledged", delivery);
+        }
+    }
+
+    @Override
+    public void ackAll(List<Delivery> deliveries) {
+        // one script call per stream, all sent before any reply is awaited: one round trip for the batch
+        Map<String, List<byte[]>> byStream = new LinkedHashMap<>();
+        for (Delivery d : deliveries) {
+            Receipt r = receipt(d);
+            byStream.computeIfAbsent(r.stream(), k -> {
+                List<byte[]> args = new ArrayList<>();
+                args.add(utf8(Keys.GROUP));
+                return args;
+            }).add(utf8(r.entryId()));
+        }
+        List<CompletableFuture<Long>> replies = new ArrayList<>(byStream.size());
+        byStream.forEach((stream, args) -> replies.add(Scripts.ACK.run(redis, new String[]{stream}, args.toArray(byte[][]::new))));
+        for (CompletableFuture<Long> reply : replies) {
+            Scripts.<Long>join(reply);
         }
     }
 
