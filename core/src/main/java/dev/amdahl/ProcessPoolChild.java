@@ -30,6 +30,11 @@ import java.util.List;
  * runs, so a task that prints cannot corrupt a frame, and {@code System.in} is emptied so a task
  * that reads stdin cannot swallow one. Stderr is the child's log; the parent forwards it.
  *
+ * <p>The child ignores SIGINT and SIGTERM. A terminal's Ctrl-C, and a service manager stopping a
+ * worker, signal the whole process group; only the parent must act on that (graceful shutdown: it
+ * lets running tasks finish, then tells its children to exit). Children dying at once instead would
+ * turn every running task into a crash. SIGKILL still kills a child.
+ *
  * <p>No orphans: the child exits when its stdin ends (the parent closed it, or died and the kernel
  * closed it), and a watcher thread halts it when its parent process is gone, which also covers a
  * task that never returns to read stdin.
@@ -54,6 +59,7 @@ final class ProcessPoolChild {
         long parentPid = Long.parseLong(args[0]);
         int maxResultBytes = Integer.parseInt(args[1]);
         watchParent(parentPid);
+        ignoreGroupSignals();
 
         TaskInvoker invoker;
         try {
@@ -116,6 +122,23 @@ final class ProcessPoolChild {
     private static void writeOutcome(DataOutputStream out, Outcome outcome) throws IOException {
         ChildProtocol.Frame f = ChildProtocol.outcomeFrame(outcome);
         ChildProtocol.write(out, f.header(), f.payload());
+    }
+
+    // sun.misc.Signal (module jdk.unsupported) by reflection: no compile-time tie to it, and a runtime
+    // without it just keeps the default handlers
+    private static void ignoreGroupSignals() {
+        try {
+            Class<?> signal = Class.forName("sun.misc.Signal");
+            Class<?> handler = Class.forName("sun.misc.SignalHandler");
+            Object ignore = handler.getField("SIG_IGN").get(null);
+            var handle = signal.getMethod("handle", signal, handler);
+            for (String name : List.of("INT", "TERM")) {
+                handle.invoke(null, signal.getConstructor(String.class).newInstance(name), ignore);
+            }
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            System.err.println("amdahl process-pool child " + ProcessHandle.current().pid()
+                    + ": cannot ignore SIGINT/SIGTERM (" + e + "); a Ctrl-C will kill running tasks");
+        }
     }
 
     private static void watchParent(long parentPid) {

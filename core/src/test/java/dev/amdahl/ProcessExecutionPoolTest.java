@@ -10,8 +10,11 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -131,6 +134,22 @@ class ProcessExecutionPoolTest {
     }
 
     @Test
+    void aChildIgnoresSigtermWhichIsTheParentsToHandle() throws Exception {
+        processes(1, 1);
+        try (ServerSocket server = listen()) {
+            TaskFuture<Long> f = rendezvous.submit(server.getLocalPort());
+            long child;
+            try (Socket s = server.accept()) {
+                child = Long.parseLong(readLine(s).split(" ")[0]);
+                assertThat(ProcessHandle.of(child).orElseThrow().destroy()).as("SIGTERM sent").isTrue();
+                s.getOutputStream().write("return\n".getBytes(StandardCharsets.UTF_8));
+            }
+            assertThat(f.result(WAIT)).isEqualTo(child);
+            assertThat(pid.submit("after").result(WAIT)).as("the same child lives on").isEqualTo(child);
+        }
+    }
+
+    @Test
     void aChildKilledWithSigkillOnEveryDeliveryFailsNamingTheSignal() throws Exception {
         processes(1, 1);
         try (ServerSocket server = listen()) {
@@ -164,7 +183,7 @@ class ProcessExecutionPoolTest {
         long idle = pid.submit("x").result(WAIT);
         ProcessHandle child = ProcessHandle.of(idle).orElseThrow();
         child.destroyForcibly();
-        child.onExit().get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        child.onExit().get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
         // maxDeliveries is 1: had the death been charged to this task, it would fail
         assertThat(pid.submit("y").result(WAIT)).isNotEqualTo(idle);
@@ -245,6 +264,37 @@ class ProcessExecutionPoolTest {
                 for (TaskFuture<Long> q : queued) {
                     assertThat(q.result(WAIT)).isEqualTo(here);
                 }
+            }
+        }
+    }
+
+    @Test
+    void childrenExitWhenTheirParentIsKilled() throws Exception {
+        try (ServerSocket server = listen()) {
+            Process parent = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), ProcessPoolParentMain.class.getName(),
+                    Integer.toString(server.getLocalPort()))
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            try {
+                String line = new BufferedReader(new InputStreamReader(parent.getInputStream(), StandardCharsets.UTF_8)).readLine();
+                assertThat(line).startsWith("children ");
+                List<ProcessHandle> children = Arrays.stream(line.substring(9).split(" "))
+                        .map(p -> ProcessHandle.of(Long.parseLong(p)).orElseThrow()).toList();
+                assertThat(children).hasSize(2);
+                try (Socket busy = server.accept()) {
+                    // one child is inside a task (not reading stdin), the other idle
+                    long busyPid = Long.parseLong(readLine(busy).split(" ")[0]);
+                    assertThat(children).extracting(ProcessHandle::pid).contains(busyPid);
+
+                    parent.destroyForcibly().waitFor();
+
+                    for (ProcessHandle child : children) {
+                        child.onExit().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                    }
+                }
+                assertThat(children).noneMatch(ProcessHandle::isAlive);
+            } finally {
+                parent.destroyForcibly();
             }
         }
     }

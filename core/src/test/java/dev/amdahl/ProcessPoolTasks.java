@@ -23,6 +23,14 @@ public final class ProcessPoolTasks implements TaskCatalog {
     public void register(Amdahl app) {
         app.task("p.collatz", Integer.class, Collatz.class, ProcessPoolTasks::collatz);
         app.task("p.pid", String.class, Long.class, s -> ProcessHandle.current().pid());
+        app.task("p.noop", String.class, String.class, s -> s);
+        app.task("p.collatzSum", Integer.class, Long.class, n -> {
+            long sum = 0;
+            for (int i = 1; i <= n; i++) {
+                sum += collatz(i).steps();
+            }
+            return sum;
+        });
         app.task("p.boom", String.class, String.class, s -> {
             throw new IllegalStateException("no " + s);
         });
