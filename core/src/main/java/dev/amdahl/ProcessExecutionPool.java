@@ -178,7 +178,7 @@ final class ProcessExecutionPool implements ExecutionPool {
     }
 
     @Override
-    public void shutdown(Duration grace) {
+    public void stopAccepting() {
         List<Pending> queued;
         lock.lock();
         try {
@@ -190,6 +190,10 @@ final class ProcessExecutionPool implements ExecutionPool {
             lock.unlock();
         }
         queued.forEach(p -> p.report(Outcome.abandoned("the worker shut down before the task started")));
+    }
+
+    @Override
+    public void awaitRunning(Duration grace) {
         try {
             long deadline = System.nanoTime() + grace.toNanos();
             for (Slot s : slots) {

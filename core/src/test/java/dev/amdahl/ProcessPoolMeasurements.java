@@ -72,7 +72,7 @@ public final class ProcessPoolMeasurements {
         long t0 = System.nanoTime();
         for (int i = 0; i < calls; i++) {
             CompletableFuture<Outcome> done = new CompletableFuture<>();
-            pool.execute(new ExecutionPool.Job(new TaskMessage("m-" + i, task, arg, false, 0, null, null, null), 1, done::complete));
+            pool.execute(new ExecutionPool.Job(new TaskMessage("m-" + i, task, arg, false, 0, null, null, null, null), 1, done::complete));
             Outcome o = done.get(60, TimeUnit.SECONDS);
             if (o.kind() != Outcome.Kind.SUCCESS) {
                 throw new IllegalStateException(task + ": " + o);
