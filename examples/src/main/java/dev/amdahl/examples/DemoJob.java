@@ -12,7 +12,7 @@ import dev.amdahl.TaskCatalog;
  * DemoJob job = DemoJobs.named("mandelbrot").orElseThrow();
  * try (Amdahl app = Amdahl.builder().include(job.catalog()).build();
  *      Worker worker = app.startWorker(WorkerOptions.builder().concurrency(4).build())) {
- *     job.warmUp();
+ *     job.warmUp(app);
  *     JobRun run = job.run(app);
  *     System.out.printf("%d tasks in %s (%.1f tasks/s)%n", run.tasks(), run.wallTime(), run.tasksPerSecond());
  * }
@@ -50,10 +50,11 @@ public interface DemoJob {
     }
 
     /**
-     * Runs a little of the job's computation here, so the JIT compiler has compiled it before the
-     * first timed run (otherwise the first run is slower for reasons that have nothing to do with
-     * the number of workers). Does nothing by default.
+     * Runs a small version of the job on {@code app}, untimed, so that the JIT compiler has compiled
+     * the task code and the path through the broker before the first timed run. Without it the first
+     * run is slower for reasons that have nothing to do with the number of workers, and speedups
+     * against it come out too high. Does nothing by default.
      */
-    default void warmUp() {
+    default void warmUp(Amdahl app) {
     }
 }

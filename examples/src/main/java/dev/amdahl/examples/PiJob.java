@@ -87,11 +87,9 @@ public record PiJob(long samples, int chunkCount, long seed) implements DemoJob 
         return estimate(app, progress).run();
     }
 
-    /** Counts a few hundred thousand samples here, enough for the JIT to compile the kernel. */
+    /** Estimates pi from at most 2 million samples in as many chunks as this job. */
     @Override
-    public void warmUp() {
-        for (int i = 0; i < 20; i++) {
-            MonteCarloPi.countHits(new PiChunk(i, 20_000));
-        }
+    public void warmUp(Amdahl app) {
+        new PiJob(Math.max(chunkCount, Math.min(samples, 2_000_000)), chunkCount, seed).estimate(app, JobProgress.NONE);
     }
 }

@@ -61,7 +61,7 @@ class DemoJobTest {
         for (DemoJob job : List.of(SMALL_PICTURE, SMALL_PI)) {
             try (Amdahl app = Amdahl.builder().include(job.catalog()).build();
                  Worker worker = app.startWorker(WorkerOptions.builder().concurrency(1).build())) {
-                job.warmUp();
+                job.warmUp(app);
                 JobRun run = job.run(app);
 
                 assertThat(run.tasks()).isEqualTo(job.taskCount());
