@@ -88,15 +88,39 @@ final class WorkerCommand extends CliCommand {
             out().println("tasks: " + String.join(", ", app.taskNames()));
             out().println("stop with Ctrl-C or SIGTERM: running tasks finish, waiting ones go back to the broker");
             out().flush();
-            // the worker's own shutdown hook does the graceful stop on SIGTERM; this thread only waits for it
+            // On SIGTERM the worker's own shutdown hook does the graceful stop. The JVM halts as soon as the
+            // hooks are done, so this thread may never get past awaitTermination: the goodbye is said by a
+            // hook of ours, which waits for the worker's.
+            Thread goodbye = new Thread(() -> awaitAndSayGoodbye(worker), "amdahl-worker-goodbye");
+            Runtime.getRuntime().addShutdownHook(goodbye);
             while (!worker.awaitTermination(Duration.ofMinutes(1))) {
                 continue;
             }
-            out().println("worker " + worker.name() + " stopped after " + worker.completedCount() + " task(s)");
+            try {
+                Runtime.getRuntime().removeShutdownHook(goodbye);
+                sayGoodbye(worker);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook says it
+            }
             return OK;
         } finally {
             app.close();
         }
+    }
+
+    private void awaitAndSayGoodbye(Worker worker) {
+        try {
+            if (worker.awaitTermination(shutdownGrace.plusSeconds(5))) {
+                sayGoodbye(worker);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void sayGoodbye(Worker worker) {
+        out().println("worker " + worker.name() + " stopped after " + worker.completedCount() + " task(s)");
+        out().flush();
     }
 
     private WorkerOptions workerOptions() {
