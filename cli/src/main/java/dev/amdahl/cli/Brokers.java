@@ -2,7 +2,6 @@ package dev.amdahl.cli;
 
 import dev.amdahl.Amdahl;
 import dev.amdahl.TaskCatalog;
-import java.net.URI;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Model.CommandSpec;
@@ -66,15 +65,6 @@ final class Brokers {
 
     private static String scheme(String url) {
         int colon = url.indexOf(':');
-        String s = colon > 0 ? url.substring(0, colon) : url;
-        try {
-            String parsed = URI.create(url.endsWith("://") ? url + "/" : url).getScheme();
-            if (parsed != null) {
-                s = parsed;
-            }
-        } catch (IllegalArgumentException ignored) {
-            // malformed: Amdahl.Builder says how when it opens the URL
-        }
-        return s.toLowerCase(Locale.ROOT);
+        return (colon < 0 ? url : url.substring(0, colon)).trim().toLowerCase(Locale.ROOT);
     }
 }

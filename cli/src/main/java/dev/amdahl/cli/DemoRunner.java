@@ -57,7 +57,7 @@ final class DemoRunner {
                         + " --broker " + options.broker + "'); waiting for " + job.taskCount() + " tasks");
                 printHeader();
                 job.warmUp(app);
-                timings.add(new Timing(0, timed(app, "external", body)));
+                timings.add(new Timing(0, timed(app, "elsewhere", body)));
                 printRow("elsewhere", timings.get(0).run(), null);
             }
             return timings;

@@ -74,10 +74,11 @@ class WorkerAndSubmitCommandTest {
         CompletableFuture<Cli.Result> worker = CompletableFuture.supplyAsync(
                 () -> Cli.run(workerLine, "worker", "--broker", broker, "--concurrency", "2", "--queues", "amdahl,other"));
         try {
+            // first, so that it has started (and will be finished by the graceful stop) when the others are done
+            Cli.Result noWait = Cli.run("submit", "--broker", broker, "montecarlo.pi", "{\"seed\": 7, \"samples\": 10}");
             Cli.Result ok = Cli.run("submit", "--broker", broker, "montecarlo.pi", "{\"seed\": 7, \"samples\": 1000}", "--wait", "30s");
             Cli.Result onQueue = Cli.run("submit", "--broker", broker, "--queue", "other", "montecarlo.pi",
                     "{\"seed\": 7, \"samples\": 1000}", "--wait", "30s");
-            Cli.Result noWait = Cli.run("submit", "--broker", broker, "montecarlo.pi", "{\"seed\": 7, \"samples\": 10}");
             Cli.Result badArgument = Cli.run("submit", "--broker", broker, "montecarlo.pi", "{\"seed\": 7, \"samples\": 0}", "--wait", "30s");
             Cli.Result unknownTask = Cli.run("submit", "--broker", broker, "no.such.task", "1", "--wait", "30s");
 
