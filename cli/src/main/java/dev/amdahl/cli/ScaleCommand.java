@@ -310,15 +310,15 @@ final class ScaleCommand extends CliCommand {
         Advice advice = report.advice();
         out.println();
         out.println("recommendation:");
-        out.printf(Locale.ROOT, "  efficiency >= %.0f %%:    %s%n", 100 * advice.targetEfficiency(),
+        out.printf(Locale.ROOT, "  %-31s %s%n", String.format(Locale.ROOT, "efficiency >= %.0f %%:", 100 * advice.targetEfficiency()),
                 advice.workersAtTargetEfficiency() == null ? "any number of workers"
                         : "up to " + workers(advice.workersAtTargetEfficiency()));
-        out.printf(Locale.ROOT, "  gain >= %-5s per worker: %s%n", plain(advice.minGain()),
+        out.printf(Locale.ROOT, "  %-31s %s%n", "gain >= " + plain(advice.minGain()) + " per added worker:",
                 advice.workersAtDiminishingReturns() == null ? "any number of workers"
                         : "up to " + workers(advice.workersAtDiminishingReturns())
                         + "; one more adds less than " + plain(advice.minGain()) + " to the speedup");
         if (advice.peakWorkers() != null) {
-            out.printf(Locale.ROOT, "  overhead peak:          %.2fx at %s; more make the job slower%n",
+            out.printf(Locale.ROOT, "  %-31s %.2fx at %s; more make the job slower%n", "overhead peak:",
                     advice.peakSpeedup(), workers(advice.peakWorkers()));
         }
         out.flush();
