@@ -1,6 +1,7 @@
 package dev.amdahl.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -16,13 +17,28 @@ import java.util.Objects;
  * @param eta     not before this time, or {@code null}
  * @param expires not after this time, or {@code null}
  * @param groupId the group this task belongs to, or {@code null}
+ * @param maxRetries    how many retries this submission allows, or {@code null} for the task's registration
+ * @param softTimeLimit when the task is interrupted, or {@code null}
+ * @param hardTimeLimit when the task is stopped, or {@code null}
  */
 public record TaskMessage(String id, String task, JsonNode args, boolean chunk, int retries, Instant eta,
-                          Instant expires, String groupId) {
+                          Instant expires, String groupId, Integer maxRetries, Duration softTimeLimit,
+                          Duration hardTimeLimit) {
 
     public TaskMessage {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(task, "task");
         Objects.requireNonNull(args, "args");
+    }
+
+    /** A message with no per-submission retry or time limit. */
+    public TaskMessage(String id, String task, JsonNode args, boolean chunk, int retries, Instant eta, Instant expires,
+                       String groupId) {
+        this(id, task, args, chunk, retries, eta, expires, groupId, null, null, null);
+    }
+
+    /** This message as its next retry: one more retry counted, not before {@code eta}. */
+    public TaskMessage retried(Instant eta) {
+        return new TaskMessage(id, task, args, chunk, retries + 1, eta, expires, groupId, maxRetries, softTimeLimit, hardTimeLimit);
     }
 }
