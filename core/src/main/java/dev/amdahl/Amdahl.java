@@ -46,6 +46,7 @@ public final class Amdahl implements AutoCloseable {
     private final int maxResultBytes;
     private final TaskRegistry registry = new TaskRegistry();
     private final Dispatcher dispatcher;
+    private final Canvas canvas;
     private final Set<Class<? extends TaskCatalog>> catalogs = new LinkedHashSet<>();
     private final List<Worker> workers = new CopyOnWriteArrayList<>();
     /** The catalog whose {@code register} is running, so its tasks remember where they came from. */
@@ -58,7 +59,8 @@ public final class Amdahl implements AutoCloseable {
         this.defaultQueue = b.defaultQueue;
         this.router = b.router;
         this.maxResultBytes = b.maxResultBytes;
-        this.dispatcher = new Dispatcher(broker, backend, clock, b.eager ? invoker() : null);
+        this.dispatcher = new Dispatcher(broker, backend, clock, b.eager ? invoker() : null, registry);
+        this.canvas = new Canvas(dispatcher);
         for (Class<? extends TaskCatalog> catalog : b.catalogs) {
             include(catalog);
         }
@@ -114,13 +116,24 @@ public final class Amdahl implements AutoCloseable {
         JavaType a = Json.mapper().constructType(argumentType);
         JavaType r = Json.mapper().constructType(resultType);
         RegisteredTask<A, R> task = registry.register(new RegisteredTask<>(name, a, r, code, code == null ? null : registering, defaults));
-        return new Task<>(task, dispatcher, queueOf(task), task.defaults());
+        return new Task<>(task, dispatcher, canvas, queueOf(task), task.defaults());
     }
 
     /** Where a task goes unless a submission says otherwise: its registration, else the routes, else the default queue. */
     private String queueOf(RegisteredTask<?, ?> task) {
         String routed = router.route(task.name());
         return task.defaults().queue().orElse(routed != null ? routed : defaultQueue);
+    }
+
+    /**
+     * A group of signatures to run in parallel; submit it, or follow it with a callback to make a chord.
+     *
+     * <pre>{@code
+     * TaskFuture<Long> total = app.group(parts.stream().map(count::sig).toList()).then(sum.sig()).submit();
+     * }</pre>
+     */
+    public <R> GroupSignature<R> group(List<Signature<R>> members) {
+        return new GroupSignature<>(new Canvas.GroupNode(members.stream().map(Signature::node).toList()), canvas);
     }
 
     /** Registers the tasks of a catalog, which worker processes can then replay. */

@@ -27,6 +27,8 @@ final class DefaultGroupFuture<R> extends CompletableFuture<List<R>> implements 
     private final List<TaskFuture<R>> members;
     private final long submitNanos;
     private final AtomicLong combineNanos = new AtomicLong();
+    /** Members in the order they completed; guarded by itself, waited on by {@link #asCompleted()}. */
+    private final List<TaskFuture<R>> completionOrder = new ArrayList<>();
 
     /** @param submitNanos how long the caller spent encoding and publishing the group */
     DefaultGroupFuture(String id, List<TaskFuture<R>> members, long submitNanos) {
@@ -48,6 +50,12 @@ final class DefaultGroupFuture<R> extends CompletableFuture<List<R>> implements 
                         all.add(m.toCompletableFuture().join());
                     }
                     super.complete(all);
+                }
+                // recorded after the group's own bookkeeping, so a caller iterating asCompleted() finds the
+                // group done once it has seen every member
+                synchronized (completionOrder) {
+                    completionOrder.add(member);
+                    completionOrder.notifyAll();
                 }
             });
         }
@@ -108,6 +116,36 @@ final class DefaultGroupFuture<R> extends CompletableFuture<List<R>> implements 
             Thread.currentThread().interrupt();
             throw new AmdahlException("interrupted while waiting for group " + id, e);
         }
+    }
+
+    @Override
+    public Iterable<TaskFuture<R>> asCompleted() {
+        return () -> new java.util.Iterator<>() {
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                return next < members.size();
+            }
+
+            @Override
+            public TaskFuture<R> next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                synchronized (completionOrder) {
+                    while (completionOrder.size() <= next) {
+                        try {
+                            completionOrder.wait();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new AmdahlException("interrupted while waiting for the next task of group " + id, e);
+                        }
+                    }
+                    return completionOrder.get(next++);
+                }
+            }
+        };
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.amdahl;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.amdahl.internal.Json;
 import dev.amdahl.internal.MessageCodec;
 import dev.amdahl.internal.Outcome;
@@ -39,16 +40,54 @@ final class Dispatcher {
     private final ResultBackend backend;
     private final Clock clock;
     private final TaskInvoker eagerInvoker;
+    private final Continuations eagerContinuations;
+    private final TaskRegistry registry;
     private static final Duration PROGRESS_POLL = Duration.ofMillis(250);
     /** Reads progress for backends that cannot push it; made on first need. Guarded by this. */
     private ScheduledExecutorService poller;
 
     /** @param eagerInvoker runs tasks in the caller's thread when not null (eager mode) */
-    Dispatcher(Broker broker, ResultBackend backend, Clock clock, TaskInvoker eagerInvoker) {
+    Dispatcher(Broker broker, ResultBackend backend, Clock clock, TaskInvoker eagerInvoker, TaskRegistry registry) {
         this.broker = broker;
         this.backend = backend;
         this.clock = clock;
         this.eagerInvoker = eagerInvoker;
+        this.registry = registry;
+        this.eagerContinuations = new Continuations(backend, (queue, m) -> runEagerly(m), clock);
+    }
+
+    /** Publishes a compiled workflow's heads; the future watches its one last task. */
+    <R> TaskFuture<R> submitWorkflow(Canvas.Compiled workflow) {
+        ObjectNode last = workflow.terminals().get(0);
+        @SuppressWarnings("unchecked")
+        RegisteredTask<?, R> task = (RegisteredTask<?, R>) workflow.tasks().get(last.get("id").asText());
+        DefaultTaskFuture<R> future = watched(task, last.get("id").asText());
+        publishHeads(workflow);
+        return future;
+    }
+
+    /** Publishes a compiled group; the future watches each member's last task. */
+    <R> GroupFuture<R> submitWorkflowGroup(Canvas.Compiled workflow) {
+        long start = System.nanoTime();
+        List<TaskFuture<R>> members = new ArrayList<>();
+        for (ObjectNode last : workflow.terminals()) {
+            @SuppressWarnings("unchecked")
+            RegisteredTask<?, R> task = (RegisteredTask<?, R>) workflow.tasks().get(last.get("id").asText());
+            members.add(watched(task, last.get("id").asText()));
+        }
+        publishHeads(workflow);
+        return new DefaultGroupFuture<>(newId(), members, System.nanoTime() - start);
+    }
+
+    private void publishHeads(Canvas.Compiled workflow) {
+        java.util.Map<String, List<TaskMessage>> byQueue = new java.util.LinkedHashMap<>();
+        for (ObjectNode head : workflow.heads()) {
+            JsonNode wf = head.get("workflow");
+            byQueue.computeIfAbsent(head.get("queue").asText(), q -> new ArrayList<>()).add(new TaskMessage(
+                    head.get("id").asText(), head.get("task").asText(), head.get("args"), false, 0, null, null, null,
+                    wf != null && wf.isObject() ? wf : null));
+        }
+        byQueue.forEach(this::send);
     }
 
     <A, R> TaskFuture<R> submit(RegisteredTask<A, R> task, A argument, String queue) {
@@ -93,7 +132,7 @@ final class Dispatcher {
                                        TaskOptions options, Instant now) {
         Instant eta = options.eta().orElse(options.countdown().map(now::plus).orElse(null));
         Instant expires = options.expiresAt().orElse(options.expiresIn().map(now::plus).orElse(null));
-        return new TaskMessage(id, task.name(), args, chunk, 0, eta, expires, groupId, options.maxRetriesOrNull(),
+        return new TaskMessage(id, task.name(), args, chunk, 0, eta, expires, groupId, null, options.maxRetriesOrNull(),
                 options.softTimeLimit().orElse(null), options.hardTimeLimit().orElse(null));
     }
 
@@ -184,6 +223,10 @@ final class Dispatcher {
         }
     }
 
+    private void send(String queue, List<TaskMessage> messages) {
+        send(queue, messages, TaskOptions.ofDefaults());
+    }
+
     private void send(String queue, List<TaskMessage> messages, TaskOptions options) {
         if (eagerInvoker != null) {
             messages.forEach(this::runEagerly);
@@ -198,8 +241,9 @@ final class Dispatcher {
     }
 
     /**
-     * Eager mode: the message makes the full wire round trip, then runs here, at once: ETAs, rate and
-     * time limits do not apply, and retries run again straight away, each storing RETRY first.
+     * Eager mode: the message makes the full wire round trip, then runs here, continuations too, at
+     * once: ETAs, rate and time limits do not apply, and retries run again straight away, each storing
+     * RETRY first.
      */
     private void runEagerly(TaskMessage message) {
         TaskMessage received = MessageCodec.decode(MessageCodec.encode(message));
@@ -211,7 +255,9 @@ final class Dispatcher {
                     received.retries(), "eager", outcome.startedAt(), null, outcome.runtimeNanos()));
             outcome = eagerInvoker.invoke(received, 1, control);
         }
-        backend.store(WorkerRuntime.recordOf(received, outcome, "eager"));
+        TaskRecord record = WorkerRuntime.recordOf(received, outcome, "eager");
+        backend.store(record);
+        eagerContinuations.afterFinal(received, record);
     }
 
     /** Revokes a task that has not ended: its record becomes REVOKED, which workers honour before running it. */
@@ -276,7 +322,7 @@ final class Dispatcher {
         }
     }
 
-    private static <A> JsonNode encodeArgument(RegisteredTask<A, ?> task, A argument) {
+    static <A> JsonNode encodeArgument(RegisteredTask<A, ?> task, A argument) {
         try {
             return Json.mapper().valueToTree(argument);
         } catch (IllegalArgumentException e) {

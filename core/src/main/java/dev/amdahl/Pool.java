@@ -10,7 +10,10 @@ package dev.amdahl;
  *   <li>{@link #PROCESSES}: child JVMs on the same class path (distributed memory on one machine). A
  *       task that crashes its JVM takes only its child with it; the child is replaced and the task
  *       redelivered or failed with the cause. Tasks must be registered in a {@link TaskCatalog} so the
- *       children can register them too.</li>
+ *       children can register them too. A child's standard output belongs to the pool: what tasks
+ *       print to {@code System.out} goes to stderr, which the worker logs with the child's pid.
+ *       Extra JVM options for the children (a heap size, say): the system property
+ *       {@code amdahl.processPool.jvmOptions}, e.g. {@code -Damdahl.processPool.jvmOptions="-Xmx2g"}.</li>
  * </ul>
  */
 public enum Pool {

@@ -22,16 +22,18 @@ public final class Task<A, R> {
 
     private final RegisteredTask<A, R> definition;
     private final Dispatcher dispatcher;
+    private final Canvas canvas;
     private final String queue;
     private final TaskOptions options;
 
-    Task(RegisteredTask<A, R> definition, Dispatcher dispatcher, String queue) {
-        this(definition, dispatcher, queue, definition.defaults());
+    Task(RegisteredTask<A, R> definition, Dispatcher dispatcher, Canvas canvas, String queue) {
+        this(definition, dispatcher, canvas, queue, definition.defaults());
     }
 
-    Task(RegisteredTask<A, R> definition, Dispatcher dispatcher, String queue, TaskOptions options) {
+    Task(RegisteredTask<A, R> definition, Dispatcher dispatcher, Canvas canvas, String queue, TaskOptions options) {
         this.definition = definition;
         this.dispatcher = dispatcher;
+        this.canvas = canvas;
         this.queue = queue;
         this.options = options;
     }
@@ -80,7 +82,7 @@ public final class Task<A, R> {
                     + " applies the one the task was registered with. Set it in app.task(name, ..., options, code)");
         }
         TaskOptions merged = options.overriddenBy(overrides);
-        return new Task<>(definition, dispatcher, overrides.queue().orElse(queue), merged);
+        return new Task<>(definition, dispatcher, canvas, overrides.queue().orElse(queue), merged);
     }
 
     /**
@@ -92,6 +94,21 @@ public final class Task<A, R> {
      */
     public TaskFuture<R> submit(A argument) {
         return dispatcher.submit(definition, argument, queue, options);
+    }
+
+    /**
+     * A signature of this task with its argument, for workflows ({@link Signature#then}, {@link Amdahl#group}).
+     *
+     * @throws AmdahlException at once when the argument cannot be encoded as JSON
+     */
+    public Signature<R> sig(A argument) {
+        return new Signature<>(new Canvas.TaskNode(definition, Dispatcher.encodeArgument(definition, argument), false, queue,
+                java.util.List.of()), canvas);
+    }
+
+    /** A signature without an argument: in a chain it takes the result of the step before. */
+    public Signature<R> sig() {
+        return new Signature<>(new Canvas.TaskNode(definition, null, false, queue, java.util.List.of()), canvas);
     }
 
     /** Submits one task per argument, as a group; the results come back in argument order. */

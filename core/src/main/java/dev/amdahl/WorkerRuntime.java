@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -58,12 +59,20 @@ import org.slf4j.MDC;
  *       its message held (leases renewed, prefetch slot taken) and reaches the pool only when its turn
  *       comes, so pool threads run other tasks meanwhile.</li>
  * </ul>
+ *
+ * <h2>Batched settlement</h2>
+ * Final outcomes go to one settler thread, which stores the records of everything that finished
+ * meanwhile with one {@code storeAll}, runs their workflow continuations, and acknowledges them with
+ * one {@code ackAll}: two round trips per batch instead of two per task, which is what lets a worker
+ * on a remote broker keep up with short tasks. Latency stays that of one round trip each way, since
+ * the settler never waits to fill a batch.
  */
 final class WorkerRuntime implements Worker {
 
     private static final Logger log = LoggerFactory.getLogger(WorkerRuntime.class);
     private static final Duration POLL_WAIT = Duration.ofMillis(500);
     private static final long MAX_BACKOFF_MS = 5_000;
+    private static final int MAX_SETTLE_BATCH = 512;
 
     private final String name;
     private final WorkerOptions options;
@@ -89,6 +98,14 @@ final class WorkerRuntime implements Worker {
     private final LongSupplier ticker;
     private final Thread shutdownHook;
     private final Runnable onClosed;
+    private final Continuations continuations;
+    /** Final records waiting to be stored and acknowledged; drained by {@link #settler}. */
+    private final LinkedBlockingQueue<Settlement> toSettle = new LinkedBlockingQueue<>();
+    private final Thread settler;
+    private volatile boolean settlerStopping;
+
+    private record Settlement(Delivery delivery, TaskMessage message, TaskRecord record) {
+    }
 
     WorkerRuntime(WorkerOptions options, Broker broker, ResultBackend backend, Clock clock, ExecutionPool pool, Runnable onClosed) {
         this(options, broker, backend, clock, pool, onClosed, null, System::nanoTime);
@@ -111,6 +128,8 @@ final class WorkerRuntime implements Worker {
         this.onClosed = onClosed;
         this.slots = new Semaphore(options.prefetch());
         this.consumer = new Thread(this::consume, "amdahl-consumer-" + name);
+        this.settler = new Thread(this::settleLoop, "amdahl-settler-" + name);
+        this.settler.setDaemon(true);
         this.leaseRenewer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "amdahl-lease-" + name);
             t.setDaemon(true);
@@ -124,12 +143,15 @@ final class WorkerRuntime implements Worker {
         timerThread.setRemoveOnCancelPolicy(true);   // most time limits are cancelled: do not keep them until due
         this.timer = timerThread;
         this.shutdownHook = new Thread(this::close, "amdahl-shutdown-" + name);
+        this.continuations = new Continuations(backend, (queue, m) ->
+                broker.publish(queue, new OutboundMessage(m.id(), MessageCodec.encode(m), 0, m.eta())), clock);
     }
 
     void start() {
         long every = options.leaseRenewal().toMillis();
         leaseRenewer.scheduleWithFixedDelay(this::renewLeases, every, every, TimeUnit.MILLISECONDS);
         Runtime.getRuntime().addShutdownHook(shutdownHook);
+        settler.start();
         consumer.start();
         log.info("worker {} consuming {} with {} {} (prefetch {})", name, options.queues(), options.concurrency(),
                 options.pool().name().toLowerCase(), options.prefetch());
@@ -219,11 +241,12 @@ final class WorkerRuntime implements Worker {
             TaskRecord existing = known.get(m.id());
             if (existing != null && existing.state().isReady()) {
                 log.debug("task {} is {} already; acknowledging its redelivery without running it", m.id(), existing.state());
-                settle(d, true);
+                // its continuations may not have run before the ack was lost: run them (they are idempotent enough)
+                continueThenAck(d, m, existing);
                 continue;
             }
             if (m.expires() != null && now.isAfter(m.expires())) {
-                storeThenAck(d, record(m, TaskState.REVOKED, null, TaskError.of("dev.amdahl.Expired",
+                storeThenAck(d, m, record(m, TaskState.REVOKED, null, TaskError.of("dev.amdahl.Expired",
                         "task '" + m.task() + "' (id " + m.id() + ") expired at " + m.expires() + " before a worker took it"), null));
                 continue;
             }
@@ -347,13 +370,13 @@ final class WorkerRuntime implements Worker {
         MDC.put("taskId", m.id());
         try {
             switch (outcome.kind()) {
-                case SUCCESS, FAILURE -> storeThenAck(d, recordOf(m, outcome, name));
+                case SUCCESS, FAILURE -> storeThenAck(d, m, recordOf(m, outcome, name));
                 case RETRY -> retry(d, m, outcome);
                 case ABANDONED -> requeue(d);
                 case CRASHED -> {
                     if (d.deliveryCount() >= options.maxDeliveries()) {
                         TaskError cause = outcome.error();
-                        storeThenAck(d, record(m, TaskState.FAILURE, null, TaskError.of(cause.type(), "task '" + m.task()
+                        storeThenAck(d, m, record(m, TaskState.FAILURE, null, TaskError.of(cause.type(), "task '" + m.task()
                                 + "' (id " + m.id() + ") was delivered " + d.deliveryCount() + " times and its worker process died"
                                 + " every time; giving up. Last: " + cause.message()), outcome));
                     } else {
@@ -379,7 +402,7 @@ final class WorkerRuntime implements Worker {
         TaskMessage next = m.retried(eta);
         if (next.expires() != null && eta.isAfter(next.expires())) {
             TaskError cause = outcome.error();
-            storeThenAck(d, record(m, TaskState.FAILURE, null, new TaskError(cause.type(), "not retried: the next try at " + eta
+            storeThenAck(d, m, record(m, TaskState.FAILURE, null, new TaskError(cause.type(), "not retried: the next try at " + eta
                     + " would come after the task expires at " + next.expires() + "; last error: " + cause.message(),
                     cause.stackTrace()), outcome));
             return;
@@ -401,16 +424,77 @@ final class WorkerRuntime implements Worker {
         settle(d, true);
     }
 
-    private void storeThenAck(Delivery d, TaskRecord record) {
+    private void storeThenAck(Delivery d, TaskMessage m, TaskRecord record) {
+        toSettle.add(new Settlement(d, m, record));
+    }
+
+    private void settleLoop() {
+        List<Settlement> batch = new ArrayList<>();
+        while (true) {
+            Settlement first;
+            try {
+                first = toSettle.poll(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                first = null;
+            }
+            if (first == null) {
+                if (settlerStopping && toSettle.isEmpty()) {
+                    return;
+                }
+                continue;
+            }
+            batch.add(first);
+            toSettle.drainTo(batch, MAX_SETTLE_BATCH - 1);
+            settleBatch(batch);
+            batch.clear();
+        }
+    }
+
+    /** Stores the batch's records, runs their continuations, then acknowledges them: never ack before store. */
+    private void settleBatch(List<Settlement> batch) {
         try {
-            backend.store(record);
+            backend.storeAll(batch.stream().map(Settlement::record).toList());
         } catch (RuntimeException e) {
-            log.error("worker {}: storing the outcome of task {} failed; giving its message back so it is not lost",
-                    name, record.taskId(), e);
+            log.error("worker {}: storing the outcomes of {} task(s) failed; giving their messages back so they are not lost",
+                    name, batch.size(), e);
+            batch.forEach(s -> requeue(s.delivery()));
+            return;
+        }
+        completed.addAndGet(batch.size());
+        List<Delivery> done = new ArrayList<>(batch.size());
+        for (Settlement s : batch) {
+            MDC.put("taskId", s.message().id());
+            try {
+                continuations.afterFinal(s.message(), s.record());
+                done.add(s.delivery());
+            } catch (RuntimeException e) {
+                log.error("worker {}: the workflow steps after task {} could not be published; giving its message back",
+                        name, s.message().id(), e);
+                requeue(s.delivery());
+            } finally {
+                MDC.remove("taskId");
+            }
+        }
+        try {
+            broker.ackAll(done);
+        } catch (RuntimeException e) {
+            log.warn("worker {}: could not acknowledge {} message(s) ({}); the broker will deliver them again and they"
+                    + " will be acknowledged without running", name, done.size(), e.toString());
+        } finally {
+            done.forEach(this::release);
+        }
+    }
+
+    /** Runs the workflow continuations of a final task, then acks; if they fail the message comes back. */
+    private void continueThenAck(Delivery d, TaskMessage m, TaskRecord record) {
+        try {
+            continuations.afterFinal(m, record);
+        } catch (RuntimeException e) {
+            log.error("worker {}: the workflow steps after task {} could not be published; giving its message back",
+                    name, m.id(), e);
             requeue(d);
             return;
         }
-        completed.incrementAndGet();
         settle(d, true);
     }
 
@@ -507,6 +591,8 @@ final class WorkerRuntime implements Worker {
                 consumer.interrupt();
                 consumer.join(1_000);
             }
+            settlerStopping = true;
+            settler.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {

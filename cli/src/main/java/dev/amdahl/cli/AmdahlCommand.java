@@ -1,20 +1,48 @@
 package dev.amdahl.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
 
 /** The top-level {@code amdahl} command; each subcommand is a class of its own in this package. */
 @Command(name = "amdahl",
         mixinStandardHelpOptions = true,
         version = "amdahl 0.1.0",
-        description = "Parallel and distributed task execution for Java, with its own scaling analysis.",
+        description = {
+            "Parallel and distributed task execution for Java, with its own scaling analysis.",
+            "",
+        },
         subcommands = {
             picocli.CommandLine.HelpCommand.class,
+            DemoCommand.class,
+            WorkerCommand.class,
+            SubmitCommand.class,
             LawCommand.class,
+        },
+        footer = {
+            "",
+            "Examples:",
+            "  amdahl demo mandelbrot                   # 1 worker, then all cores",
+            "  amdahl demo pi --workers 1,2,4           # estimate pi, timed on 1, 2 and 4",
+            "  amdahl worker --broker redis://host:6379 # serve tasks from a shared broker",
+            "  amdahl submit --broker redis://host:6379 --wait 30s \\",
+            "      montecarlo.pi '{\"seed\": 1, \"samples\": 1000000}'",
+            "  amdahl law -p 0.99 -t 100 -n 1,10,100,1000  # Amdahl's law, with Gustafson's",
+            "",
+            "Run 'amdahl COMMAND --help' for a command's options.",
+            "Exit codes: 0 done, 1 failed, 2 usage error; --verbose adds stack traces.",
         })
 final class AmdahlCommand implements Runnable {
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @Spec
+    CommandSpec spec;
+
+    /** Inherited by every subcommand, so it may be written before or after the subcommand's name. */
+    @Option(names = "--verbose", scope = ScopeType.INHERIT,
+            description = "On an error, print its stack trace too; log what workers do.")
+    boolean verbose;
 
     @Override
     public void run() {

@@ -13,9 +13,9 @@ import java.time.format.DateTimeParseException;
 /**
  * Amdahl's native task message: one JSON object,
  * {@code {"amdahl":1,"id":"…","task":"…","args":…,"chunk":false,"retries":0,"eta":"…","expires":"…","group":"…",
- * "max_retries":3,"timelimit":[hard,soft]}}. Fields at their default are left out; readers ignore fields they
- * do not know, so a field added later does not break an older worker. {@code timelimit} is in seconds, as
- * Celery writes it, {@code null} for a limit not set.
+ * "workflow":{…},"max_retries":3,"timelimit":[hard,soft]}}. Fields at their default are left out; readers ignore
+ * fields they do not know, so a field added later does not break an older worker. {@code timelimit} is in
+ * seconds, as Celery writes it, {@code null} for a limit not set.
  *
  * <p>Decoding treats the bytes as hostile: size and nesting are bounded by {@link Json}, every field is
  * type-checked, and a failure says which field is wrong so the dead letter explains itself.
@@ -51,6 +51,9 @@ public final class MessageCodec {
         }
         if (m.groupId() != null) {
             o.put("group", m.groupId());
+        }
+        if (m.workflow() != null) {
+            o.set("workflow", m.workflow());
         }
         if (m.maxRetries() != null) {
             o.put("max_retries", m.maxRetries());
@@ -123,8 +126,12 @@ public final class MessageCodec {
             hard = seconds(limits.get(0), id);
             soft = seconds(limits.get(1), id);
         }
+        JsonNode workflow = o.get("workflow");
+        if (workflow != null && !workflow.isNull() && !workflow.isObject()) {
+            throw new MalformedMessageException(id, "\"workflow\" must be an object");
+        }
         return new TaskMessage(id, task, args, chunk, retries == null ? 0 : retries.asInt(), instant(o, "eta", id),
-                instant(o, "expires", id), optionalText(o, "group", id),
+                instant(o, "expires", id), optionalText(o, "group", id), workflow == null || workflow.isNull() ? null : workflow,
                 maxRetries == null || maxRetries.isNull() ? null : maxRetries.asInt(), soft, hard);
     }
 

@@ -28,6 +28,16 @@ public final class Providers {
         return find(ResultBackendProvider.class, uri, ResultBackendProvider::schemes, "result backend").open(uri, context);
     }
 
+    private static String moduleHint(String scheme) {
+        String module = switch (scheme) {
+            case "redis", "rediss" -> "amdahl-redis";
+            case "amqp", "amqps" -> "amdahl-rabbitmq";
+            case "postgres", "postgresql" -> "amdahl-postgres";
+            default -> null;
+        };
+        return module == null ? "; check the URL's scheme" : "; add the module that provides it, dev.amdahl:" + module;
+    }
+
     /**
      * The provider of {@code uri}'s scheme.
      *
@@ -48,6 +58,6 @@ public final class Providers {
             known.addAll(its);
         }
         throw new IllegalArgumentException("no " + what + " for '" + scheme + "://' on the class path (known: "
-                + known + "); add the module that provides it, e.g. dev.amdahl:amdahl-" + scheme.replaceAll("s$", ""));
+                + known + ")" + moduleHint(scheme));
     }
 }

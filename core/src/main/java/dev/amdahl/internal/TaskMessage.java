@@ -17,12 +17,14 @@ import java.util.Objects;
  * @param eta     not before this time, or {@code null}
  * @param expires not after this time, or {@code null}
  * @param groupId the group this task belongs to, or {@code null}
+ * @param workflow what follows this task in a workflow (links, error links, chord membership), or
+ *                 {@code null}; read by the worker's continuations, opaque to everything else
  * @param maxRetries    how many retries this submission allows, or {@code null} for the task's registration
  * @param softTimeLimit when the task is interrupted, or {@code null}
  * @param hardTimeLimit when the task is stopped, or {@code null}
  */
 public record TaskMessage(String id, String task, JsonNode args, boolean chunk, int retries, Instant eta,
-                          Instant expires, String groupId, Integer maxRetries, Duration softTimeLimit,
+                          Instant expires, String groupId, JsonNode workflow, Integer maxRetries, Duration softTimeLimit,
                           Duration hardTimeLimit) {
 
     public TaskMessage {
@@ -33,12 +35,13 @@ public record TaskMessage(String id, String task, JsonNode args, boolean chunk, 
 
     /** A message with no per-submission retry or time limit. */
     public TaskMessage(String id, String task, JsonNode args, boolean chunk, int retries, Instant eta, Instant expires,
-                       String groupId) {
-        this(id, task, args, chunk, retries, eta, expires, groupId, null, null, null);
+                       String groupId, JsonNode workflow) {
+        this(id, task, args, chunk, retries, eta, expires, groupId, workflow, null, null, null);
     }
 
     /** This message as its next retry: one more retry counted, not before {@code eta}. */
     public TaskMessage retried(Instant eta) {
-        return new TaskMessage(id, task, args, chunk, retries + 1, eta, expires, groupId, maxRetries, softTimeLimit, hardTimeLimit);
+        return new TaskMessage(id, task, args, chunk, retries + 1, eta, expires, groupId, workflow, maxRetries, softTimeLimit,
+                hardTimeLimit);
     }
 }

@@ -21,7 +21,7 @@ class WireOptionsTest {
     @Test
     void retriesAndTimeLimitsRoundTrip() {
         TaskMessage m = new TaskMessage("id-1", "t", Json.mapper().createObjectNode(), false, 2, Instant.parse("2030-01-01T00:00:00Z"),
-                null, null, 5, Duration.ofMillis(1_500), Duration.ofSeconds(3));
+                null, null, null, 5, Duration.ofMillis(1_500), Duration.ofSeconds(3));
 
         byte[] body = MessageCodec.encode(m);
 

@@ -115,6 +115,25 @@ public abstract class BrokerContractTest {
     }
 
     @Test
+    void ackAllAcknowledgesEveryDeliveryOfSeveralQueues() throws Exception {
+        String a = newQueue();
+        String b = newQueue();
+        List<OutboundMessage> batch = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            batch.add(OutboundMessage.of("m-" + i, bytes("x")));
+        }
+        broker.publishAll(a, batch);
+        broker.publishAll(b, batch);
+        List<Delivery> got = pollAtLeast(List.of(a, b), 40);
+        assertThat(got).hasSize(40);
+
+        broker.ackAll(got);
+
+        assertThat(broker.poll(List.of(a, b), 10, Duration.ofMillis(300))).isEmpty();
+        assertThat(broker.depth(a) + broker.depth(b)).isZero();
+    }
+
+    @Test
     void aDeliveredMessageIsNotDeliveredToASecondConsumerWhileHeld() throws Exception {
         String q = newQueue();
         broker.publish(q, OutboundMessage.of("m-1", bytes("a")));

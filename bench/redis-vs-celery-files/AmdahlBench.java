@@ -1,0 +1,54 @@
+import dev.amdahl.Amdahl;
+import dev.amdahl.Task;
+import dev.amdahl.Worker;
+import dev.amdahl.WorkerOptions;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+/**
+ * The Amdahl side of bench/redis-vs-celery, run by the Java source launcher.
+ *   worker <url> <concurrency> <prefetch>   consume until killed
+ *   client <url> <tasks> <roundtrips>       print throughput and round-trip latency
+ */
+public class AmdahlBench {
+    public static void main(String[] args) throws Exception {
+        String url = args[1];
+        try (Amdahl app = Amdahl.builder().broker(url).build()) {
+            Task<Integer, Integer> noop = app.task("bench.noop", Integer.class, Integer.class, n -> n);
+            if (args[0].equals("worker")) {
+                Worker w = app.startWorker(WorkerOptions.builder().concurrency(Integer.parseInt(args[2]))
+                        .prefetch(Integer.parseInt(args[3])).build());
+                System.out.println("READY");
+                w.awaitTermination(java.time.Duration.ofDays(1));
+                return;
+            }
+            int tasks = Integer.parseInt(args[2]);
+            int roundTrips = Integer.parseInt(args[3]);
+            // warm-up: JIT, connections, scripts
+            noop.map(IntStream.range(0, 2_000).boxed().toList()).get(60, TimeUnit.SECONDS);
+            for (int i = 0; i < 200; i++) {
+                noop.submit(i).get(10, TimeUnit.SECONDS);
+            }
+
+            long start = System.nanoTime();
+            List<Integer> all = noop.map(IntStream.range(0, tasks).boxed().toList()).get(300, TimeUnit.SECONDS);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            if (all.size() != tasks) {
+                throw new IllegalStateException("got " + all.size() + " results");
+            }
+            System.out.printf("amdahl throughput: %.0f tasks/s (%d tasks in %.2f s)%n", tasks / seconds, tasks, seconds);
+
+            long[] nanos = new long[roundTrips];
+            for (int i = 0; i < roundTrips; i++) {
+                long t0 = System.nanoTime();
+                noop.submit(i).get(10, TimeUnit.SECONDS);
+                nanos[i] = System.nanoTime() - t0;
+            }
+            Arrays.sort(nanos);
+            System.out.printf("amdahl round trip: p50 %.3f ms, p99 %.3f ms%n",
+                    nanos[roundTrips / 2] / 1e6, nanos[(int) (roundTrips * 0.99)] / 1e6);
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package dev.amdahl.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.amdahl.examples.MonteCarloPi;
+import dev.amdahl.examples.PiChunk;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+class WorkerAndSubmitCommandTest {
+
+    private static final String UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+
+    @ParameterizedTest
+    @ValueSource(strings = {"memory://", "MEMORY://", ""})
+    void workerRefusesTheEmbeddedBroker(String broker) {
+        Cli.Result r = broker.isEmpty() ? Cli.run("worker") : Cli.run("worker", "--broker", broker);
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("the embedded broker, which lives inside one process")
+                .contains("Use 'amdahl demo'").contains("redis://").doesNotContain("\tat ");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"memory://", ""})
+    void submitRefusesTheEmbeddedBroker(String broker) {
+        Cli.Result r = broker.isEmpty() ? Cli.run("submit", "montecarlo.pi", "{}")
+                : Cli.run("submit", "--broker", broker, "montecarlo.pi", "{}");
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("the embedded broker, which lives inside one process")
+                .contains("Use 'amdahl demo'").doesNotContain("\tat ");
+    }
+
+    @Test
+    void unknownSchemesGiveTheProviderLookupsMessage() {
+        Cli.Result worker = Cli.run("worker", "--broker", "nosuch://host:1");
+        Cli.Result submit = Cli.run("submit", "--broker", "nosuch://host:1", "t", "1");
+
+        assertThat(worker.exitCode()).isEqualTo(2);
+        assertThat(worker.err()).contains("no broker for 'nosuch://' on the class path");
+        assertThat(submit.exitCode()).isEqualTo(2);
+        assertThat(submit.err()).contains("no broker for 'nosuch://' on the class path");
+    }
+
+    @Test
+    void includeMustNameATaskCatalogOnTheClassPath() {
+        Cli.Result missing = Cli.run("worker", "--broker", "nosuch://h", "--include", "com.example.NoSuchTasks");
+        Cli.Result notACatalog = Cli.run("worker", "--broker", "nosuch://h", "--include", "java.lang.String");
+
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.err()).contains("--include com.example.NoSuchTasks: no such class on the class path");
+        assertThat(notACatalog.exitCode()).isEqualTo(2);
+        assertThat(notACatalog.err()).contains("does not implement dev.amdahl.TaskCatalog");
+    }
+
+    @Test
+    void submitRefusesAnArgumentThatIsNotJson() {
+        Cli.Result r = Cli.run("submit", "--broker", "nosuch://h", "montecarlo.pi", "{samples: 3");
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("JSON-ARG is not valid JSON").contains("quote it for the shell");
+    }
+
+    @Test
+    void aWorkerServesWhatSubmitSendsAndStopsGracefully() throws Exception {
+        String broker = InProcessSharedProvider.SCHEME + "://worker-and-submit";
+        CommandLine workerLine = new CommandLine(new AmdahlCommand());
+        WorkerCommand command = workerLine.getSubcommands().get("worker").getCommand();
+        CompletableFuture<Cli.Result> worker = CompletableFuture.supplyAsync(
+                () -> Cli.run(workerLine, "worker", "--broker", broker, "--concurrency", "2", "--queues", "amdahl,other"));
+        try {
+            // first, so that it has started (and will be finished by the graceful stop) when the others are done
+            Cli.Result noWait = Cli.run("submit", "--broker", broker, "montecarlo.pi", "{\"seed\": 7, \"samples\": 10}");
+            Cli.Result ok = Cli.run("submit", "--broker", broker, "montecarlo.pi", "{\"seed\": 7, \"samples\": 1000}", "--wait", "30s");
+            Cli.Result onQueue = Cli.run("submit", "--broker", broker, "--queue", "other", "montecarlo.pi",
+                    "{\"seed\": 7, \"samples\": 1000}", "--wait", "30s");
+            Cli.Result badArgument = Cli.run("submit", "--broker", broker, "montecarlo.pi", "{\"seed\": 7, \"samples\": 0}", "--wait", "30s");
+            Cli.Result unknownTask = Cli.run("submit", "--broker", broker, "no.such.task", "1", "--wait", "30s");
+
+            long hits = MonteCarloPi.countHits(new PiChunk(7, 1000));
+            assertThat(ok.exitCode()).as(ok.toString()).isZero();
+            assertThat(ok.out()).matches(UUID + "\\R" + hits + "\\R");
+            assertThat(onQueue.out()).matches(UUID + "\\R" + hits + "\\R");
+            assertThat(noWait.exitCode()).isZero();
+            assertThat(noWait.out()).matches(UUID + "\\R");
+            assertThat(badArgument.exitCode()).as(badArgument.toString()).isEqualTo(1);
+            assertThat(badArgument.err()).contains("task 'montecarlo.pi'").contains("failed").contains("at least 1 sample")
+                    .doesNotContain("\tat ");
+            assertThat(unknownTask.exitCode()).as(unknownTask.toString()).isEqualTo(1);
+            assertThat(unknownTask.err()).contains("no.such.task");
+        } finally {
+            command.started.get(30, TimeUnit.SECONDS).close();
+        }
+        Cli.Result stopped = worker.get(30, TimeUnit.SECONDS);
+        assertThat(stopped.exitCode()).as(stopped.toString()).isZero();
+        assertThat(stopped.out()).contains("consuming [amdahl, other] on " + broker)
+                .contains("mandelbrot.tile").contains("montecarlo.pi")
+                .contains("stopped after 5 task(s)");
+    }
+
+    @Test
+    void aWaitThatRunsOutSaysSoAndFails() {
+        String broker = InProcessSharedProvider.SCHEME + "://nobody-listens";
+
+        Cli.Result r = Cli.run("submit", "--broker", broker, "montecarlo.pi", "{\"seed\": 1, \"samples\": 1}", "--wait", "200ms");
+
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.out()).matches(UUID + "\\R");
+        assertThat(r.err()).contains("did not finish within").contains("Is a worker consuming its queue?");
+    }
+}

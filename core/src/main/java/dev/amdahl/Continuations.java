@@ -1,0 +1,160 @@
+package dev.amdahl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.amdahl.internal.Json;
+import dev.amdahl.internal.TaskMessage;
+import dev.amdahl.spi.ResultBackend;
+import dev.amdahl.spi.TaskError;
+import dev.amdahl.spi.TaskRecord;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What happens after a task of a workflow ends (see {@link Canvas} for the wire layout). Run by the
+ * worker after the task's final record is stored and before its message is acknowledged: if this
+ * process dies in between, the redelivered message runs the continuations again. Publishing a link
+ * twice is harmless (a worker acknowledges a task already final without running it); a chord's
+ * count is guarded per member so a member is counted once.
+ *
+ * <p>The workflow part of a message is untrusted like the rest: a signature that does not parse is
+ * logged and skipped, never allowed to stop the worker.
+ */
+final class Continuations {
+
+    private static final Logger log = LoggerFactory.getLogger(Continuations.class);
+
+    /** Where continuations go: the broker for workers, the caller's thread in eager mode. */
+    @FunctionalInterface
+    interface Publisher {
+        void publish(String queue, TaskMessage message);
+    }
+
+    private final ResultBackend backend;
+    private final Publisher publisher;
+    private final Clock clock;
+
+    Continuations(ResultBackend backend, Publisher publisher, Clock clock) {
+        this.backend = backend;
+        this.publisher = publisher;
+        this.clock = clock;
+    }
+
+    /** Runs the continuations of {@code message}, whose final record is {@code record}. */
+    void afterFinal(TaskMessage message, TaskRecord record) {
+        JsonNode wf = message.workflow();
+        if (wf == null) {
+            return;
+        }
+        if (record.state() == TaskState.SUCCESS) {
+            afterSuccess(message, record, wf);
+        } else if (record.state() == TaskState.FAILURE) {
+            afterFailure(message, record, wf);
+        }
+    }
+
+    private void afterSuccess(TaskMessage message, TaskRecord record, JsonNode wf) {
+        JsonNode result = parse(record.result(), message.id());
+        for (JsonNode link : wf.path("link")) {
+            publish(link, result);
+        }
+        JsonNode chord = wf.path("chord");
+        if (chord.isObject()) {
+            countChordMember(message, chord);
+        }
+    }
+
+    private void countChordMember(TaskMessage message, JsonNode chord) {
+        String chordId = chord.path("id").asText();
+        JsonNode members = chord.path("members");
+        if (backend.increment("chord:" + chordId + ":counted:" + message.id(), 1) != 1) {
+            return; // a redelivery of a member already counted
+        }
+        long done = backend.increment("chord:" + chordId, 1);
+        if (done != members.size()) {
+            return;
+        }
+        List<String> ids = new ArrayList<>(members.size());
+        members.forEach(m -> ids.add(m.asText()));
+        Map<String, TaskRecord> records = backend.getAll(ids);
+        ArrayNode results = Json.mapper().createArrayNode();
+        for (String id : ids) {
+            TaskRecord r = records.get(id);
+            if (r == null || r.state() != TaskState.SUCCESS) {
+                log.warn("chord {}: member {} is {}; the callback does not run", chordId, id, r == null ? "missing" : r.state());
+                return;
+            }
+            results.add(parse(r.result(), id));
+        }
+        log.debug("chord {} complete with {} members; publishing its callback", chordId, ids.size());
+        for (JsonNode callback : chord.path("callbacks")) {
+            publish(callback, results);
+        }
+    }
+
+    private void afterFailure(TaskMessage message, TaskRecord record, JsonNode wf) {
+        TaskError error = record.error() != null ? record.error() : TaskError.of("dev.amdahl.AmdahlException", "failed");
+        FailedTask failed = new FailedTask(message.id(), message.task(), error.type(), error.message(), error.stackTrace());
+        JsonNode failedJson = Json.mapper().valueToTree(failed);
+        for (JsonNode errback : wf.path("errlink")) {
+            publish(errback, failedJson);
+        }
+        TaskError upstream = new TaskError(error.type(), "did not run: task '" + message.task() + "' (id " + message.id()
+                + ") before it in the workflow failed: " + error.summary(), error.stackTrace());
+        for (JsonNode link : wf.path("link")) {
+            failAll(link, upstream);
+        }
+        JsonNode chord = wf.path("chord");
+        if (chord.isObject() && backend.increment("chord:" + chord.path("id").asText() + ":failed", 1) == 1) {
+            // the first failed member fails the chord with its error; the chord's error callbacks run once
+            TaskError memberError = new TaskError(error.type(), "chord member '" + message.task() + "' (id " + message.id()
+                    + ") failed: " + error.summary(), error.stackTrace());
+            for (JsonNode errback : chord.path("errlink")) {
+                publish(errback, failedJson);
+            }
+            for (JsonNode callback : chord.path("callbacks")) {
+                failAll(callback, memberError);
+            }
+        }
+    }
+
+    /** Stores FAILURE for a task that will never run and for everything after it, so every future completes. */
+    private void failAll(JsonNode sig, TaskError error) {
+        List<TaskRecord> failures = new ArrayList<>();
+        Canvas.forEachTask(sig, s -> {
+            String id = s.path("id").asText(null);
+            if (id != null) {
+                failures.add(new TaskRecord(id, s.path("task").asText(null), TaskState.FAILURE, null, error, 0, null,
+                        null, clock.instant(), 0));
+            }
+        });
+        backend.storeAll(failures);
+    }
+
+    private void publish(JsonNode sig, JsonNode parentResult) {
+        String id = sig.path("id").asText(null);
+        String task = sig.path("task").asText(null);
+        String queue = sig.path("queue").asText(WorkerOptions.DEFAULT_QUEUE);
+        if (id == null || task == null) {
+            log.warn("skipping a workflow signature without id or task: {}", sig);
+            return;
+        }
+        JsonNode args = sig.path("immutable").asBoolean(false) && sig.has("args") ? sig.get("args") : parentResult;
+        JsonNode workflow = sig.get("workflow");
+        publisher.publish(queue, new TaskMessage(id, task, args, false, 0, null, null, null,
+                workflow != null && workflow.isObject() ? workflow : null));
+    }
+
+    private static JsonNode parse(String json, String taskId) {
+        try {
+            return json == null ? Json.mapper().nullNode() : Json.mapper().readTree(json);
+        } catch (IOException e) {
+            throw new AmdahlException("the stored result of task " + taskId + " is not JSON: " + e.getMessage(), e);
+        }
+    }
+}

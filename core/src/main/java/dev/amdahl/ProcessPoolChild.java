@@ -1,0 +1,164 @@
+package dev.amdahl;
+
+import dev.amdahl.internal.MalformedMessageException;
+import dev.amdahl.internal.MessageCodec;
+import dev.amdahl.internal.Outcome;
+import dev.amdahl.internal.TaskMessage;
+import dev.amdahl.spi.TaskError;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The {@code main} of a process-pool child JVM; started by {@link ProcessExecutionPool}, not by users.
+ *
+ * <p>Arguments: {@code <parent pid> <maxResultBytes> <catalog class>...}. The child registers the
+ * catalogs' tasks in an application of its own (on an embedded broker it never uses), answers
+ * {@code ready}, then runs one task per {@code run} frame on its main thread until its stdin ends.
+ *
+ * <p>The protocol owns the real stdout: {@code System.out} is pointed at stderr before anything else
+ * runs, so a task that prints cannot corrupt a frame, and {@code System.in} is emptied so a task
+ * that reads stdin cannot swallow one. Stderr is the child's log; the parent forwards it.
+ *
+ * <p>The child ignores SIGINT and SIGTERM. A terminal's Ctrl-C, and a service manager stopping a
+ * worker, signal the whole process group; only the parent must act on that (graceful shutdown: it
+ * lets running tasks finish, then tells its children to exit). Children dying at once instead would
+ * turn every running task into a crash. SIGKILL still kills a child.
+ *
+ * <p>No orphans: the child exits when its stdin ends (the parent closed it, or died and the kernel
+ * closed it), and a watcher thread halts it when its parent process is gone, which also covers a
+ * task that never returns to read stdin.
+ */
+final class ProcessPoolChild {
+
+    /** Exit status when the catalogs cannot be loaded; the parent reports stderr with it. */
+    static final int EXIT_BAD_START = 2;
+    /** Exit status when the parent vanished or the protocol broke. */
+    static final int EXIT_PARENT_GONE = 4;
+
+    private ProcessPoolChild() {
+    }
+
+    public static void main(String[] args) {
+        // first of all, before any class initialisation can print: stdout belongs to the protocol
+        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 64 * 1024));
+        DataInputStream in = new DataInputStream(new BufferedInputStream(new FileInputStream(FileDescriptor.in), 64 * 1024));
+        System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true));
+        System.setIn(InputStream.nullInputStream());
+
+        long parentPid = Long.parseLong(args[0]);
+        int maxResultBytes = Integer.parseInt(args[1]);
+        watchParent(parentPid);
+        ignoreGroupSignals();
+
+        TaskInvoker invoker;
+        try {
+            invoker = load(maxResultBytes, List.of(args).subList(2, args.length));
+        } catch (Throwable t) {
+            System.err.println("amdahl process-pool child " + ProcessHandle.current().pid() + " cannot start: " + t);
+            t.printStackTrace();
+            System.exit(EXIT_BAD_START);
+            return;
+        }
+        try {
+            ChildProtocol.write(out, ChildProtocol.header(ChildProtocol.READY).put("pid", ProcessHandle.current().pid()), new byte[0]);
+            serve(in, out, invoker);
+        } catch (IOException e) {
+            System.err.println("amdahl process-pool child " + ProcessHandle.current().pid() + ": protocol stream failed: " + e);
+            System.exit(EXIT_PARENT_GONE);
+        }
+        System.exit(0);
+    }
+
+    private static TaskInvoker load(int maxResultBytes, List<String> catalogNames) throws ClassNotFoundException {
+        List<Class<? extends TaskCatalog>> catalogs = new ArrayList<>();
+        for (String name : catalogNames) {
+            catalogs.add(Class.forName(name, true, ClassLoader.getSystemClassLoader()).asSubclass(TaskCatalog.class));
+        }
+        // never closed: its embedded broker holds nothing, and the JVM ends with the loop below
+        Amdahl app = Amdahl.builder().maxResultBytes(maxResultBytes).build();
+        catalogs.forEach(app::include);
+        return app.invoker();
+    }
+
+    private static void serve(DataInputStream in, DataOutputStream out, TaskInvoker invoker) throws IOException {
+        while (true) {
+            ChildProtocol.Frame frame = ChildProtocol.read(in, Integer.MAX_VALUE - 64);
+            if (frame == null) {
+                return; // the parent closed our stdin: time to go
+            }
+            if (!ChildProtocol.RUN.equals(frame.op())) {
+                throw new ChildProtocol.ProtocolException("unexpected frame " + frame.header());
+            }
+            int delivery = frame.header().path("delivery").asInt(1);
+            Outcome outcome;
+            TaskMessage message = null;
+            try {
+                message = MessageCodec.decode(frame.payload());
+            } catch (MalformedMessageException e) {
+                // cannot happen with our parent, which decoded the same bytes; still, never a silent loss
+                outcome = Outcome.failure(TaskError.of(e), Instant.now(), Instant.now(), 0);
+                ChildProtocol.write(out, ChildProtocol.header(ChildProtocol.STARTED), new byte[0]);
+                writeOutcome(out, outcome);
+                continue;
+            }
+            ChildProtocol.write(out, ChildProtocol.header(ChildProtocol.STARTED), new byte[0]);
+            outcome = invoker.invoke(message, delivery);
+            System.out.flush(); // the task's prints reach the log before its outcome reaches the parent
+            writeOutcome(out, outcome);
+        }
+    }
+
+    private static void writeOutcome(DataOutputStream out, Outcome outcome) throws IOException {
+        ChildProtocol.Frame f = ChildProtocol.outcomeFrame(outcome);
+        ChildProtocol.write(out, f.header(), f.payload());
+    }
+
+    // sun.misc.Signal (module jdk.unsupported) by reflection: no compile-time tie to it, and a runtime
+    // without it just keeps the default handlers
+    private static void ignoreGroupSignals() {
+        try {
+            Class<?> signal = Class.forName("sun.misc.Signal");
+            Class<?> handler = Class.forName("sun.misc.SignalHandler");
+            Object ignore = handler.getField("SIG_IGN").get(null);
+            var handle = signal.getMethod("handle", signal, handler);
+            for (String name : List.of("INT", "TERM")) {
+                handle.invoke(null, signal.getConstructor(String.class).newInstance(name), ignore);
+            }
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            System.err.println("amdahl process-pool child " + ProcessHandle.current().pid()
+                    + ": cannot ignore SIGINT/SIGTERM (" + e + "); a Ctrl-C will kill running tasks");
+        }
+    }
+
+    private static void watchParent(long parentPid) {
+        Thread watcher = new Thread(() -> {
+            while (true) {
+                // once the parent is gone the child is re-parented (to init or a subreaper): its parent pid changes
+                long now = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
+                if (now != parentPid) {
+                    System.err.println("amdahl process-pool child " + ProcessHandle.current().pid() + ": parent " + parentPid
+                            + " is gone; exiting");
+                    Runtime.getRuntime().halt(EXIT_PARENT_GONE);
+                }
+                try {
+                    Thread.sleep(1_000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "amdahl-parent-watch");
+        watcher.setDaemon(true);
+        watcher.start();
+    }
+}

@@ -1,0 +1,364 @@
+package dev.amdahl.redis.internal;
+
+import dev.amdahl.spi.Registration;
+import dev.amdahl.spi.ResultBackend;
+import dev.amdahl.spi.TaskRecord;
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A result backend on Redis: each record is a string key with a TTL; final records are announced on one
+ * pub/sub channel per prefix and database.
+ *
+ * <h2>Waking waiters</h2>
+ * A client holds one subscription, made on its first {@link #whenReady}, and a local map of watchers by
+ * task id, so thousands of outstanding tasks cost one subscription. A notice carries the whole record when
+ * it is small (no second round trip for the waiter), otherwise only the task id, and the waiter GETs it.
+ * {@code whenReady} registers the watcher before it reads the key, so a record stored in between is seen
+ * either by the read or by the notice. Notices published while the subscription was down are lost, so each
+ * time Lettuce (re)subscribes, every pending id is read again with MGET.
+ *
+ * <h2>Threads</h2>
+ * Notices arrive on a Lettuce event-loop thread, which must never block; they are handed to
+ * {@code callbacks}, one thread, which also runs the callbacks. {@code watchers} is a concurrent map whose
+ * per-id sets are replaced atomically with {@code compute}; a watcher fires at most once ({@code Watcher.fired}).
+ */
+public final class RedisResultBackend implements ResultBackend {
+
+    private static final Logger log = LoggerFactory.getLogger(RedisResultBackend.class);
+
+    /** Records up to this size travel inside the notice. */
+    private static final int INLINE_LIMIT = 16 * 1024;
+    private static final int STORE_CHUNK = 500;
+    private static final int MGET_CHUNK = 1000;
+    private static final byte RECORD_NOTICE = 'R';
+    private static final byte ID_NOTICE = 'I';
+
+    private final RedisSettings settings;
+    private final Keys keys;
+    private final RedisConnections connections;
+    private final StatefulRedisConnection<String, byte[]> connection;
+    private final RedisAsyncCommands<String, byte[]> redis;
+    private final ExecutorService callbacks;
+    private final Map<String, Set<Watcher>> watchers = new ConcurrentHashMap<>();
+    /** Guards the creation of {@code pubsub}; once set, it is never replaced. */
+    private final Object subscribeLock = new Object();
+    private volatile StatefulRedisPubSubConnection<String, byte[]> pubsub;
+    private volatile boolean closed;
+
+    public RedisResultBackend(RedisSettings settings) {
+        this.settings = settings;
+        this.keys = new Keys(settings.prefix(), settings.priorityLevels(), settings.database());
+        this.connections = new RedisConnections(settings);
+        try {
+            this.connection = connections.connect();
+        } catch (RedisException e) {
+            connections.close();
+            throw e;
+        }
+        this.redis = connection.async();
+        this.callbacks = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "amdahl-redis-results");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    private final class Watcher {
+        final String taskId;
+        final Consumer<TaskRecord> callback;
+        final AtomicBoolean fired = new AtomicBoolean();
+
+        Watcher(String taskId, Consumer<TaskRecord> callback) {
+            this.taskId = taskId;
+            this.callback = callback;
+        }
+
+        void fire(TaskRecord record) {
+            if (fired.compareAndSet(false, true)) {
+                remove(this);
+                try {
+                    callback.accept(record);
+                } catch (RuntimeException e) {
+                    log.error("A whenReady callback for task {} failed", taskId, e);
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- store
+
+    @Override
+    public void store(TaskRecord record) {
+        storeAll(List.of(record));
+    }
+
+    @Override
+    public void storeAll(List<TaskRecord> records) {
+        checkOpen();
+        List<CompletableFuture<Long>> replies = new ArrayList<>();
+        byte[] ttl = RedisBroker.utf8(Long.toString(settings.resultTtl().toMillis()));
+        byte[] channel = RedisBroker.utf8(keys.readyChannel());
+        for (int from = 0; from < records.size(); from += STORE_CHUNK) {
+            List<TaskRecord> chunk = records.subList(from, Math.min(records.size(), from + STORE_CHUNK));
+            String[] scriptKeys = new String[chunk.size()];
+            byte[][] args = new byte[2 + 2 * chunk.size()][];
+            args[0] = ttl;
+            args[1] = channel;
+            for (int i = 0; i < chunk.size(); i++) {
+                TaskRecord r = chunk.get(i);
+                byte[] bytes = r.toBytes();
+                scriptKeys[i] = keys.result(r.taskId());
+                args[2 + 2 * i] = bytes;
+                args[3 + 2 * i] = r.state().isReady() ? notice(r, bytes) : new byte[0];
+            }
+            replies.add(Scripts.STORE.run(redis, scriptKeys, args));
+        }
+        for (CompletableFuture<Long> reply : replies) {
+            Scripts.join(reply);
+        }
+    }
+
+    private static byte[] notice(TaskRecord record, byte[] bytes) {
+        byte[] payload = bytes.length <= INLINE_LIMIT ? bytes : record.taskId().getBytes(StandardCharsets.UTF_8);
+        byte[] notice = new byte[payload.length + 1];
+        notice[0] = bytes.length <= INLINE_LIMIT ? RECORD_NOTICE : ID_NOTICE;
+        System.arraycopy(payload, 0, notice, 1, payload.length);
+        return notice;
+    }
+
+    @Override
+    public Optional<TaskRecord> get(String taskId) {
+        checkOpen();
+        byte[] bytes = Scripts.join(redis.get(keys.result(taskId)));
+        return Optional.ofNullable(decode(taskId, bytes));
+    }
+
+    /** One MGET per thousand ids. */
+    @Override
+    public Map<String, TaskRecord> getAll(Collection<String> taskIds) {
+        checkOpen();
+        List<String> ids = List.copyOf(taskIds);
+        List<CompletableFuture<List<KeyValue<String, byte[]>>>> replies = new ArrayList<>();
+        for (int from = 0; from < ids.size(); from += MGET_CHUNK) {
+            replies.add(redis.mget(ids.subList(from, Math.min(ids.size(), from + MGET_CHUNK)).stream()
+                    .map(keys::result).toArray(String[]::new)).toCompletableFuture());
+        }
+        Map<String, TaskRecord> found = new HashMap<>();
+        int i = 0;
+        for (CompletableFuture<List<KeyValue<String, byte[]>>> reply : replies) {
+            for (KeyValue<String, byte[]> kv : Scripts.join(reply)) {
+                String id = ids.get(i++);
+                TaskRecord record = kv.hasValue() ? decode(id, kv.getValue()) : null;
+                if (record != null) {
+                    found.put(id, record);
+                }
+            }
+        }
+        return found;
+    }
+
+    /** The record, or null when there is none; a value that is not a record is logged and treated as none. */
+    private static TaskRecord decode(String key, byte[] bytes) {
+        if (bytes == null) {
+            return null;
+        }
+        try {
+            return TaskRecord.fromBytes(bytes);
+        } catch (RuntimeException e) {
+            log.error("The result stored for {} is not a task record ({} bytes): {}", key, bytes.length, e.getMessage());
+            return null;
+        }
+    }
+
+    // ---------------------------------------------------------------- whenReady
+
+    @Override
+    public Registration whenReady(String taskId, Consumer<TaskRecord> callback) {
+        checkOpen();
+        Watcher watcher = new Watcher(taskId, callback);
+        watchers.compute(taskId, (id, set) -> {
+            Set<Watcher> s = set == null ? ConcurrentHashMap.newKeySet() : set;
+            s.add(watcher);
+            return s;
+        });
+        try {
+            ensureSubscribed();
+        } catch (RuntimeException e) {
+            remove(watcher);
+            throw e;
+        }
+        // not waited for: a client registering thousands of waiters pipelines these reads
+        redis.get(keys.result(taskId)).whenComplete((bytes, failure) -> {
+            if (failure != null) {
+                log.warn("Could not read the record of task {} ({}); waiting for its notice", taskId, failure.toString());
+                return;
+            }
+            TaskRecord now = decode(taskId, bytes);
+            if (now != null && now.state().isReady()) {
+                dispatch(() -> watcher.fire(now));
+            }
+        });
+        return () -> remove(watcher);
+    }
+
+    private void remove(Watcher watcher) {
+        watchers.computeIfPresent(watcher.taskId, (id, set) -> {
+            set.remove(watcher);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
+    private void ensureSubscribed() {
+        if (pubsub != null) {
+            return;
+        }
+        synchronized (subscribeLock) {
+            if (pubsub != null) {
+                return;
+            }
+            StatefulRedisPubSubConnection<String, byte[]> c = connections.connectPubSub();
+            c.addListener(new RedisPubSubAdapter<>() {
+                @Override
+                public void message(String channel, byte[] message) {
+                    dispatch(() -> onNotice(message));
+                }
+
+                @Override
+                public void subscribed(String channel, long count) {
+                    // also called when Lettuce subscribes again after a reconnect: notices may have been missed
+                    dispatch(RedisResultBackend.this::recheckAll);
+                }
+            });
+            Scripts.join(c.async().subscribe(keys.readyChannel()));
+            pubsub = c;
+        }
+    }
+
+    private void dispatch(Runnable work) {
+        try {
+            callbacks.execute(work);
+        } catch (RejectedExecutionException e) {
+            log.debug("Result notice after close ignored");
+        }
+    }
+
+    private void onNotice(byte[] message) {
+        if (message == null || message.length < 2) {
+            log.warn("Ignoring a malformed notice on {}", keys.readyChannel());
+            return;
+        }
+        byte[] payload = new byte[message.length - 1];
+        System.arraycopy(message, 1, payload, 0, payload.length);
+        if (message[0] == RECORD_NOTICE) {
+            TaskRecord record = decode("a notice", payload);
+            if (record != null) {
+                Set<Watcher> waiting = watchers.get(record.taskId());
+                if (waiting != null) {
+                    waiting.forEach(w -> w.fire(record));
+                }
+            }
+        } else if (message[0] == ID_NOTICE) {
+            String taskId = new String(payload, StandardCharsets.UTF_8);
+            if (watchers.containsKey(taskId)) {
+                recheck(List.of(taskId));
+            }
+        } else {
+            log.warn("Ignoring a notice of unknown kind {} on {}", message[0], keys.readyChannel());
+        }
+    }
+
+    private void recheckAll() {
+        List<String> ids = new ArrayList<>(watchers.keySet());
+        for (int from = 0; from < ids.size(); from += MGET_CHUNK) {
+            recheck(ids.subList(from, Math.min(ids.size(), from + MGET_CHUNK)));
+        }
+    }
+
+    /** Reads the records of {@code ids} and fires the watchers of those that are final. Runs on {@code callbacks}. */
+    private void recheck(List<String> ids) {
+        if (ids.isEmpty() || closed) {
+            return;
+        }
+        try {
+            List<KeyValue<String, byte[]>> values = Scripts.join(redis.mget(ids.stream().map(keys::result).toArray(String[]::new)));
+            for (int i = 0; i < values.size() && i < ids.size(); i++) {
+                KeyValue<String, byte[]> kv = values.get(i);
+                TaskRecord record = kv.hasValue() ? decode(ids.get(i), kv.getValue()) : null;
+                if (record != null && record.state().isReady()) {
+                    Set<Watcher> waiting = watchers.get(ids.get(i));
+                    if (waiting != null) {
+                        waiting.forEach(w -> w.fire(record));
+                    }
+                }
+            }
+        } catch (RedisException e) {
+            log.warn("Could not re-read {} pending result(s) after (re)subscribing; they are read again on the next reconnect",
+                    ids.size(), e);
+        }
+    }
+
+    // ---------------------------------------------------------------- counters
+
+    @Override
+    public long increment(String key, long delta) {
+        checkOpen();
+        return Scripts.<Long>join(Scripts.INCREMENT.run(redis, new String[]{keys.counter(key)},
+                RedisBroker.utf8(Long.toString(delta)), RedisBroker.utf8(Long.toString(settings.resultTtl().toMillis()))));
+    }
+
+    @Override
+    public void forget(String taskId) {
+        checkOpen();
+        Scripts.join(redis.del(keys.result(taskId)));
+    }
+
+    /** How many task ids have watchers now (for tests and metrics). */
+    public int watching() {
+        return watchers.size();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        watchers.clear();
+        callbacks.shutdownNow();
+        synchronized (subscribeLock) {
+            if (pubsub != null) {
+                pubsub.close();
+            }
+        }
+        connection.close();
+        connections.close();
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the Redis result backend is closed");
+        }
+    }
+}

@@ -1,0 +1,205 @@
+package dev.amdahl.redis.internal;
+
+import io.lettuce.core.RedisURI;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What a {@code redis://} or {@code rediss://} URL says, checked once so that a typo fails when the
+ * application starts, with a message that names the option.
+ *
+ * <pre>{@code redis://[user:password@]host[:port][/db][?prefix=app1&visibility-timeout=60s&max-deliveries=5&result-ttl=1d]}</pre>
+ *
+ * @param redisUri          where to connect (host, port, database, credentials, TLS)
+ * @param database          the database index, also part of the pub/sub channel name (channels are not per database)
+ * @param prefix            the first part of every key, so several applications share one Redis
+ * @param visibilityTimeout how long a delivered message may go without an ack or a lease extension
+ *                          before another consumer may take it
+ * @param maxDeliveries     after this many deliveries without an ack a message is dead-lettered
+ * @param resultTtl         how long results and counters live
+ * @param priorityLevels    how many streams a queue has; priorities 0-9 are spread over them
+ * @param commandTimeout    how long to wait for Redis before treating the connection as broken
+ */
+public record RedisSettings(RedisURI redisUri, int database, String prefix, Duration visibilityTimeout,
+                            int maxDeliveries, Duration resultTtl, int priorityLevels, Duration commandTimeout) {
+
+    public static final String DEFAULT_PREFIX = "amdahl";
+    public static final Duration DEFAULT_VISIBILITY_TIMEOUT = Duration.ofSeconds(60);
+    public static final int DEFAULT_MAX_DELIVERIES = 5;
+    public static final Duration DEFAULT_RESULT_TTL = Duration.ofDays(1);
+    public static final int DEFAULT_PRIORITY_LEVELS = 3;
+    public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(10);
+
+    private static final Set<String> OPTIONS = Set.of("prefix", "visibility-timeout", "max-deliveries", "result-ttl",
+            "priority-levels", "timeout");
+
+    public RedisSettings {
+        Objects.requireNonNull(redisUri, "redisUri");
+        Objects.requireNonNull(prefix, "prefix");
+    }
+
+    /**
+     * Parses a URL.
+     *
+     * @throws IllegalArgumentException naming the part of the URL that is wrong
+     */
+    public static RedisSettings parse(URI uri) {
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("redis") && !scheme.equals("rediss")) {
+            throw new IllegalArgumentException("not a Redis URL (redis:// or rediss://): " + redact(uri));
+        }
+        String host = uri.getHost();
+        if (host == null || host.isEmpty()) {
+            throw new IllegalArgumentException("the Redis URL names no host: " + redact(uri));
+        }
+        int port = uri.getPort() == -1 ? RedisURI.DEFAULT_REDIS_PORT : uri.getPort();
+        int database = parseDatabase(uri);
+        Map<String, String> query = parseQuery(uri);
+
+        String prefix = query.getOrDefault("prefix", DEFAULT_PREFIX);
+        if (prefix.isEmpty() || prefix.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
+            throw new IllegalArgumentException("prefix must be a non-empty word without spaces, was '" + prefix + "'");
+        }
+        Duration visibility = duration(query, "visibility-timeout", DEFAULT_VISIBILITY_TIMEOUT);
+        if (visibility.toMillis() < 100) {
+            throw new IllegalArgumentException("visibility-timeout must be at least 100ms, was " + visibility);
+        }
+        int maxDeliveries = integer(query, "max-deliveries", DEFAULT_MAX_DELIVERIES, 1, 1_000_000);
+        Duration resultTtl = duration(query, "result-ttl", DEFAULT_RESULT_TTL);
+        if (resultTtl.toMillis() < 1) {
+            throw new IllegalArgumentException("result-ttl must be positive, was " + resultTtl);
+        }
+        int levels = integer(query, "priority-levels", DEFAULT_PRIORITY_LEVELS, 1, 10);
+        Duration timeout = duration(query, "timeout", DEFAULT_COMMAND_TIMEOUT);
+        if (timeout.toMillis() < 1) {
+            throw new IllegalArgumentException("timeout must be positive, was " + timeout);
+        }
+
+        RedisURI.Builder builder = RedisURI.builder().withHost(host).withPort(port).withDatabase(database)
+                .withSsl(scheme.equals("rediss")).withTimeout(timeout);
+        String userInfo = uri.getRawUserInfo();
+        if (userInfo != null && !userInfo.isEmpty()) {
+            int colon = userInfo.indexOf(':');
+            String user = colon < 0 ? "" : decode(userInfo.substring(0, colon));
+            String password = decode(colon < 0 ? userInfo : userInfo.substring(colon + 1));
+            if (user.isEmpty()) {
+                builder.withPassword(password.toCharArray());
+            } else {
+                builder.withAuthentication(user, password.toCharArray());
+            }
+        }
+        return new RedisSettings(builder.build(), database, prefix, visibility, maxDeliveries, resultTtl, levels, timeout);
+    }
+
+    private static int parseDatabase(URI uri) {
+        String path = uri.getPath();
+        if (path == null || path.isEmpty() || path.equals("/")) {
+            return 0;
+        }
+        try {
+            int db = Integer.parseInt(path.substring(1));
+            if (db < 0) {
+                throw new NumberFormatException();
+            }
+            return db;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("the path of a Redis URL is the database number (/0, /1...), was '"
+                    + path + "' in " + redact(uri));
+        }
+    }
+
+    private static Map<String, String> parseQuery(URI uri) {
+        Map<String, String> query = new LinkedHashMap<>();
+        String raw = uri.getRawQuery();
+        if (raw == null || raw.isEmpty()) {
+            return query;
+        }
+        for (String pair : raw.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String key = decode(eq < 0 ? pair : pair.substring(0, eq)).toLowerCase(Locale.ROOT);
+            String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+            if (!OPTIONS.contains(key)) {
+                throw new IllegalArgumentException("unknown Redis URL option '" + key + "'; known options: "
+                        + String.join(", ", OPTIONS.stream().sorted().toList()));
+            }
+            query.put(key, value);
+        }
+        return query;
+    }
+
+    private static int integer(Map<String, String> query, String name, int fallback, int min, int max) {
+        String text = query.get(name);
+        if (text == null) {
+            return fallback;
+        }
+        try {
+            int value = Integer.parseInt(text.trim());
+            if (value < min || value > max) {
+                throw new NumberFormatException();
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number from " + min + " to " + max
+                    + ", was '" + text + "'");
+        }
+    }
+
+    /** Reads {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}, a bare number of milliseconds, or ISO-8601 ({@code PT30S}). */
+    static Duration duration(Map<String, String> query, String name, Duration fallback) {
+        String text = query.get(name);
+        if (text == null) {
+            return fallback;
+        }
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        try {
+            if (t.startsWith("p")) {
+                return Duration.parse(t.toUpperCase(Locale.ROOT));
+            }
+            int split = 0;
+            while (split < t.length() && Character.isDigit(t.charAt(split))) {
+                split++;
+            }
+            long amount = Long.parseLong(t.substring(0, split));
+            return switch (t.substring(split)) {
+                case "", "ms" -> Duration.ofMillis(amount);
+                case "s" -> Duration.ofSeconds(amount);
+                case "m" -> Duration.ofMinutes(amount);
+                case "h" -> Duration.ofHours(amount);
+                case "d" -> Duration.ofDays(amount);
+                default -> throw new NumberFormatException();
+            };
+        } catch (NumberFormatException | DateTimeParseException e) {
+            throw new IllegalArgumentException(name + " must be a duration such as 500ms, 30s, 5m, 2h, 1d or PT30S, was '"
+                    + text + "'");
+        }
+    }
+
+    private static String decode(String s) {
+        return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    }
+
+    /** The URL without its password, for messages. */
+    public static String redact(URI uri) {
+        String userInfo = uri.getRawUserInfo();
+        if (userInfo == null) {
+            return uri.toString();
+        }
+        return uri.toString().replace(userInfo + "@", (userInfo.contains(":") ? userInfo.substring(0, userInfo.indexOf(':')) + ":***" : "***") + "@");
+    }
+
+    /** The priority level (0 = lowest) that a message priority 0-9 goes to. */
+    public int levelOf(int priority) {
+        return priority * priorityLevels / 10;
+    }
+}

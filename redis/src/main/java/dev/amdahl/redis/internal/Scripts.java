@@ -1,0 +1,108 @@
+package dev.amdahl.redis.internal;
+
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A Lua script shipped in this module's resources, run with EVALSHA and, when Redis does not know it
+ * (first use, or Redis restarted and lost its script cache), with EVAL, which also caches it.
+ */
+final class Scripts {
+
+    private static final String COMMON = load("common.lua");
+
+    static final Scripts POLL = of("poll.lua", ScriptOutputType.MULTI);
+    static final Scripts PUBLISH = of("publish.lua", ScriptOutputType.INTEGER);
+    static final Scripts ACK = of("ack.lua", ScriptOutputType.INTEGER);
+    static final Scripts REQUEUE = of("requeue.lua", ScriptOutputType.INTEGER);
+    static final Scripts REJECT = of("reject.lua", ScriptOutputType.INTEGER);
+    static final Scripts EXTEND = of("extend.lua", ScriptOutputType.INTEGER);
+    static final Scripts RELEASE = of("release.lua", ScriptOutputType.INTEGER);
+    static final Scripts DEPTH = of("depth.lua", ScriptOutputType.INTEGER);
+    static final Scripts PURGE = of("purge.lua", ScriptOutputType.INTEGER);
+    static final Scripts ENSURE_GROUPS = of("ensure-groups.lua", ScriptOutputType.INTEGER);
+    static final Scripts STORE = of("store.lua", ScriptOutputType.INTEGER);
+    static final Scripts INCREMENT = of("increment.lua", ScriptOutputType.INTEGER);
+
+    private final String name;
+    private final String source;
+    private final String sha;
+    private final ScriptOutputType type;
+
+    private Scripts(String name, String source, ScriptOutputType type) {
+        this.name = name;
+        this.source = source;
+        this.type = type;
+        this.sha = sha1(source);
+    }
+
+    private static Scripts of(String file, ScriptOutputType type) {
+        // the helpers are local functions: prepending them to every script costs nothing
+        return new Scripts(file, COMMON + "\n" + load(file), type);
+    }
+
+    <T> CompletableFuture<T> run(RedisAsyncCommands<String, byte[]> redis, String[] keys, byte[]... args) {
+        CompletableFuture<T> first = redis.<T>evalsha(sha, type, keys, args).toCompletableFuture();
+        return first.exceptionallyCompose(e -> {
+            if (unwrap(e) instanceof RedisNoScriptException) {
+                return redis.<T>eval(source, type, keys, args).toCompletableFuture();
+            }
+            return CompletableFuture.failedFuture(unwrap(e));
+        });
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+
+    static Throwable unwrap(Throwable e) {
+        while (e instanceof CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    /** Waits for a Redis reply without being interruptible, so a call that returned has been carried out. */
+    static <T> T join(CompletionStage<T> reply) {
+        try {
+            return reply.toCompletableFuture().join();
+        } catch (CompletionException e) {
+            Throwable cause = unwrap(e);
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw e;
+        }
+    }
+
+    private static String load(String file) {
+        try (InputStream in = Scripts.class.getResourceAsStream(file)) {
+            if (in == null) {
+                throw new IllegalStateException("missing script resource " + file);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String sha1(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+-- Shared helpers, prepended to every broker script (see Scripts.java).
+-- Stream entry fields: id (message id), body (opaque bytes), prio (0-9), prior (deliveries before a requeue).
+
+local function field(fields, name)
+  for j = 1, #fields, 2 do
+    if fields[j] == name then return fields[j + 1] end
+  end
+  return nil
+end
+
+local function levelOf(prio, levels)
+  return math.floor(prio * levels / 10)
+end
+
+-- Moves an entry to the dead-letter stream and out of its stream, with the reason.
+local function deadLetter(stream, dead, group, eid, fields, reason, now, deliveries)
+  redis.call('XADD', dead, '*', 'id', field(fields, 'id') or '', 'body', field(fields, 'body') or '',
+    'reason', reason, 'at', tostring(now), 'deliveries', tostring(deliveries))
+  redis.call('XACK', stream, group, eid)
+  redis.call('XDEL', stream, eid)
+end
+
+-- Moves due delayed messages of one queue into its streams; returns the earliest score still waiting, or -1.
+-- A delayed member is: a 16-byte unique token, one priority digit, the id length in decimal, ':', the id, the body.
+-- Being a script, this runs alone: two pollers can never both move one member.
+local function moveDue(delayed, dead, streamOf, now, limit)
+  local due = redis.call('ZRANGEBYSCORE', delayed, '-inf', now, 'LIMIT', 0, limit)
+  for _, m in ipairs(due) do
+    local colon = string.find(m, ':', 18, true)
+    local prio = tonumber(string.sub(m, 17, 17))
+    local idlen = colon and tonumber(string.sub(m, 18, colon - 1))
+    if prio and idlen and #m >= colon + idlen then
+      redis.call('XADD', streamOf(prio), '*', 'id', string.sub(m, colon + 1, colon + idlen),
+        'body', string.sub(m, colon + idlen + 1), 'prio', tostring(prio))
+    else
+      redis.call('XADD', dead, '*', 'id', '', 'body', m, 'reason', 'malformed delayed entry', 'at', tostring(now),
+        'deliveries', '0')
+    end
+    redis.call('ZREM', delayed, m)
+  end
+  local first = redis.call('ZRANGE', delayed, 0, 0, 'WITHSCORES')
+  if first[2] then return tonumber(first[2]) end
+  return -1
+end

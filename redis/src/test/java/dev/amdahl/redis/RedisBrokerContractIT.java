@@ -1,0 +1,21 @@
+package dev.amdahl.redis;
+
+import dev.amdahl.spi.Broker;
+import dev.amdahl.spi.BrokerContractTest;
+import dev.amdahl.spi.ProviderContext;
+import org.junit.jupiter.api.AfterAll;
+
+class RedisBrokerContractIT extends BrokerContractTest {
+
+    private static final String PREFIX = RedisTestSupport.newPrefix("broker-contract");
+
+    @Override
+    protected Broker createBroker() {
+        return new RedisBrokerProvider().open(RedisTestSupport.url(PREFIX, ""), ProviderContext.ofDefaults());
+    }
+
+    @AfterAll
+    static void deleteKeys() {
+        RedisTestSupport.deleteKeys(RedisTestSupport.HOST_PORT, PREFIX);
+    }
+}

@@ -1,0 +1,96 @@
+package dev.amdahl.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.amdahl.TaskState;
+import dev.amdahl.spi.ProviderContext;
+import dev.amdahl.spi.ResultBackend;
+import dev.amdahl.spi.TaskRecord;
+import io.lettuce.core.KillArgs;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Redis-specific result backend behaviour, on a private redis-server so that connections can be killed. */
+class RedisResultBackendIT {
+
+    private static TaskRecord success(String id) {
+        return new TaskRecord(id, "t", TaskState.SUCCESS, "\"ok\"", null, 0, "w", Instant.now(), Instant.now(), 1);
+    }
+
+    @Test
+    void recordsAndCountersExpireAfterTheResultTtl() throws Exception {
+        try (PrivateRedis redis = new PrivateRedis()) {
+            redis.start();
+            URI url = URI.create("redis://" + redis.hostPort() + "?prefix=ttl&result-ttl=5s");
+            RedisClient raw = RedisClient.create("redis://" + redis.hostPort());
+            try (ResultBackend backend = new RedisResultBackendProvider().open(url, ProviderContext.ofDefaults());
+                 StatefulRedisConnection<String, String> c = raw.connect()) {
+                backend.store(success("a"));
+                backend.increment("chord-1", 3);
+
+                assertThat(c.sync().pttl("ttl:r:a")).isBetween(1L, 5_000L);
+                assertThat(c.sync().pttl("ttl:c:chord-1")).isBetween(1L, 5_000L);
+            } finally {
+                raw.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+            }
+        }
+    }
+
+    @Test
+    void aNoticeMissedWhileTheSubscriptionWasDownIsMadeUpForOnResubscribe() throws Exception {
+        try (PrivateRedis redis = new PrivateRedis()) {
+            redis.start();
+            URI url = URI.create("redis://" + redis.hostPort() + "?prefix=missed");
+            RedisClient raw = RedisClient.create("redis://" + redis.hostPort());
+            try (ResultBackend backend = new RedisResultBackendProvider().open(url, ProviderContext.ofDefaults());
+                 StatefulRedisConnection<String, byte[]> c = raw.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE))) {
+                String id = "task-" + UUID.randomUUID();
+                CompletableFuture<TaskRecord> woken = new CompletableFuture<>();
+                backend.whenReady(id, woken::complete);
+
+                // the record lands without a notice (as if it was published while the subscriber was cut off)...
+                c.sync().set("missed:r:" + id, success(id).toBytes());
+                assertThat(woken).isNotDone();
+                // ...and the subscriber's connection drops; Lettuce reconnects and subscribes again
+                RedisCommands<String, byte[]> admin = c.sync();
+                assertThat(admin.clientKill(KillArgs.Builder.typePubsub())).isEqualTo(1);
+
+                assertThat(woken.get(20, TimeUnit.SECONDS).result()).isEqualTo("\"ok\"");
+            } finally {
+                raw.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+            }
+        }
+    }
+
+    @Test
+    void thousandsOfWaitersShareOneSubscription() throws Exception {
+        try (PrivateRedis redis = new PrivateRedis()) {
+            redis.start();
+            URI url = URI.create("redis://" + redis.hostPort() + "?prefix=many");
+            RedisClient raw = RedisClient.create("redis://" + redis.hostPort());
+            try (ResultBackend backend = new RedisResultBackendProvider().open(url, ProviderContext.ofDefaults());
+                 StatefulRedisConnection<String, String> c = raw.connect()) {
+                for (int i = 0; i < 5_000; i++) {
+                    backend.whenReady("t-" + i, r -> { });
+                }
+
+                // one connection of the server subscribes to anything, and to one channel
+                assertThat(c.sync().clientList().lines().filter(l -> l.matches(".* sub=[1-9].*"))
+                        .toList()).singleElement().asString().contains(" sub=1 ");
+            } finally {
+                raw.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package dev.amdahl.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.amdahl.redis.internal.RedisSettings;
+import io.lettuce.core.RedisCredentials;
+import java.net.URI;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class RedisSettingsTest {
+
+    private static RedisCredentials credentials(RedisSettings s) {
+        return s.redisUri().getCredentialsProvider().resolveCredentials().block();
+    }
+
+    @Test
+    void defaults() {
+        RedisSettings s = RedisSettings.parse(URI.create("redis://127.0.0.1"));
+
+        assertThat(s.redisUri().getPort()).isEqualTo(6379);
+        assertThat(s.database()).isZero();
+        assertThat(s.prefix()).isEqualTo("amdahl");
+        assertThat(s.visibilityTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(s.maxDeliveries()).isEqualTo(5);
+        assertThat(s.resultTtl()).isEqualTo(Duration.ofDays(1));
+        assertThat(s.priorityLevels()).isEqualTo(3);
+        assertThat(s.redisUri().isSsl()).isFalse();
+    }
+
+    @Test
+    void everyPartOfTheUrl() {
+        RedisSettings s = RedisSettings.parse(URI.create(
+                "rediss://alice:s%40cret@redis.example:6380/3?prefix=app1&visibility-timeout=90s&max-deliveries=7"
+                        + "&result-ttl=2h&priority-levels=10&timeout=PT5S"));
+
+        assertThat(s.redisUri().isSsl()).isTrue();
+        assertThat(s.redisUri().getHost()).isEqualTo("redis.example");
+        assertThat(s.redisUri().getPort()).isEqualTo(6380);
+        assertThat(credentials(s).getUsername()).isEqualTo("alice");
+        assertThat(new String(credentials(s).getPassword())).isEqualTo("s@cret");
+        assertThat(s.database()).isEqualTo(3);
+        assertThat(s.prefix()).isEqualTo("app1");
+        assertThat(s.visibilityTimeout()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(s.maxDeliveries()).isEqualTo(7);
+        assertThat(s.resultTtl()).isEqualTo(Duration.ofHours(2));
+        assertThat(s.priorityLevels()).isEqualTo(10);
+        assertThat(s.commandTimeout()).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void aPasswordWithoutUser() {
+        RedisSettings s = RedisSettings.parse(URI.create("redis://:pw@localhost"));
+
+        assertThat(new String(credentials(s).getPassword())).isEqualTo("pw");
+        assertThat(credentials(s).getUsername()).isNull();
+    }
+
+    @Test
+    void priorityLevelsSpreadZeroToNine() {
+        RedisSettings s = RedisSettings.parse(URI.create("redis://localhost"));
+
+        assertThat(new int[]{s.levelOf(0), s.levelOf(3), s.levelOf(4), s.levelOf(6), s.levelOf(7), s.levelOf(9)})
+                .containsExactly(0, 0, 1, 1, 2, 2);
+    }
+
+    @Test
+    void mistakesAreNamed() {
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis://localhost?visibilty-timeout=5s")))
+                .hasMessageContaining("unknown Redis URL option 'visibilty-timeout'");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis://localhost?visibility-timeout=soon")))
+                .hasMessageContaining("visibility-timeout must be a duration");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis://localhost/abc")))
+                .hasMessageContaining("database number");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis://localhost?max-deliveries=0")))
+                .hasMessageContaining("max-deliveries must be a whole number from 1");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("http://localhost")))
+                .hasMessageContaining("not a Redis URL");
+    }
+
+    @Test
+    void passwordsStayOutOfMessages() {
+        assertThat(RedisSettings.redact(URI.create("redis://alice:secret@host:1/0"))).isEqualTo("redis://alice:***@host:1/0");
+    }
+}
