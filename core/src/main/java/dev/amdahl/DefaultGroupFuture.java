@@ -7,12 +7,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -78,6 +80,24 @@ final class DefaultGroupFuture<R> extends CompletableFuture<List<R>> implements 
             return TaskState.REVOKED;
         }
         return isCompletedExceptionally() ? TaskState.FAILURE : TaskState.SUCCESS;
+    }
+
+    /** The share of members completed, as "3 of 8 done". */
+    @Override
+    public Optional<Progress> progress() {
+        int done = completedCount();
+        return Optional.of(new Progress(members.isEmpty() ? 1 : (double) done / members.size(),
+                done + " of " + members.size() + " done"));
+    }
+
+    /** Calls {@code listener} with {@link #progress()} each time a member completes. */
+    @Override
+    public TaskFuture<List<R>> onProgress(Consumer<? super Progress> listener) {
+        java.util.Objects.requireNonNull(listener, "listener");
+        for (TaskFuture<R> m : members) {
+            m.whenComplete((v, e) -> listener.accept(progress().orElseThrow()));
+        }
+        return this;
     }
 
     @Override
