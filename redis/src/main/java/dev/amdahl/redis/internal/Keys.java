@@ -63,6 +63,16 @@ final class Keys {
         return prefix + ":" + database + ":ready";
     }
 
+    /** Non-final records (progress, retries) are announced here, to clients that asked for updates. */
+    String updateChannel() {
+        return prefix + ":" + database + ":update";
+    }
+
+    /** Idempotency keys and other values stored with {@code putIfAbsent}. */
+    String value(String name) {
+        return prefix + ":v:" + name;
+    }
+
     static void checkQueueName(String queue) {
         if (queue == null || queue.isEmpty()) {
             throw new IllegalArgumentException("a queue name must not be empty");

@@ -10,6 +10,7 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -62,6 +63,10 @@ public final class RedisResultBackend implements ResultBackend {
     private final RedisAsyncCommands<String, byte[]> redis;
     private final ExecutorService callbacks;
     private final Map<String, Set<Watcher>> watchers = new ConcurrentHashMap<>();
+    /** onUpdate listeners by task id; dropped when the task's final notice arrives. */
+    private final Map<String, Set<Consumer<TaskRecord>>> updateListeners = new ConcurrentHashMap<>();
+    /** Whether the pub/sub connection also listens to the update channel (only once someone asked). */
+    private volatile boolean updatesSubscribed;
     /** Guards the creation of {@code pubsub}; once set, it is never replaced. */
     private final Object subscribeLock = new Object();
     private volatile StatefulRedisPubSubConnection<String, byte[]> pubsub;
@@ -98,6 +103,7 @@ public final class RedisResultBackend implements ResultBackend {
         void fire(TaskRecord record) {
             if (fired.compareAndSet(false, true)) {
                 remove(this);
+                updateListeners.remove(taskId);
                 try {
                     callback.accept(record);
                 } catch (RuntimeException e) {
@@ -119,19 +125,21 @@ public final class RedisResultBackend implements ResultBackend {
         checkOpen();
         List<CompletableFuture<Long>> replies = new ArrayList<>();
         byte[] ttl = RedisBroker.utf8(Long.toString(settings.resultTtl().toMillis()));
-        byte[] channel = RedisBroker.utf8(keys.readyChannel());
+        byte[] readyChannel = RedisBroker.utf8(keys.readyChannel());
+        byte[] updateChannel = RedisBroker.utf8(keys.updateChannel());
         for (int from = 0; from < records.size(); from += STORE_CHUNK) {
             List<TaskRecord> chunk = records.subList(from, Math.min(records.size(), from + STORE_CHUNK));
             String[] scriptKeys = new String[chunk.size()];
-            byte[][] args = new byte[2 + 2 * chunk.size()][];
+            byte[][] args = new byte[3 + 2 * chunk.size()][];
             args[0] = ttl;
-            args[1] = channel;
+            args[1] = readyChannel;
+            args[2] = updateChannel;
             for (int i = 0; i < chunk.size(); i++) {
                 TaskRecord r = chunk.get(i);
                 byte[] bytes = r.toBytes();
                 scriptKeys[i] = keys.result(r.taskId());
-                args[2 + 2 * i] = bytes;
-                args[3 + 2 * i] = r.state().isReady() ? notice(r, bytes) : new byte[0];
+                args[3 + 2 * i] = bytes;
+                args[4 + 2 * i] = notice(r, bytes);
             }
             replies.add(Scripts.STORE.run(redis, scriptKeys, args));
         }
@@ -140,12 +148,88 @@ public final class RedisResultBackend implements ResultBackend {
         }
     }
 
+    /** The channel marker the store script reads ('F' final, 'U' update), then the notice as published. */
     private static byte[] notice(TaskRecord record, byte[] bytes) {
         byte[] payload = bytes.length <= INLINE_LIMIT ? bytes : record.taskId().getBytes(StandardCharsets.UTF_8);
-        byte[] notice = new byte[payload.length + 1];
-        notice[0] = bytes.length <= INLINE_LIMIT ? RECORD_NOTICE : ID_NOTICE;
-        System.arraycopy(payload, 0, notice, 1, payload.length);
+        byte[] notice = new byte[payload.length + 2];
+        notice[0] = (byte) (record.state().isReady() ? 'F' : 'U');
+        notice[1] = bytes.length <= INLINE_LIMIT ? RECORD_NOTICE : ID_NOTICE;
+        System.arraycopy(payload, 0, notice, 2, payload.length);
         return notice;
+    }
+
+    // ---------------------------------------------------------------- idempotency keys and updates
+
+    @Override
+    public Optional<String> putIfAbsent(String key, String value, Duration ttl) {
+        checkOpen();
+        byte[] held = Scripts.join(Scripts.PUT_IF_ABSENT.run(redis, new String[]{keys.value(key)},
+                RedisBroker.utf8(value), RedisBroker.utf8(Long.toString(Math.max(1, ttl.toMillis())))));
+        return held == null ? Optional.empty() : Optional.of(new String(held, StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public Optional<Registration> onUpdate(String taskId, Consumer<TaskRecord> listener) {
+        checkOpen();
+        updateListeners.compute(taskId, (id, set) -> {
+            Set<Consumer<TaskRecord>> s = set == null ? ConcurrentHashMap.newKeySet() : set;
+            s.add(listener);
+            return s;
+        });
+        ensureSubscribed();
+        if (!updatesSubscribed) {
+            synchronized (subscribeLock) {
+                if (!updatesSubscribed) {
+                    Scripts.join(pubsub.async().subscribe(keys.updateChannel()));
+                    updatesSubscribed = true;
+                }
+            }
+        }
+        return Optional.of(() -> updateListeners.computeIfPresent(taskId, (id, set) -> {
+            set.remove(listener);
+            return set.isEmpty() ? null : set;
+        }));
+    }
+
+    private void onUpdateNotice(byte[] message) {
+        TaskRecord record = noticeRecord(message, keys.updateChannel());
+        if (record == null || record.state().isReady()) {
+            return;
+        }
+        Set<Consumer<TaskRecord>> listeners = updateListeners.get(record.taskId());
+        if (listeners != null) {
+            for (Consumer<TaskRecord> l : listeners) {
+                try {
+                    l.accept(record);
+                } catch (RuntimeException e) {
+                    log.error("An onUpdate listener for task {} failed", record.taskId(), e);
+                }
+            }
+        }
+    }
+
+    /** The record a notice carries, or reads for an id notice; null (logged) for a malformed one. Runs on {@code callbacks}. */
+    private TaskRecord noticeRecord(byte[] message, String channel) {
+        if (message == null || message.length < 2) {
+            log.warn("Ignoring a malformed notice on {}", channel);
+            return null;
+        }
+        byte[] payload = new byte[message.length - 1];
+        System.arraycopy(message, 1, payload, 0, payload.length);
+        if (message[0] == RECORD_NOTICE) {
+            return decode("a notice", payload);
+        }
+        if (message[0] == ID_NOTICE) {
+            String taskId = new String(payload, StandardCharsets.UTF_8);
+            try {
+                return decode(taskId, Scripts.join(redis.get(keys.result(taskId))));
+            } catch (RedisException e) {
+                log.warn("Could not read the record of task {} after its notice: {}", taskId, e.toString());
+                return null;
+            }
+        }
+        log.warn("Ignoring a notice of unknown kind {} on {}", message[0], channel);
+        return null;
     }
 
     @Override
@@ -242,7 +326,11 @@ public final class RedisResultBackend implements ResultBackend {
             c.addListener(new RedisPubSubAdapter<>() {
                 @Override
                 public void message(String channel, byte[] message) {
-                    dispatch(() -> onNotice(message));
+                    if (keys.updateChannel().equals(channel)) {
+                        dispatch(() -> onUpdateNotice(message));
+                    } else {
+                        dispatch(() -> onNotice(message));
+                    }
                 }
 
                 @Override
@@ -274,6 +362,7 @@ public final class RedisResultBackend implements ResultBackend {
         if (message[0] == RECORD_NOTICE) {
             TaskRecord record = decode("a notice", payload);
             if (record != null) {
+                updateListeners.remove(record.taskId()); // the task ended: no more updates
                 Set<Watcher> waiting = watchers.get(record.taskId());
                 if (waiting != null) {
                     waiting.forEach(w -> w.fire(record));
