@@ -8,7 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * A task's future, completed by the dispatcher when the result backend reports the task's final
@@ -19,10 +19,11 @@ class DefaultTaskFuture<R> extends CompletableFuture<R> implements TaskFuture<R>
     private final String id;
     private final String taskName;
     private final ResultBackend backend;
-    private final Consumer<String> revoker;
+    /** Revokes by id; the flag is whether to stop the task if it is running. */
+    private final BiConsumer<String, Boolean> revoker;
     private volatile TaskRecord finalRecord;
 
-    DefaultTaskFuture(String id, String taskName, ResultBackend backend, Consumer<String> revoker) {
+    DefaultTaskFuture(String id, String taskName, ResultBackend backend, BiConsumer<String, Boolean> revoker) {
         this.id = id;
         this.taskName = taskName;
         this.backend = backend;
@@ -71,13 +72,16 @@ class DefaultTaskFuture<R> extends CompletableFuture<R> implements TaskFuture<R>
         }
     }
 
-    /** Revokes the task; the future completes as cancelled once the backend reports it. */
+    /**
+     * Revokes the task ({@link Amdahl#revoke}); with {@code mayInterruptIfRunning} a worker running it stops
+     * it. The future completes as cancelled once the backend reports it.
+     */
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
         if (isDone()) {
             return false;
         }
-        revoker.accept(id);
+        revoker.accept(id, mayInterruptIfRunning);
         return isCancelled() || !isDone();
     }
 
