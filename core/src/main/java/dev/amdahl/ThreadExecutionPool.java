@@ -7,6 +7,7 @@ import java.lang.invoke.MethodType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -27,6 +28,11 @@ import org.slf4j.LoggerFactory;
  * threads are interrupted. A task that ignores the interrupt is abandoned where it stands (its
  * message goes back to the broker) and its thread is left to finish on its own: Java cannot stop a
  * thread safely, which is why hard time limits are exact only on the process pool.
+ *
+ * <p>Cancelling (a revocation, {@link #cancel}): a job still queued is taken out and never runs. A running
+ * one, when it may be interrupted, reports at once and its thread is interrupted and left to return in its
+ * own time; meanwhile the executor has one thread more, so the pool keeps its concurrency even when the
+ * task ignores the interrupt. Such a task keeps its CPU and memory until it returns: the price of threads.
  */
 final class ThreadExecutionPool implements ExecutionPool {
 
@@ -37,12 +43,18 @@ final class ThreadExecutionPool implements ExecutionPool {
     private final ThreadPoolExecutor executor;
     /** Jobs handed to a thread and not yet reported; what shutdown abandons if they outlive it. */
     private final Set<Running> running = ConcurrentHashMap.newKeySet();
+    /** Jobs executed and not yet ended or cancelled, queued or running: what {@link #cancel} looks up. */
+    private final Map<Job, Running> jobs = new ConcurrentHashMap<>();
+    private final int threads;
+    /** Threads interrupted by a cancel that have not returned yet; the executor has this many extra. Guarded by {@code jobs}. */
+    private int abandonedThreads;
     private volatile boolean stopping;
     /** Set just before running tasks are interrupted: a failure after it is the interrupt's doing. */
     private volatile boolean interrupting;
 
     private ThreadExecutionPool(TaskInvoker invoker, int threads, ThreadFactory factory) {
         this.invoker = invoker;
+        this.threads = threads;
         this.executor = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), factory);
     }
 
@@ -92,9 +104,18 @@ final class ThreadExecutionPool implements ExecutionPool {
         }
     }
 
+    /**
+     * A job on its way through the pool. Its monitor guards {@code thread}, {@code cancelled},
+     * {@code abandoned} and {@code ended}, so that a cancel either stops it before it starts or interrupts
+     * its own thread, never the next task that thread runs.
+     */
     private final class Running implements Runnable {
         final Job job;
         final AtomicBoolean reported = new AtomicBoolean();
+        private Thread thread;
+        private boolean cancelled;
+        private boolean abandoned;
+        private boolean ended;
 
         Running(Job job) {
             this.job = job;
@@ -103,8 +124,15 @@ final class ThreadExecutionPool implements ExecutionPool {
         @Override
         public void run() {
             if (stopping) {
+                jobs.remove(job, this);
                 report(Outcome.abandoned("the worker is shutting down"));
                 return;
+            }
+            synchronized (this) {
+                if (cancelled) {
+                    return;
+                }
+                thread = Thread.currentThread();
             }
             running.add(this);
             try {
@@ -113,8 +141,43 @@ final class ThreadExecutionPool implements ExecutionPool {
                 report(interruptedByShutdown ? Outcome.abandoned("the worker shut down while the task ran") : outcome);
             } finally {
                 running.remove(this);
-                Thread.interrupted(); // clear a shutdown interrupt before the thread is reused
+                boolean wasAbandoned;
+                synchronized (this) {
+                    ended = true;
+                    thread = null;
+                    wasAbandoned = abandoned;
+                }
+                jobs.remove(job, this);
+                Thread.interrupted(); // clear a shutdown or cancel interrupt before the thread is reused
+                if (wasAbandoned) {
+                    resize(-1);
+                }
             }
+        }
+
+        /** See {@link ThreadExecutionPool#cancel}. */
+        boolean cancel(Outcome outcome, boolean mayInterruptIfRunning) {
+            boolean interrupted;
+            synchronized (this) {
+                if (ended || cancelled || abandoned || (thread != null && !mayInterruptIfRunning)) {
+                    return false;
+                }
+                interrupted = thread != null;
+                if (interrupted) {
+                    abandoned = true;
+                    thread.interrupt();
+                } else {
+                    cancelled = true;
+                }
+            }
+            jobs.remove(job, this);
+            if (interrupted) {
+                resize(+1);
+            } else {
+                executor.remove(this);
+            }
+            report(outcome);
+            return true;
         }
 
         void report(Outcome outcome) {
@@ -129,11 +192,38 @@ final class ThreadExecutionPool implements ExecutionPool {
     }
 
     @Override
+    public boolean cancel(Job job, Outcome outcome, boolean mayInterruptIfRunning) {
+        Running r = jobs.get(job);
+        return r != null && r.cancel(outcome, mayInterruptIfRunning);
+    }
+
+    /** Adds or removes a thread for an interrupted task that has not returned. Grows max before core, shrinks core first. */
+    private void resize(int delta) {
+        synchronized (jobs) {
+            abandonedThreads += delta;
+            int size = threads + abandonedThreads;
+            try {
+                if (delta > 0) {
+                    executor.setMaximumPoolSize(size);
+                    executor.setCorePoolSize(size);
+                } else {
+                    executor.setCorePoolSize(size);
+                    executor.setMaximumPoolSize(size);
+                }
+            } catch (IllegalArgumentException e) {
+                log.debug("could not resize the task threads to {}: {}", size, e.toString());
+            }
+        }
+    }
+
+    @Override
     public void execute(Job job) {
         Running r = new Running(job);
+        jobs.put(job, r);
         try {
             executor.execute(r);
         } catch (RejectedExecutionException stopped) {
+            jobs.remove(job, r);
             r.report(Outcome.abandoned("the worker is shutting down"));
         }
     }
