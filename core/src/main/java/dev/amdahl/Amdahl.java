@@ -44,6 +44,7 @@ public final class Amdahl implements AutoCloseable {
     private final ResultBackend backend;
     private final Clock clock;
     private final String defaultQueue;
+    private final Router router;
     private final int maxResultBytes;
     private final TaskRegistry registry = new TaskRegistry();
     private final Dispatcher dispatcher;
@@ -61,6 +62,7 @@ public final class Amdahl implements AutoCloseable {
         this.backend = backend;
         this.clock = b.clock;
         this.defaultQueue = b.defaultQueue;
+        this.router = b.router;
         this.maxResultBytes = b.maxResultBytes;
         this.dispatcher = new Dispatcher(broker, backend, clock, b.eager ? invoker() : null, registry);
         this.canvas = new Canvas(dispatcher);
@@ -80,8 +82,27 @@ public final class Amdahl implements AutoCloseable {
      * @throws IllegalArgumentException when another task already has this name
      */
     public <A, R> Task<A, R> task(String name, Class<A> argumentType, Class<R> resultType, TaskFunction<A, R> code) {
+        return task(name, argumentType, resultType, TaskOptions.ofDefaults(), code);
+    }
+
+    /**
+     * Registers a task with its default options: how it is retried, its time and rate limits, its queue...
+     * Each submission may override them with {@link Task#withOptions}, except the task-level ones
+     * (retryOn, backoff, rateLimit), which the worker applies from here.
+     *
+     * <pre>{@code
+     * Task<Url, Page> fetch = app.task("web.fetch", Url.class, Page.class,
+     *         TaskOptions.builder().retryOn(IOException.class).maxRetries(5).rateLimit("10/s").build(),
+     *         Crawler::fetch);
+     * }</pre>
+     *
+     * @throws IllegalArgumentException when another task already has this name
+     */
+    public <A, R> Task<A, R> task(String name, Class<A> argumentType, Class<R> resultType, TaskOptions defaults,
+                                  TaskFunction<A, R> code) {
         Objects.requireNonNull(code, "code");
-        return register(name, argumentType, resultType, code);
+        Objects.requireNonNull(defaults, "defaults");
+        return register(name, argumentType, resultType, defaults, code);
     }
 
     /**
@@ -89,17 +110,24 @@ public final class Amdahl implements AutoCloseable {
      * as Celery's {@code send_task}. If this application registers the code later, the handle runs it.
      */
     public <A, R> Task<A, R> task(String name, Class<A> argumentType, Class<R> resultType) {
-        return register(name, argumentType, resultType, null);
+        return register(name, argumentType, resultType, TaskOptions.ofDefaults(), null);
     }
 
-    private <A, R> Task<A, R> register(String name, Class<A> argumentType, Class<R> resultType, TaskFunction<A, R> code) {
+    private <A, R> Task<A, R> register(String name, Class<A> argumentType, Class<R> resultType, TaskOptions defaults,
+                                       TaskFunction<A, R> code) {
         checkTaskName(name);
         Objects.requireNonNull(argumentType, "argumentType");
         Objects.requireNonNull(resultType, "resultType");
         JavaType a = Json.mapper().constructType(argumentType);
         JavaType r = Json.mapper().constructType(resultType);
-        RegisteredTask<A, R> task = registry.register(new RegisteredTask<>(name, a, r, code, code == null ? null : registering));
-        return new Task<>(task, dispatcher, canvas, defaultQueue);
+        RegisteredTask<A, R> task = registry.register(new RegisteredTask<>(name, a, r, code, code == null ? null : registering, defaults));
+        return new Task<>(task, dispatcher, canvas, queueOf(task), task.defaults());
+    }
+
+    /** Where a task goes unless a submission says otherwise: its registration, else the routes, else the default queue. */
+    private String queueOf(RegisteredTask<?, ?> task) {
+        String routed = router.route(task.name());
+        return task.defaults().queue().orElse(routed != null ? routed : defaultQueue);
     }
 
     /**
@@ -152,7 +180,8 @@ public final class Amdahl implements AutoCloseable {
             case PROCESSES -> ProcessExecutionPool.start(this, options);
         };
         WorkerRuntime[] self = new WorkerRuntime[1];
-        WorkerRuntime worker = new WorkerRuntime(options, broker, backend, clock, pool, () -> workers.remove(self[0]));
+        WorkerRuntime worker = new WorkerRuntime(options, broker, backend, clock, pool, () -> workers.remove(self[0]),
+                registry, System::nanoTime);
         self[0] = worker;
         workers.add(worker);
         worker.start();
@@ -233,7 +262,13 @@ public final class Amdahl implements AutoCloseable {
         dispatcher.revoke(taskId, terminate);
     }
 
-    /** The queue tasks are submitted to unless a handle says otherwise. */
+    /** The queue of task {@code taskName} by the application's routes, or the default queue when none matches. */
+    public String route(String taskName) {
+        String routed = router.route(taskName);
+        return routed != null ? routed : defaultQueue;
+    }
+
+    /** The queue tasks are submitted to unless a handle or a route says otherwise. */
     public String defaultQueue() {
         return defaultQueue;
     }
@@ -278,6 +313,7 @@ public final class Amdahl implements AutoCloseable {
         for (Worker w : List.copyOf(workers)) {
             w.close();
         }
+        dispatcher.close();
         try {
             broker.close();
         } finally {
@@ -315,6 +351,7 @@ public final class Amdahl implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private boolean eager;
         private String defaultQueue = WorkerOptions.DEFAULT_QUEUE;
+        private Router router = Router.none();
         private int maxResultBytes = 16 * 1024 * 1024;
         private final List<Class<? extends TaskCatalog>> catalogs = new ArrayList<>();
 
@@ -367,6 +404,26 @@ public final class Amdahl implements AutoCloseable {
         public Builder defaultQueue(String queue) {
             checkQueueName(queue);
             this.defaultQueue = queue;
+            return this;
+        }
+
+        /**
+         * Routes the tasks whose name matches {@code pattern} to {@code queue} (Celery's {@code task_routes}).
+         * {@code *} in the pattern stands for any characters, {@code ?} for one; routes are tried in the
+         * order they were added and the first match wins. A queue given at registration or per submission
+         * ({@link TaskOptions.Builder#queue}) beats the routes.
+         *
+         * <pre>{@code
+         * Amdahl app = Amdahl.builder()
+         *         .route("photo.thumbnail", "cpu")     // one task by name
+         *         .route("photo.*", "io")              // the rest of the photo tasks
+         *         .build();
+         * }</pre>
+         *
+         * @throws IllegalArgumentException when the pattern is blank or the queue name is not allowed
+         */
+        public Builder route(String pattern, String queue) {
+            this.router = router.with(pattern, queue);
             return this;
         }
 

@@ -22,8 +22,8 @@ import java.time.Instant;
  * child  → parent  {"op":"ready","pid":…}                         (once, after the catalogs loaded)
  * parent → child   {"op":"run","delivery":n}  + the task message, exactly as {@code MessageCodec} encodes it
  * child  → parent  {"op":"started"}                                (flushed before the task's code runs)
- * child  → parent  {"op":"outcome","kind":"SUCCESS"|"FAILURE","error":{…},"startedAt":…,"finishedAt":…,
- *                  "runtimeNanos":…}  + the result JSON (SUCCESS) or nothing
+ * child  → parent  {"op":"outcome","kind":"SUCCESS"|"FAILURE"|"RETRY","error":{…},"startedAt":…,"finishedAt":…,
+ *                  "runtimeNanos":…,"retryDelayNanos":…}  + the result JSON (SUCCESS) or nothing
  * </pre>
  *
  * <p>Why a binary envelope around JSON: the header is JSON (Jackson, never Java serialization) so the
@@ -131,6 +131,9 @@ final class ChildProtocol {
         if (outcome.error() != null) {
             h.set("error", Json.mapper().valueToTree(outcome.error()));
         }
+        if (outcome.retryDelay() != null) {
+            h.put("retryDelayNanos", outcome.retryDelay().toNanos());
+        }
         byte[] payload = outcome.resultJson() == null ? new byte[0] : outcome.resultJson().getBytes(StandardCharsets.UTF_8);
         return new Frame(h, payload);
     }
@@ -146,6 +149,9 @@ final class ChildProtocol {
             return switch (kind) {
                 case SUCCESS -> Outcome.success(new String(f.payload(), StandardCharsets.UTF_8), startedAt, finishedAt, runtime);
                 case FAILURE -> Outcome.failure(Json.mapper().treeToValue(h.get("error"), TaskError.class), startedAt, finishedAt, runtime);
+                // the child decides a retry, where the exception object exists (see TaskInvoker)
+                case RETRY -> Outcome.retry(Json.mapper().treeToValue(h.get("error"), TaskError.class),
+                        java.time.Duration.ofNanos(h.path("retryDelayNanos").asLong()), startedAt, finishedAt, runtime);
                 default -> throw new ProtocolException("a child reported a " + kind + " outcome, which only the parent decides");
             };
         } catch (ProtocolException e) {

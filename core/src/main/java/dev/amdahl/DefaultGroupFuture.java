@@ -7,12 +7,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -25,6 +27,8 @@ final class DefaultGroupFuture<R> extends CompletableFuture<List<R>> implements 
     private final List<TaskFuture<R>> members;
     private final long submitNanos;
     private final AtomicLong combineNanos = new AtomicLong();
+    /** Members in the order they completed; guarded by itself, waited on by {@link #asCompleted()}. */
+    private final List<TaskFuture<R>> completionOrder = new ArrayList<>();
 
     /** @param submitNanos how long the caller spent encoding and publishing the group */
     DefaultGroupFuture(String id, List<TaskFuture<R>> members, long submitNanos) {
@@ -46,6 +50,12 @@ final class DefaultGroupFuture<R> extends CompletableFuture<List<R>> implements 
                         all.add(m.toCompletableFuture().join());
                     }
                     super.complete(all);
+                }
+                // recorded after the group's own bookkeeping, so a caller iterating asCompleted() finds the
+                // group done once it has seen every member
+                synchronized (completionOrder) {
+                    completionOrder.add(member);
+                    completionOrder.notifyAll();
                 }
             });
         }
@@ -72,6 +82,24 @@ final class DefaultGroupFuture<R> extends CompletableFuture<List<R>> implements 
         return isCompletedExceptionally() ? TaskState.FAILURE : TaskState.SUCCESS;
     }
 
+    /** The share of members completed, as "3 of 8 done". */
+    @Override
+    public Optional<Progress> progress() {
+        int done = completedCount();
+        return Optional.of(new Progress(members.isEmpty() ? 1 : (double) done / members.size(),
+                done + " of " + members.size() + " done"));
+    }
+
+    /** Calls {@code listener} with {@link #progress()} each time a member completes. */
+    @Override
+    public TaskFuture<List<R>> onProgress(Consumer<? super Progress> listener) {
+        java.util.Objects.requireNonNull(listener, "listener");
+        for (TaskFuture<R> m : members) {
+            m.whenComplete((v, e) -> listener.accept(progress().orElseThrow()));
+        }
+        return this;
+    }
+
     @Override
     public List<R> result(Duration timeout) {
         try {
@@ -88,6 +116,36 @@ final class DefaultGroupFuture<R> extends CompletableFuture<List<R>> implements 
             Thread.currentThread().interrupt();
             throw new AmdahlException("interrupted while waiting for group " + id, e);
         }
+    }
+
+    @Override
+    public Iterable<TaskFuture<R>> asCompleted() {
+        return () -> new java.util.Iterator<>() {
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                return next < members.size();
+            }
+
+            @Override
+            public TaskFuture<R> next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                synchronized (completionOrder) {
+                    while (completionOrder.size() <= next) {
+                        try {
+                            completionOrder.wait();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new AmdahlException("interrupted while waiting for the next task of group " + id, e);
+                        }
+                    }
+                    return completionOrder.get(next++);
+                }
+            }
+        };
     }
 
     @Override

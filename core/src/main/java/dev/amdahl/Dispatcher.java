@@ -9,14 +9,24 @@ import dev.amdahl.internal.Outcome;
 import dev.amdahl.internal.TaskMessage;
 import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.OutboundMessage;
+import dev.amdahl.spi.Registration;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskError;
 import dev.amdahl.spi.TaskRecord;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The client side: encodes submissions, publishes them (or, in eager mode, runs them here through
@@ -24,12 +34,17 @@ import java.util.UUID;
  */
 final class Dispatcher {
 
+    private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
     private final Broker broker;
     private final ResultBackend backend;
     private final Clock clock;
     private final TaskInvoker eagerInvoker;
     private final Continuations eagerContinuations;
     private final TaskRegistry registry;
+    private static final Duration PROGRESS_POLL = Duration.ofMillis(250);
+    /** Reads progress for backends that cannot push it; made on first need. Guarded by this. */
+    private ScheduledExecutorService poller;
 
     /** @param eagerInvoker runs tasks in the caller's thread when not null (eager mode) */
     Dispatcher(Broker broker, ResultBackend backend, Clock clock, TaskInvoker eagerInvoker, TaskRegistry registry) {
@@ -76,13 +91,58 @@ final class Dispatcher {
     }
 
     <A, R> TaskFuture<R> submit(RegisteredTask<A, R> task, A argument, String queue) {
-        TaskMessage message = new TaskMessage(newId(), task.name(), encodeArgument(task, argument), false, 0, null, null, null, null);
+        return submit(task, argument, queue, task.defaults());
+    }
+
+    <A, R> TaskFuture<R> submit(RegisteredTask<A, R> task, A argument, String queue, TaskOptions options) {
+        Instant now = clock.instant();
+        TaskMessage message = message(newId(), task, encodeArgument(task, argument), false, null, options, now);
+        String key = options.idempotencyKey().orElse(null);
+        if (key != null) {
+            String first = claim(task, key, message, options, now);
+            if (first != null) {
+                log.debug("task '{}' with idempotency key '{}' was submitted already as {}; not submitting it again",
+                        task.name(), key, first);
+                return watched(task, first);
+            }
+        }
         DefaultTaskFuture<R> future = watched(task, message.id());
-        send(queue, List.of(message));
+        send(queue, List.of(message), options);
         return future;
     }
 
+    /**
+     * Claims an idempotency key for {@code message}: returns the id of the task that holds it already,
+     * or {@code null} when this one now does. The key lives until the ETA plus the window, so it covers
+     * the whole time the first task is pending and a while after.
+     */
+    private String claim(RegisteredTask<?, ?> task, String key, TaskMessage message, TaskOptions options, Instant now) {
+        Duration pending = message.eta() == null || message.eta().isBefore(now) ? Duration.ZERO : Duration.between(now, message.eta());
+        try {
+            return backend.putIfAbsent("amdahl:idempotency:" + task.name() + ":" + key, message.id(),
+                    pending.plus(options.idempotencyWindow())).orElse(null);
+        } catch (UnsupportedOperationException e) {
+            throw new AmdahlException("task '" + task.name() + "' was submitted with an idempotency key, but "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** A message with the options that travel: ETA, expiry, retries, time limits. */
+    private static TaskMessage message(String id, RegisteredTask<?, ?> task, JsonNode args, boolean chunk, String groupId,
+                                       TaskOptions options, Instant now) {
+        Instant eta = options.eta().orElse(options.countdown().map(now::plus).orElse(null));
+        Instant expires = options.expiresAt().orElse(options.expiresIn().map(now::plus).orElse(null));
+        return new TaskMessage(id, task.name(), args, chunk, 0, eta, expires, groupId, null, options.maxRetriesOrNull(),
+                options.softTimeLimit().orElse(null), options.hardTimeLimit().orElse(null));
+    }
+
     <A, R> GroupFuture<R> map(RegisteredTask<A, R> task, Collection<? extends A> arguments, int chunkSize, String queue) {
+        return map(task, arguments, chunkSize, queue, task.defaults());
+    }
+
+    <A, R> GroupFuture<R> map(RegisteredTask<A, R> task, Collection<? extends A> arguments, int chunkSize, String queue,
+                              TaskOptions options) {
+        Instant now = clock.instant();
         long start = System.nanoTime();
         String groupId = newId();
         List<TaskFuture<R>> members = new ArrayList<>(arguments.size());
@@ -92,17 +152,17 @@ final class Dispatcher {
             List<? extends A> slice = all.subList(from, Math.min(from + chunkSize, all.size()));
             String id = newId();
             if (chunkSize == 1) {
-                messages.add(new TaskMessage(id, task.name(), encodeArgument(task, slice.get(0)), false, 0, null, null, groupId, null));
+                messages.add(message(id, task, encodeArgument(task, slice.get(0)), false, groupId, options, now));
                 members.add(watched(task, id));
             } else {
                 ArrayNode args = Json.mapper().createArrayNode();
                 slice.forEach(a -> args.add(encodeArgument(task, a)));
-                messages.add(new TaskMessage(id, task.name(), args, true, 0, null, null, groupId, null));
+                messages.add(message(id, task, args, true, groupId, options, now));
                 members.addAll(watchChunk(task, id, slice.size()));
             }
         }
         long encoded = System.nanoTime();
-        send(queue, messages);
+        send(queue, messages, options);
         // in eager mode send() runs the tasks themselves: their time is parallel work, not submission
         long submitNanos = (eagerInvoker == null ? System.nanoTime() : encoded) - start;
         return new DefaultGroupFuture<>(groupId, members, submitNanos);
@@ -164,21 +224,37 @@ final class Dispatcher {
     }
 
     private void send(String queue, List<TaskMessage> messages) {
+        send(queue, messages, TaskOptions.ofDefaults());
+    }
+
+    private void send(String queue, List<TaskMessage> messages, TaskOptions options) {
         if (eagerInvoker != null) {
             messages.forEach(this::runEagerly);
             return;
         }
+        int priority = options.priority().orElse(0);
         List<OutboundMessage> out = new ArrayList<>(messages.size());
         for (TaskMessage m : messages) {
-            out.add(new OutboundMessage(m.id(), MessageCodec.encode(m), 0, m.eta()));
+            out.add(new OutboundMessage(m.id(), MessageCodec.encode(m), priority, m.eta()));
         }
         broker.publishAll(queue, out);
     }
 
-    /** Eager mode: the message makes the full wire round trip, then runs here, continuations too. */
+    /**
+     * Eager mode: the message makes the full wire round trip, then runs here, continuations too, at
+     * once: ETAs, rate and time limits do not apply, and retries run again straight away, each storing
+     * RETRY first.
+     */
     private void runEagerly(TaskMessage message) {
         TaskMessage received = MessageCodec.decode(MessageCodec.encode(message));
-        Outcome outcome = eagerInvoker.invoke(received, 1);
+        RunControl control = new RunControl(p -> { });
+        Outcome outcome = eagerInvoker.invoke(received, 1, control);
+        while (outcome.kind() == Outcome.Kind.RETRY) {
+            received = received.retried(null);
+            backend.store(new TaskRecord(received.id(), received.task(), TaskState.RETRY, null, outcome.error(),
+                    received.retries(), "eager", outcome.startedAt(), null, outcome.runtimeNanos()));
+            outcome = eagerInvoker.invoke(received, 1, control);
+        }
         TaskRecord record = WorkerRuntime.recordOf(received, outcome, "eager");
         backend.store(record);
         eagerContinuations.afterFinal(received, record);
@@ -218,7 +294,49 @@ final class Dispatcher {
     }
 
     private <R> DefaultTaskFuture<R> newFuture(String id, String name) {
-        return new DefaultTaskFuture<>(id, name, backend, this::revoke);
+        return new DefaultTaskFuture<>(id, name, backend, this::revoke, this::subscribeToProgress);
+    }
+
+    /**
+     * Feeds a future the progress reports of its task: pushed by the backend where it can, otherwise read
+     * every {@link #PROGRESS_POLL} on one shared daemon thread. Either way the record stored before the
+     * subscription is read once, so a report made earlier is not missed.
+     */
+    private Registration subscribeToProgress(DefaultTaskFuture<?> future) {
+        Optional<Registration> pushed = backend.onUpdate(future.id(), r -> future.progressed(r.progress()));
+        Registration registration = pushed.orElseGet(() -> {
+            ScheduledFuture<?> poll = poller().scheduleWithFixedDelay(() -> readProgress(future),
+                    PROGRESS_POLL.toMillis(), PROGRESS_POLL.toMillis(), TimeUnit.MILLISECONDS);
+            return () -> poll.cancel(false);
+        });
+        readProgress(future);
+        return registration;
+    }
+
+    private void readProgress(DefaultTaskFuture<?> future) {
+        try {
+            backend.get(future.id()).map(TaskRecord::progress).ifPresent(future::progressed);
+        } catch (RuntimeException e) {
+            log.debug("reading the progress of task {} failed: {}", future.id(), e.toString());
+        }
+    }
+
+    private synchronized ScheduledExecutorService poller() {
+        if (poller == null) {
+            poller = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "amdahl-progress");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return poller;
+    }
+
+    /** Stops the progress poller, if one was started. */
+    synchronized void close() {
+        if (poller != null) {
+            poller.shutdownNow();
+        }
     }
 
     static <A> JsonNode encodeArgument(RegisteredTask<A, ?> task, A argument) {

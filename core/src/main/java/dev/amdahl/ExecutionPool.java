@@ -8,11 +8,30 @@ import java.util.function.Consumer;
 /**
  * Where a worker's tasks run (threads, virtual threads, child processes). The worker decides what
  * to take from the broker; the pool only runs what it is given, at most its concurrency at once.
+ *
+ * <h2>Time limits</h2>
+ * A pool calls {@code job.control().started()} just before the task's code runs and
+ * {@code job.control().finished()} once it has returned; the worker's watchdog counts the job's time
+ * limits between the two, and calls back:
+ * <ul>
+ *   <li>{@link #interrupt} at the soft limit: the task must be told (its {@link RunControl#softLimitReached()}
+ *       set where it runs, its thread interrupted) and may go on to clean up;</li>
+ *   <li>{@link #terminate} at the hard limit: the job must report the given FAILURE at once and the pool
+ *       must keep its concurrency. The process pool kills the child and starts another (exact); thread
+ *       pools cannot stop a thread, so they interrupt it, abandon it and start a replacement thread.</li>
+ * </ul>
  */
 interface ExecutionPool {
 
-    /** One task to run, and where to report how it ended. */
-    record Job(TaskMessage message, int deliveryCount, Consumer<Outcome> done) {
+    /**
+     * One task to run, where to report how it ended, and its controls (progress, time limits).
+     */
+    record Job(TaskMessage message, int deliveryCount, Consumer<Outcome> done, RunControl control) {
+
+        /** A job nobody watches: no progress reports, no time limits. */
+        Job(TaskMessage message, int deliveryCount, Consumer<Outcome> done) {
+            this(message, deliveryCount, done, RunControl.unwatched());
+        }
     }
 
     /**
@@ -43,6 +62,22 @@ interface ExecutionPool {
      * may not be interrupted. The default cancels nothing.
      */
     default boolean cancel(Job job, Outcome outcome, boolean mayInterruptIfRunning) {
+        return false;
+    }
+
+    /**
+     * The job passed its soft time limit: tell the task (set the flag where it runs, interrupt its
+     * thread). It may still finish normally. The default does nothing (the pool cannot reach the task).
+     */
+    default void interrupt(Job job) {
+    }
+
+    /**
+     * The job passed its hard time limit: end it now with {@code failure} reported through
+     * {@code job.done()}, stop or abandon whatever runs it, and keep the pool's concurrency. Does nothing
+     * if the job has ended already. Returns whether this pool can enforce it; the default cannot.
+     */
+    default boolean terminate(Job job, Outcome failure) {
         return false;
     }
 

@@ -12,6 +12,7 @@ import java.util.Objects;
  * TaskFuture<int[]> one = render.submit(firstTile);
  * GroupFuture<int[]> all = render.map(tiles);          // one message per tile
  * GroupFuture<int[]> fewer = render.map(tiles, 8);     // eight tiles per message
+ * render.withOptions(TaskOptions.builder().priority(9).countdown(Duration.ofSeconds(10)).build()).submit(tile);
  * }</pre>
  *
  * @param <A> the argument type
@@ -23,12 +24,18 @@ public final class Task<A, R> {
     private final Dispatcher dispatcher;
     private final Canvas canvas;
     private final String queue;
+    private final TaskOptions options;
 
     Task(RegisteredTask<A, R> definition, Dispatcher dispatcher, Canvas canvas, String queue) {
+        this(definition, dispatcher, canvas, queue, definition.defaults());
+    }
+
+    Task(RegisteredTask<A, R> definition, Dispatcher dispatcher, Canvas canvas, String queue, TaskOptions options) {
         this.definition = definition;
         this.dispatcher = dispatcher;
         this.canvas = canvas;
         this.queue = queue;
+        this.options = options;
     }
 
     /** The registered name. */
@@ -44,16 +51,49 @@ public final class Task<A, R> {
     /** This task, submitted to another queue (workers consume the queues they are told to). */
     public Task<A, R> onQueue(String queue) {
         Amdahl.checkQueueName(queue);
-        return new Task<>(definition, dispatcher, canvas, queue);
+        return withOptions(TaskOptions.builder().queue(queue).build());
+    }
+
+    /** The options this handle submits with: the task's registration overridden by {@link #withOptions}. */
+    public TaskOptions options() {
+        return options;
     }
 
     /**
-     * Submits one run of the task (Celery's {@code delay}).
+     * This task with some options changed for the submissions made through the returned handle; this
+     * handle is unchanged. Options not set in {@code overrides} keep their current value.
+     *
+     * <pre>{@code
+     * Task<Tile, int[]> urgent = render.withOptions(TaskOptions.builder().priority(9).build());
+     * urgent.submit(tile);
+     * render.withOptions(TaskOptions.builder().countdown(Duration.ofMinutes(10)).idempotencyKey("nightly-" + date).build())
+     *       .submit(tile);
+     * }</pre>
+     *
+     * @throws IllegalArgumentException when the result is inconsistent (a soft time limit above the hard
+     *                                  one), or when {@code overrides} changes retryOn, backoff or rateLimit:
+     *                                  those are applied by the worker from the task's registration
+     */
+    public Task<A, R> withOptions(TaskOptions overrides) {
+        Objects.requireNonNull(overrides, "overrides");
+        String taskLevel = definition.defaults().taskLevelConflict(overrides);
+        if (taskLevel != null) {
+            throw new IllegalArgumentException(taskLevel + " of task '" + name() + "' cannot change per submission: the worker"
+                    + " applies the one the task was registered with. Set it in app.task(name, ..., options, code)");
+        }
+        TaskOptions merged = options.overriddenBy(overrides);
+        return new Task<>(definition, dispatcher, canvas, overrides.queue().orElse(queue), merged);
+    }
+
+    /**
+     * Submits one run of the task (Celery's {@code delay}) with this handle's {@link #options()}. With an
+     * idempotency key that was used within its window, returns the future of the first submission and
+     * submits nothing.
      *
      * @throws AmdahlException at once when the argument cannot be encoded as JSON
      */
     public TaskFuture<R> submit(A argument) {
-        return dispatcher.submit(definition, argument, queue);
+        return dispatcher.submit(definition, argument, queue, options);
     }
 
     /**
@@ -86,7 +126,11 @@ public final class Task<A, R> {
         if (chunkSize < 1) {
             throw new IllegalArgumentException("chunkSize must be at least 1, was " + chunkSize);
         }
-        return dispatcher.map(definition, arguments, chunkSize, queue);
+        if (options.idempotencyKey().isPresent()) {
+            throw new IllegalArgumentException("an idempotency key names one submission, and map makes many: submit with"
+                    + " the key, or map with a handle without one");
+        }
+        return dispatcher.map(definition, arguments, chunkSize, queue, options);
     }
 
     @Override

@@ -2,8 +2,10 @@ package dev.amdahl;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 
 /**
  * The pending result of a submitted task: both a {@link Future} (block on it) and a
@@ -30,6 +32,35 @@ public interface TaskFuture<R> extends Future<R>, CompletionStage<R> {
 
     /** The task's state now: from this future when it is done, otherwise asked of the result backend. */
     TaskState state();
+
+    /**
+     * The progress the task last reported with {@link TaskContext#progress}, read from the result
+     * backend while it runs; empty when it has reported none. Implementations that do not track
+     * progress inherit this default: always empty.
+     */
+    default Optional<Progress> progress() {
+        return Optional.empty();
+    }
+
+    /**
+     * Calls {@code listener} with each progress report of the task, from when this is called until the
+     * task ends; the latest report so far comes first, if there is one. Reports arrive in order on a
+     * background thread; the listener must not block. Where the result backend cannot push updates
+     * (see {@link dev.amdahl.spi.ResultBackend#onUpdate}) they are read from it every 250 ms, so quick
+     * successive reports may be seen only as the last of them.
+     *
+     * <pre>{@code
+     * TaskFuture<Album> album = importAlbum.submit(folder)
+     *         .onProgress(p -> bar.set(p.fraction(), p.message()));
+     * }</pre>
+     *
+     * Implementations that do not track progress inherit this default: the listener is never called.
+     *
+     * @return this future
+     */
+    default TaskFuture<R> onProgress(Consumer<? super Progress> listener) {
+        return this;
+    }
 
     /**
      * Waits up to {@code timeout} for the result.

@@ -7,6 +7,7 @@ import dev.amdahl.internal.Outcome;
 import dev.amdahl.internal.TaskMessage;
 import dev.amdahl.spi.TaskError;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,6 +18,10 @@ import org.slf4j.MDC;
  * {@link TaskContext} and the task id in the MDC, encodes the result. Every way this can go wrong
  * becomes a FAILURE outcome whose message names the task, its id and the cause; nothing escapes to
  * the pool. Thread pools call it in the worker's JVM, the process pool in a child JVM.
+ *
+ * <p>The retry decision is made here, where the exception object still exists (in a child JVM only its
+ * type name would cross back): a {@link Retry}, or an exception the task's {@code retryOn} lists, becomes
+ * a RETRY outcome with the delay, unless the task has used up its retries.
  */
 final class TaskInvoker {
 
@@ -33,12 +38,18 @@ final class TaskInvoker {
     }
 
     Outcome invoke(TaskMessage message, int deliveryCount) {
+        return invoke(message, deliveryCount, RunControl.unwatched());
+    }
+
+    Outcome invoke(TaskMessage message, int deliveryCount, RunControl control) {
         MDC.put("taskId", message.id());
         MDC.put("task", message.task());
         Instant startedAt = clock.instant();
         long start = System.nanoTime();
+        RegisteredTask<?, ?> task = null;
+        TaskContext context = null;
         try {
-            RegisteredTask<?, ?> task = registry.find(message.task());
+            task = registry.find(message.task());
             if (task == null) {
                 return failure(new AmdahlException("task '" + message.task() + "' (id " + message.id()
                         + ") is not registered in this worker; it knows " + registry.names()
@@ -48,7 +59,8 @@ final class TaskInvoker {
                 return failure(new AmdahlException("task '" + message.task() + "' (id " + message.id()
                         + ") is only referenced in this worker, not implemented: register it with its code"), startedAt, start);
             }
-            TaskContext context = new TaskContext(message.id(), message.task(), message.retries(), deliveryCount);
+            context = new TaskContext(message.id(), message.task(), message.retries(), deliveryCount,
+                    message.softTimeLimit(), control);
             String json = message.chunk() ? runChunk(task, message, context) : runOne(task, message.args(), message, context);
             if (json.length() > maxResultBytes) {
                 throw new AmdahlException("task '" + message.task() + "' (id " + message.id() + "): its result is "
@@ -64,11 +76,44 @@ final class TaskInvoker {
             }
             return failure(e, startedAt, start);
         } catch (Throwable t) {
-            return failure(t, startedAt, start);
+            return failureOrRetry(task, message, context, t, startedAt, start);
         } finally {
             MDC.remove("taskId");
             MDC.remove("task");
         }
+    }
+
+    private Outcome failureOrRetry(RegisteredTask<?, ?> task, TaskMessage message, TaskContext context, Throwable t,
+                                   Instant startedAt, long start) {
+        Throwable cause = t;
+        Duration countdown = null;
+        boolean asked = t instanceof Retry;
+        if (t instanceof Retry r) {
+            countdown = r.countdown();
+            cause = r.getCause() != null ? r.getCause() : r;
+        }
+        if (context != null && context.control().softLimitExceeded() && !(cause instanceof SoftTimeLimitExceeded)) {
+            // whatever the task threw once interrupted at its soft limit, the limit is why
+            cause = context.softTimeLimitError(cause);
+        }
+        if (task == null || !(asked || task.defaults().retries(cause))) {
+            return failure(cause, startedAt, start);
+        }
+        int max = message.maxRetries() != null ? message.maxRetries() : task.defaults().effectiveMaxRetries();
+        if (message.retries() >= max) {
+            TaskError last = TaskError.of(cause);
+            log.info("task {} gave up after {} tries: {}", message.id(), message.retries() + 1, cause.toString());
+            return Outcome.failure(new TaskError(last.type(), "gave up after " + (message.retries() + 1) + " tries ("
+                    + max + " retries allowed); last error: " + (last.message() != null ? last.message() : last.type()), last.stackTrace()), startedAt, clock.instant(),
+                    System.nanoTime() - start);
+        }
+        Duration delay = countdown != null ? countdown : task.defaults().effectiveBackoff().delay(message.retries() + 1);
+        if (delay == null || delay.isNegative()) {
+            log.warn("task {}: its backoff gave the delay {}; retrying at once", message.id(), delay);
+            delay = Duration.ZERO;
+        }
+        log.info("task {} will be retried in {} ({} of {}): {}", message.id(), delay, message.retries() + 1, max, cause.toString());
+        return Outcome.retry(TaskError.of(cause), delay, startedAt, clock.instant(), System.nanoTime() - start);
     }
 
     private Outcome failure(Throwable t, Instant startedAt, long start) {

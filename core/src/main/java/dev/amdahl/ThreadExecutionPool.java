@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -29,10 +28,14 @@ import org.slf4j.LoggerFactory;
  * message goes back to the broker) and its thread is left to finish on its own: Java cannot stop a
  * thread safely, which is why hard time limits are exact only on the process pool.
  *
- * <p>Cancelling (a revocation, {@link #cancel}): a job still queued is taken out and never runs. A running
- * one, when it may be interrupted, reports at once and its thread is interrupted and left to return in its
- * own time; meanwhile the executor has one thread more, so the pool keeps its concurrency even when the
- * task ignores the interrupt. Such a task keeps its CPU and memory until it returns: the price of threads.
+ * <p>Hard time limit: the job reports FAILURE at once, its thread is interrupted and abandoned, and the
+ * executor grows by one thread for as long as the abandoned one runs, so the pool keeps its concurrency.
+ * An abandoned thread that never returns (a loop that ignores interrupts) keeps its CPU and memory
+ * until the JVM exits; that is the price of threads, and the reason to run such tasks on
+ * {@link Pool#PROCESSES}.
+ *
+ * <p>Cancelling (a revocation, {@link #cancel}): a job still queued is marked and taken out, and never
+ * runs; a running one, when it may be interrupted, is abandoned exactly as at a hard time limit.
  */
 final class ThreadExecutionPool implements ExecutionPool {
 
@@ -41,12 +44,12 @@ final class ThreadExecutionPool implements ExecutionPool {
 
     private final TaskInvoker invoker;
     private final ThreadPoolExecutor executor;
-    /** Jobs handed to a thread and not yet reported; what shutdown abandons if they outlive it. */
-    private final Set<Running> running = ConcurrentHashMap.newKeySet();
-    /** Jobs executed and not yet ended or cancelled, queued or running: what {@link #cancel} looks up. */
-    private final Map<Job, Running> jobs = new ConcurrentHashMap<>();
     private final int threads;
-    /** Threads interrupted by a cancel that have not returned yet; the executor has this many extra. Guarded by {@code jobs}. */
+    /** Jobs handed to a thread and not yet ended or abandoned; what shutdown waits for. Notified on removal. */
+    private final Map<Job, Running> running = new ConcurrentHashMap<>();
+    /** Jobs executed and not yet ended, queued or running: what {@link #cancel} looks up. */
+    private final Map<Job, Running> jobs = new ConcurrentHashMap<>();
+    /** Threads abandoned at a hard time limit and still running; the executor has this many extra threads. Guarded by {@code running}. */
     private int abandonedThreads;
     private volatile boolean stopping;
     /** Set just before running tasks are interrupted: a failure after it is the interrupt's doing. */
@@ -105,17 +108,17 @@ final class ThreadExecutionPool implements ExecutionPool {
     }
 
     /**
-     * A job on its way through the pool. Its monitor guards {@code thread}, {@code cancelled},
-     * {@code abandoned} and {@code ended}, so that a cancel either stops it before it starts or interrupts
-     * its own thread, never the next task that thread runs.
+     * One job on its way through a thread. Its monitor guards {@code thread}, {@code ended} and
+     * {@code cancelled}, so that a time-limit interrupt reaches the task's own thread and never the next
+     * task the thread runs, and a cancel either stops the job before it starts or finds it running.
      */
     private final class Running implements Runnable {
         final Job job;
         final AtomicBoolean reported = new AtomicBoolean();
         private Thread thread;
-        private boolean cancelled;
-        private boolean abandoned;
         private boolean ended;
+        private boolean abandoned;
+        private boolean cancelled;
 
         Running(Job job) {
             this.job = job;
@@ -134,13 +137,14 @@ final class ThreadExecutionPool implements ExecutionPool {
                 }
                 thread = Thread.currentThread();
             }
-            running.add(this);
+            running.put(job, this);
+            job.control().started();
             try {
-                Outcome outcome = invoker.invoke(job.message(), job.deliveryCount());
-                boolean interruptedByShutdown = interrupting && outcome.kind() == Outcome.Kind.FAILURE;
+                Outcome outcome = invoker.invoke(job.message(), job.deliveryCount(), job.control());
+                boolean interruptedByShutdown = interrupting && outcome.kind() != Outcome.Kind.SUCCESS;
                 report(interruptedByShutdown ? Outcome.abandoned("the worker shut down while the task ran") : outcome);
             } finally {
-                running.remove(this);
+                job.control().finished();
                 boolean wasAbandoned;
                 synchronized (this) {
                     ended = true;
@@ -148,35 +152,54 @@ final class ThreadExecutionPool implements ExecutionPool {
                     wasAbandoned = abandoned;
                 }
                 jobs.remove(job, this);
-                Thread.interrupted(); // clear a shutdown or cancel interrupt before the thread is reused
+                Thread.interrupted(); // clear a time-limit or shutdown interrupt before the thread is reused
                 if (wasAbandoned) {
-                    resize(-1);
+                    replaced();
+                } else {
+                    removeRunning(job);
                 }
             }
         }
 
-        /** See {@link ThreadExecutionPool#cancel}. */
-        boolean cancel(Outcome outcome, boolean mayInterruptIfRunning) {
-            boolean interrupted;
+        /** Cancels the job if no thread has taken it yet; then it never runs. */
+        boolean cancelQueued(Outcome outcome) {
             synchronized (this) {
-                if (ended || cancelled || abandoned || (thread != null && !mayInterruptIfRunning)) {
+                if (thread != null || ended || cancelled) {
                     return false;
                 }
-                interrupted = thread != null;
-                if (interrupted) {
-                    abandoned = true;
-                    thread.interrupt();
-                } else {
-                    cancelled = true;
-                }
+                cancelled = true;
             }
             jobs.remove(job, this);
-            if (interrupted) {
-                resize(+1);
-            } else {
-                executor.remove(this);
-            }
+            executor.remove(this);
             report(outcome);
+            return true;
+        }
+
+        /** Soft time limit: the flag first, so the task sees why it was interrupted. */
+        synchronized void interrupt() {
+            if (!ended && !abandoned) {
+                job.control().softLimitReached();
+                thread.interrupt();
+            }
+        }
+
+        /** Hard time limit: abandon this thread, report the failure, and let another thread take its place. */
+        boolean abandon(Outcome failure) {
+            synchronized (this) {
+                if (ended || abandoned || thread == null) {
+                    return false;
+                }
+                abandoned = true;
+                job.control().abandon();
+                thread.interrupt();
+            }
+            log.warn("task {}: {}", job.message().id(), failure.error().message());
+            synchronized (running) {
+                abandonedThreads++;
+                resize();
+            }
+            removeRunning(job);
+            report(failure);
             return true;
         }
 
@@ -191,29 +214,59 @@ final class ThreadExecutionPool implements ExecutionPool {
         }
     }
 
+    private void removeRunning(Job job) {
+        synchronized (running) {
+            running.remove(job);
+            running.notifyAll();
+        }
+    }
+
+    /** An abandoned thread came back at last: the executor shrinks to its size again. */
+    private void replaced() {
+        synchronized (running) {
+            abandonedThreads--;
+            resize();
+            running.notifyAll();
+        }
+    }
+
+    /** Guarded by {@code running}. Grows before shrinking the other bound, as the executor requires core <= max. */
+    private void resize() {
+        int size = threads + abandonedThreads;
+        try {
+            if (size > executor.getMaximumPoolSize()) {
+                executor.setMaximumPoolSize(size);
+                executor.setCorePoolSize(size);
+            } else {
+                executor.setCorePoolSize(size);
+                executor.setMaximumPoolSize(size);
+            }
+        } catch (RuntimeException e) {
+            log.debug("could not resize the task threads to {}: {}", size, e.toString());
+        }
+    }
+
+    @Override
+    public void interrupt(Job job) {
+        Running r = running.get(job);
+        if (r != null) {
+            r.interrupt();
+        }
+    }
+
+    @Override
+    public boolean terminate(Job job, Outcome failure) {
+        Running r = running.get(job);
+        return r != null && r.abandon(failure);
+    }
+
     @Override
     public boolean cancel(Job job, Outcome outcome, boolean mayInterruptIfRunning) {
         Running r = jobs.get(job);
-        return r != null && r.cancel(outcome, mayInterruptIfRunning);
-    }
-
-    /** Adds or removes a thread for an interrupted task that has not returned. Grows max before core, shrinks core first. */
-    private void resize(int delta) {
-        synchronized (jobs) {
-            abandonedThreads += delta;
-            int size = threads + abandonedThreads;
-            try {
-                if (delta > 0) {
-                    executor.setMaximumPoolSize(size);
-                    executor.setCorePoolSize(size);
-                } else {
-                    executor.setCorePoolSize(size);
-                    executor.setMaximumPoolSize(size);
-                }
-            } catch (IllegalArgumentException e) {
-                log.debug("could not resize the task threads to {}: {}", size, e.toString());
-            }
+        if (r == null) {
+            return false;
         }
+        return r.cancelQueued(outcome) || mayInterruptIfRunning && r.abandon(outcome);
     }
 
     @Override
@@ -242,12 +295,12 @@ final class ThreadExecutionPool implements ExecutionPool {
     @Override
     public void awaitRunning(Duration grace) {
         try {
-            if (!executor.awaitTermination(grace.toNanos(), TimeUnit.NANOSECONDS)) {
+            if (!awaitIdle(grace)) {
                 log.warn("{} task(s) still running after the shutdown grace of {}; interrupting them", running.size(), grace);
                 interrupting = true;
                 executor.shutdownNow();
-                if (!executor.awaitTermination(AFTER_INTERRUPT.toNanos(), TimeUnit.NANOSECONDS)) {
-                    for (Running r : List.copyOf(running)) {
+                if (!awaitIdle(AFTER_INTERRUPT)) {
+                    for (Running r : List.copyOf(running.values())) {
                         log.warn("task {} ignores interruption; giving its message back and leaving its thread behind",
                                 r.job.message().id());
                         r.report(Outcome.abandoned("the task did not stop when the worker shut down"));
@@ -258,7 +311,27 @@ final class ThreadExecutionPool implements ExecutionPool {
             Thread.currentThread().interrupt();
             interrupting = true;
             executor.shutdownNow();
-            List.copyOf(running).forEach(r -> r.report(Outcome.abandoned("the worker was interrupted while shutting down")));
+            List.copyOf(running.values()).forEach(r -> r.report(Outcome.abandoned("the worker was interrupted while shutting down")));
+        }
+    }
+
+    /**
+     * Waits until no job is running, not counting threads abandoned at a hard time limit (they may never
+     * return). Busy threads are counted as well as the map, since a thread may have taken a job from the
+     * queue and not yet registered it.
+     */
+    private boolean awaitIdle(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (running) {
+            while (!running.isEmpty() || executor.getActiveCount() > abandonedThreads) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                // getActiveCount is not notified: look again at least every 50 ms
+                running.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 50)));
+            }
+            return true;
         }
     }
 }

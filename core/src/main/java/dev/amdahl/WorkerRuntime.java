@@ -15,6 +15,7 @@ import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,11 +24,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -46,7 +51,14 @@ import org.slf4j.MDC;
  *   <li><b>Redeliveries do not run twice.</b> Before running a batch, the worker reads the records of
  *       its tasks; a task already final (its result stored before a crash lost the ack, or revoked) is
  *       acknowledged without running.</li>
- *   <li><b>Every held message is settled exactly once</b>: acked, requeued or rejected, also on shutdown.</li>
+ *   <li><b>Every held message is settled exactly once</b>: acked, requeued or rejected, also on shutdown.
+ *       Settling removes it from {@code held} first; whoever removes it settles it.</li>
+ *   <li><b>A retry is never lost.</b> The next try is published (with one more retry and its ETA) before
+ *       RETRY is stored and before the current message is acked; if publishing fails the current message
+ *       goes back to the broker instead.</li>
+ *   <li><b>Rate limits hold messages, not threads.</b> A task over its rate limit waits on the timer with
+ *       its message held (leases renewed, prefetch slot taken) and reaches the pool only when its turn
+ *       comes, so pool threads run other tasks meanwhile.</li>
  *   <li><b>A revoked task stays REVOKED.</b> See below.</li>
  * </ul>
  *
@@ -101,6 +113,11 @@ final class WorkerRuntime implements Worker {
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final Thread consumer;
     private final ScheduledExecutorService leaseRenewer;
+    /** Time limits and rate-limit delays; apart from the lease renewer, whose broker calls may block. */
+    private final ScheduledExecutorService timer;
+    private final TaskRegistry registry;
+    private final Map<String, TokenBucket> buckets = new ConcurrentHashMap<>();
+    private final LongSupplier ticker;
     private final Thread shutdownHook;
     private final Runnable onClosed;
     private final Continuations continuations;
@@ -136,6 +153,17 @@ final class WorkerRuntime implements Worker {
     }
 
     WorkerRuntime(WorkerOptions options, Broker broker, ResultBackend backend, Clock clock, ExecutionPool pool, Runnable onClosed) {
+        this(options, broker, backend, clock, pool, onClosed, null, System::nanoTime);
+    }
+
+    /**
+     * @param registry the tasks, for their rate limits; {@code null} for none
+     * @param ticker   nanoseconds for the rate limits, {@link System#nanoTime()} but in tests
+     */
+    WorkerRuntime(WorkerOptions options, Broker broker, ResultBackend backend, Clock clock, ExecutionPool pool, Runnable onClosed,
+                  TaskRegistry registry, LongSupplier ticker) {
+        this.registry = registry;
+        this.ticker = ticker;
         this.options = options;
         this.name = options.name() != null ? options.name() : defaultName();
         this.broker = broker;
@@ -152,6 +180,13 @@ final class WorkerRuntime implements Worker {
             t.setDaemon(true);
             return t;
         });
+        ScheduledThreadPoolExecutor timerThread = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "amdahl-timer-" + name);
+            t.setDaemon(true);
+            return t;
+        });
+        timerThread.setRemoveOnCancelPolicy(true);   // most time limits are cancelled: do not keep them until due
+        this.timer = timerThread;
         this.shutdownHook = new Thread(this::close, "amdahl-shutdown-" + name);
         this.continuations = new Continuations(backend, (queue, m) ->
                 broker.publish(queue, new OutboundMessage(m.id(), MessageCodec.encode(m), 0, m.eta())), clock);
@@ -248,6 +283,7 @@ final class WorkerRuntime implements Worker {
         }
         List<TaskRecord> started = new ArrayList<>();
         List<Runnable> toRun = new ArrayList<>();
+        Instant now = clock.instant();
         for (int i = 0; i < messages.size(); i++) {
             Delivery d = runnable.get(i);
             TaskMessage m = messages.get(i);
@@ -258,7 +294,7 @@ final class WorkerRuntime implements Worker {
                 continueThenAck(d, m, existing);
                 continue;
             }
-            if (m.expires() != null && clock.instant().isAfter(m.expires())) {
+            if (m.expires() != null && now.isAfter(m.expires())) {
                 storeThenAck(d, m, record(m, TaskState.REVOKED, null, TaskError.of("dev.amdahl.Expired",
                         "task '" + m.task() + "' (id " + m.id() + ") expired at " + m.expires() + " before a worker took it"), null));
                 continue;
@@ -266,8 +302,14 @@ final class WorkerRuntime implements Worker {
             if (options.trackStarted()) {
                 started.add(record(m, TaskState.STARTED, null, null, null));
             }
-            ExecutionPool.Job job = new ExecutionPool.Job(m, d.deliveryCount(), outcome -> finish(d, m, outcome));
-            toRun.add(() -> execute(d, m, job));
+            ExecutionPool.Job job = job(d, m, now);
+            long wait = rateLimitWait(m.task());
+            if (wait > 0) {
+                log.debug("task {} waits {} ms for its rate limit", m.id(), wait / 1_000_000);
+                toRun.add(() -> later(wait, () -> execute(d, m, job)));
+            } else {
+                toRun.add(() -> execute(d, m, job));
+            }
         }
         if (!started.isEmpty()) {
             try {
@@ -374,6 +416,82 @@ final class WorkerRuntime implements Worker {
         }
     }
 
+    /** A job whose progress reports are stored, and whose time limits run from when the pool starts it. */
+    private ExecutionPool.Job job(Delivery d, TaskMessage m, Instant receivedAt) {
+        ExecutionPool.Job[] self = new ExecutionPool.Job[1];
+        RunControl control = new RunControl(
+                progress -> backend.store(new TaskRecord(m.id(), m.task(), TaskState.STARTED, null, null, m.retries(), name,
+                        receivedAt, null, 0, progress)),
+                () -> armTimeLimits(self[0]));
+        self[0] = new ExecutionPool.Job(m, d.deliveryCount(), outcome -> finish(d, m, outcome), control);
+        return self[0];
+    }
+
+    /**
+     * Schedules the job's soft and hard time limits from now; returns how to cancel them. The hard limit
+     * asks the pool to end the job; if the pool cannot, the task runs on and the limit is only logged.
+     */
+    private AutoCloseable armTimeLimits(ExecutionPool.Job job) {
+        TaskMessage m = job.message();
+        if (m.softTimeLimit() == null && m.hardTimeLimit() == null) {
+            return null;
+        }
+        Instant startedAt = clock.instant();
+        long start = System.nanoTime();
+        List<ScheduledFuture<?>> timers = new ArrayList<>(2);
+        try {
+            if (m.softTimeLimit() != null) {
+                timers.add(timer.schedule(() -> {
+                    MDC.put("taskId", m.id());
+                    try {
+                        log.info("task {} reached its soft time limit of {}; interrupting it", m.id(), m.softTimeLimit());
+                        pool.interrupt(job);
+                    } finally {
+                        MDC.remove("taskId");
+                    }
+                }, m.softTimeLimit().toNanos(), TimeUnit.NANOSECONDS));
+            }
+            if (m.hardTimeLimit() != null) {
+                timers.add(timer.schedule(() -> {
+                    MDC.put("taskId", m.id());
+                    try {
+                        TaskError error = TaskError.of("dev.amdahl.TimeLimitExceeded", "task '" + m.task() + "' (id " + m.id()
+                                + ") exceeded its hard time limit of " + m.hardTimeLimit() + " and was stopped");
+                        Outcome failure = Outcome.failure(error, startedAt, clock.instant(), System.nanoTime() - start);
+                        if (!pool.terminate(job, failure)) {
+                            log.warn("task {} exceeded its hard time limit of {}, but this pool cannot stop it", m.id(), m.hardTimeLimit());
+                        }
+                    } finally {
+                        MDC.remove("taskId");
+                    }
+                }, m.hardTimeLimit().toNanos(), TimeUnit.NANOSECONDS));
+            }
+        } catch (RejectedExecutionException shuttingDown) {
+            // the worker is closing: the pool's shutdown bounds the task instead
+        }
+        return () -> timers.forEach(t -> t.cancel(false));
+    }
+
+    /** How long the task named {@code task} must wait for its rate limit on this worker, booking its turn. */
+    private long rateLimitWait(String task) {
+        RegisteredTask<?, ?> t = registry == null ? null : registry.find(task);
+        RateLimit limit = t == null ? null : t.defaults().parsedRateLimit();
+        if (limit == null) {
+            return 0;
+        }
+        TokenBucket bucket = buckets.compute(task, (k, b) -> b != null && b.limit().equals(limit) ? b : new TokenBucket(limit, ticker));
+        return bucket.reserve();
+    }
+
+    /** Runs {@code action} after {@code nanos}; if the worker is closing, its message goes back with the rest held. */
+    private void later(long nanos, Runnable action) {
+        try {
+            timer.schedule(action, nanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException closing) {
+            log.debug("worker {} is closing; a rate-limited task goes back to the broker", name);
+        }
+    }
+
     private void rejectMalformed(Delivery d, MalformedMessageException e) {
         log.warn("worker {}: rejecting message {} from {}: {}", name, d.messageId(), d.queue(), e.getMessage());
         if (e.taskId() != null) {
@@ -403,6 +521,7 @@ final class WorkerRuntime implements Worker {
             }
             switch (outcome.kind()) {
                 case SUCCESS, FAILURE -> storeThenAck(d, m, recordOf(m, outcome, name));
+                case RETRY -> retry(d, m, outcome);
                 case ABANDONED -> requeue(d);
                 case CRASHED -> {
                     if (d.deliveryCount() >= options.maxDeliveries()) {
@@ -420,6 +539,39 @@ final class WorkerRuntime implements Worker {
         } finally {
             MDC.remove("taskId");
         }
+    }
+
+    /**
+     * Publishes the next try, stores RETRY, then acks this message. Publishing comes first so that the
+     * task exists in the broker at every moment: if it fails, this message is requeued and runs again;
+     * if storing RETRY fails after it, the next try is out already and acking is safe (the record just
+     * shows the older state until the next try reports).
+     */
+    private void retry(Delivery d, TaskMessage m, Outcome outcome) {
+        Instant eta = clock.instant().plus(outcome.retryDelay());
+        TaskMessage next = m.retried(eta);
+        if (next.expires() != null && eta.isAfter(next.expires())) {
+            TaskError cause = outcome.error();
+            storeThenAck(d, m, record(m, TaskState.FAILURE, null, new TaskError(cause.type(), "not retried: the next try at " + eta
+                    + " would come after the task expires at " + next.expires() + "; last error: " + cause.message(),
+                    cause.stackTrace()), outcome));
+            return;
+        }
+        try {
+            // a message id of its own, so a broker that keys messages by id never confuses it with the one held now
+            broker.publish(d.queue(), new OutboundMessage(m.id() + "/retry-" + next.retries(), MessageCodec.encode(next),
+                    d.priority(), outcome.retryDelay().isZero() ? null : eta));
+        } catch (RuntimeException e) {
+            log.warn("worker {}: could not publish the retry of task {} ({}); giving its message back", name, m.id(), e.toString());
+            requeue(d);
+            return;
+        }
+        try {
+            backend.store(record(next, TaskState.RETRY, null, outcome.error(), outcome));
+        } catch (RuntimeException e) {
+            log.warn("worker {}: could not store RETRY for task {} ({}); its next try is published", name, m.id(), e.toString());
+        }
+        settle(d, true);
     }
 
     private void storeThenAck(Delivery d, TaskMessage m, TaskRecord record) {
@@ -518,6 +670,10 @@ final class WorkerRuntime implements Worker {
 
     /** Acks or requeues, then frees the slot. A broker failure here leaves the message to the broker's redelivery. */
     private void settle(Delivery d, boolean ack) {
+        if (!held.remove(d)) {
+            log.debug("message {} was settled already", d.messageId());
+            return;
+        }
         try {
             if (ack) {
                 broker.ack(d);
@@ -528,7 +684,8 @@ final class WorkerRuntime implements Worker {
             log.warn("worker {}: could not {} message {} ({}); the broker will deliver it again", name,
                     ack ? "acknowledge" : "requeue", d.messageId(), e.toString());
         } finally {
-            release(d);
+            untrack(d);
+            slots.release();
         }
     }
 
@@ -607,7 +764,9 @@ final class WorkerRuntime implements Worker {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            // whatever is still held (a stuck broker call) goes back rather than waiting for a visibility timeout
+            // rate-limited tasks still waiting, and whatever else is held (a stuck broker call), go back
+            // rather than wait for a visibility timeout
+            timer.shutdownNow();
             List.copyOf(held).forEach(this::requeue);
             leaseRenewer.shutdownNow();
             Registration feed = revocations;

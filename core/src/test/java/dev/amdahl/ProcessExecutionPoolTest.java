@@ -75,6 +75,14 @@ class ProcessExecutionPoolTest {
     }
 
     @Test
+    void aChildDecidesARetryAndTheParentSchedulesIt() {
+        Task<String, Integer> retry = app.task("p.retry", String.class, Integer.class);
+        processes(1, 3);
+
+        assertThat(retry.submit("x").result(WAIT)).isEqualTo(2);
+    }
+
+    @Test
     void aTaskThatThrowsFailsWithTheRemoteErrorAndTheChildKeepsServing() {
         Task<String, String> boom = app.task("p.boom", String.class, String.class);
         processes(1, 3);

@@ -50,6 +50,12 @@ public final class ProcessPoolTasks implements TaskCatalog {
             return s.toUpperCase();
         });
         app.task("p.rendezvous", Integer.class, Long.class, ProcessPoolTasks::rendezvous);
+        app.task("p.retry", String.class, Integer.class, s -> {
+            if (TaskContext.current().retries() < 2) {
+                throw TaskContext.current().retry(new IllegalStateException("not yet"), java.time.Duration.ofMillis(10));
+            }
+            return TaskContext.current().retries();
+        });
     }
 
     static Collatz collatz(int start) {

@@ -20,6 +20,7 @@ import picocli.CommandLine.Spec;
             WorkerCommand.class,
             SubmitCommand.class,
             LawCommand.class,
+            ScaleCommand.class,
         },
         footer = {
             "",
@@ -30,6 +31,7 @@ import picocli.CommandLine.Spec;
             "  amdahl submit --broker redis://host:6379 --wait 30s \\",
             "      montecarlo.pi '{\"seed\": 1, \"samples\": 1000000}'",
             "  amdahl law -p 0.99 -t 100 -n 1,10,100,1000  # Amdahl's law, with Gustafson's",
+            "  amdahl scale mandelbrot --workers 1,2,4 --html scale.html  # fit S, advise a worker count",
             "",
             "Run 'amdahl COMMAND --help' for a command's options.",
             "Exit codes: 0 done, 1 failed, 2 usage error; --verbose adds stack traces.",

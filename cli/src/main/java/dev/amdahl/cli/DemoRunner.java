@@ -6,6 +6,7 @@ import dev.amdahl.WorkerOptions;
 import dev.amdahl.examples.DemoJob;
 import dev.amdahl.examples.JobProgress;
 import dev.amdahl.examples.JobRun;
+import dev.amdahl.scaling.JobStats;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +17,8 @@ import picocli.CommandLine.ParameterException;
 
 /**
  * Runs a demo job once per worker count and prints a line for each: wall time, tasks per second and
- * speedup. Each count gets a fresh application (so no queue or cache carries over) with one
+ * speedup; then the serial fraction and Amdahl ceiling that the last run measured from its own events.
+ * Each count gets a fresh application (so no queue or cache carries over) with one
  * in-process worker of that concurrency.
  *
  * <p>On a broker other than the embedded one and without {@code --workers}, no worker runs here: the
@@ -60,6 +62,7 @@ final class DemoRunner {
                 timings.add(new Timing(0, timed(app, "elsewhere", body)));
                 printRow("elsewhere", timings.get(0).run(), null);
             }
+            printStats(timings.get(0));
             return timings;
         }
         for (int n : counts) {
@@ -79,6 +82,7 @@ final class DemoRunner {
         if (timings.get(0).workers() != 1) {
             out.println("(speedup is against " + timings.get(0).workers() + " workers, the fewest timed)");
         }
+        printStats(timings.get(timings.size() - 1));
         return timings;
     }
 
@@ -117,6 +121,21 @@ final class DemoRunner {
             case VIRTUAL -> "virtual threads";
             case PROCESSES -> "child processes";
         };
+    }
+
+    /** The run's own measurement: what Amdahl's law allows this job, without a scaling run. */
+    private void printStats(Timing last) {
+        JobStats stats = last.run().stats();
+        String where = last.workers() == 0 ? "workers elsewhere" : last.workers() + (last.workers() == 1 ? " worker" : " workers");
+        out.println(String.format(Locale.ROOT, "serial fraction S = %.4f, Amdahl ceiling %s (measured by the last run, %s:"
+                        + " %.3f s serial in this process, %.3f s in tasks)",
+                stats.serialFraction(), ceiling(stats.ceiling()), where, stats.serialSeconds(), stats.parallelSeconds()));
+        out.flush();
+    }
+
+    /** {@code 267.5x}, or {@code none} when nothing was serial. */
+    static String ceiling(double limit) {
+        return Double.isInfinite(limit) ? "none" : String.format(Locale.ROOT, "%.1fx", limit);
     }
 
     private void printHeader() {

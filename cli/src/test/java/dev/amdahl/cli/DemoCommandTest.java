@@ -31,6 +31,10 @@ class DemoCommandTest {
         assertThat(r.out()).contains("Mandelbrot set, 120x90 pixels in 6 tiles")
                 .containsPattern(row(1)).containsPattern(row(2))
                 .contains("wrote " + png + " (120x90)")
+                // issue 3: the demo prints the job's own serial fraction and Amdahl ceiling
+                .containsPattern("(?m)^serial fraction S = [01]\\.\\d{4}, Amdahl ceiling (\\d+\\.\\dx|none)"
+                        + " \\(measured by the last run, 2 workers: \\d+\\.\\d{3} s serial in this process,"
+                        + " \\d+\\.\\d{3} s in tasks\\)$")
                 .doesNotContain("\r"); // no progress bar when the output is not a terminal
         assertThat(r.out().lines().filter(l -> row(1).matcher(l).find()).findFirst()).hasValueSatisfying(
                 l -> assertThat(l).endsWith("1.00x"));

@@ -16,6 +16,7 @@ class HelpTest {
         assertThat(r.out()).containsPattern("(?m)^  demo\\s+\\S.*$")
                 .containsPattern("(?m)^  worker\\s+\\S.*$")
                 .containsPattern("(?m)^  submit\\s+\\S.*$")
+                .containsPattern("(?m)^  scale\\s+\\S.*$")
                 .contains("Examples:").contains("--verbose");
     }
 
@@ -25,7 +26,7 @@ class HelpTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"demo", "demo mandelbrot", "demo pi", "worker", "submit"})
+    @ValueSource(strings = {"demo", "demo mandelbrot", "demo pi", "worker", "submit", "scale"})
     void everySubcommandHasExamplesInItsHelp(String command) {
         Cli.Result r = Cli.run((command + " --help").split(" "));
 

@@ -3,13 +3,19 @@ package dev.amdahl.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 
 /**
  * Amdahl's native task message: one JSON object,
- * {@code {"amdahl":1,"id":"…","task":"…","args":…,"chunk":false,"retries":0,"eta":"…","expires":"…","group":"…","workflow":{…}}}.
+ * {@code {"amdahl":1,"id":"…","task":"…","args":…,"chunk":false,"retries":0,"eta":"…","expires":"…","group":"…",
+ * "workflow":{…},"max_retries":3,"timelimit":[hard,soft]}}. Fields at their default are left out; readers ignore
+ * fields they do not know, so a field added later does not break an older worker. {@code timelimit} is in
+ * seconds, as Celery writes it, {@code null} for a limit not set.
  *
  * <p>Decoding treats the bytes as hostile: size and nesting are bounded by {@link Json}, every field is
  * type-checked, and a failure says which field is wrong so the dead letter explains itself.
@@ -20,6 +26,7 @@ public final class MessageCodec {
     public static final int VERSION = 1;
 
     static final int MAX_ID_LENGTH = 256;
+    static final long MAX_TIME_LIMIT_SECONDS = 366L * 24 * 3600;
 
     private MessageCodec() {
     }
@@ -47,6 +54,14 @@ public final class MessageCodec {
         }
         if (m.workflow() != null) {
             o.set("workflow", m.workflow());
+        }
+        if (m.maxRetries() != null) {
+            o.put("max_retries", m.maxRetries());
+        }
+        if (m.hardTimeLimit() != null || m.softTimeLimit() != null) {
+            ArrayNode limits = o.putArray("timelimit");
+            addSeconds(limits, m.hardTimeLimit());
+            addSeconds(limits, m.softTimeLimit());
         }
         try {
             return Json.mapper().writeValueAsBytes(o);
@@ -97,12 +112,47 @@ public final class MessageCodec {
         if (retries != null && (!retries.canConvertToInt() || retries.asInt() < 0)) {
             throw new MalformedMessageException(id, "\"retries\" must be a non-negative integer");
         }
+        JsonNode maxRetries = o.get("max_retries");
+        if (maxRetries != null && !maxRetries.isNull() && (!maxRetries.canConvertToInt() || maxRetries.asInt() < 0)) {
+            throw new MalformedMessageException(id, "\"max_retries\" must be a non-negative integer");
+        }
+        Duration hard = null;
+        Duration soft = null;
+        JsonNode limits = o.get("timelimit");
+        if (limits != null && !limits.isNull()) {
+            if (!limits.isArray() || limits.size() > 2) {
+                throw new MalformedMessageException(id, "\"timelimit\" must be an array [hard, soft] of seconds");
+            }
+            hard = seconds(limits.get(0), id);
+            soft = seconds(limits.get(1), id);
+        }
         JsonNode workflow = o.get("workflow");
         if (workflow != null && !workflow.isNull() && !workflow.isObject()) {
             throw new MalformedMessageException(id, "\"workflow\" must be an object");
         }
         return new TaskMessage(id, task, args, chunk, retries == null ? 0 : retries.asInt(), instant(o, "eta", id),
-                instant(o, "expires", id), optionalText(o, "group", id), workflow == null || workflow.isNull() ? null : workflow);
+                instant(o, "expires", id), optionalText(o, "group", id), workflow == null || workflow.isNull() ? null : workflow,
+                maxRetries == null || maxRetries.isNull() ? null : maxRetries.asInt(), soft, hard);
+    }
+
+    private static void addSeconds(ArrayNode a, Duration d) {
+        if (d == null) {
+            a.addNull();
+        } else {
+            a.add(BigDecimal.valueOf(d.toNanos(), 9).stripTrailingZeros());
+        }
+    }
+
+    private static Duration seconds(JsonNode v, String id) {
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        // a year bounds what a hostile message can ask a watchdog to wait for
+        if (!v.isNumber() || !(v.asDouble() > 0) || v.asDouble() > MAX_TIME_LIMIT_SECONDS) {
+            throw new MalformedMessageException(id, "a \"timelimit\" entry must be a number of seconds above 0 and at most "
+                    + MAX_TIME_LIMIT_SECONDS + ", or null");
+        }
+        return Duration.ofNanos(v.decimalValue().movePointRight(9).longValue());
     }
 
     private static String requiredText(JsonNode o, String field, String id) {

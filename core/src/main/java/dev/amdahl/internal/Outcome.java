@@ -1,6 +1,7 @@
 package dev.amdahl.internal;
 
 import dev.amdahl.spi.TaskError;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -13,8 +14,10 @@ import java.util.Objects;
  * @param startedAt    when the task's code started, or {@code null} if it never did
  * @param finishedAt   when it ended
  * @param runtimeNanos how long the task's code ran
+ * @param retryDelay   when {@link Kind#RETRY}, how long to wait before the next try
  */
-public record Outcome(Kind kind, String resultJson, TaskError error, Instant startedAt, Instant finishedAt, long runtimeNanos) {
+public record Outcome(Kind kind, String resultJson, TaskError error, Instant startedAt, Instant finishedAt, long runtimeNanos,
+                      Duration retryDelay) {
 
     /** The ways a run ends. */
     public enum Kind {
@@ -22,6 +25,11 @@ public record Outcome(Kind kind, String resultJson, TaskError error, Instant sta
         SUCCESS,
         /** The task (or its decoding) failed; the error is stored and the message acknowledged. */
         FAILURE,
+        /**
+         * The task failed and asked (or its options say) to be tried again: a new message with one more
+         * retry is published for later, RETRY is stored with the error, then this message is acknowledged.
+         */
+        RETRY,
         /** The process running the task died; the message is redelivered, or failed once it has died too often. */
         CRASHED,
         /** The worker is shutting down and gave the task back: the message is requeued, nothing is stored. */
@@ -30,6 +38,18 @@ public record Outcome(Kind kind, String resultJson, TaskError error, Instant sta
 
     public Outcome {
         Objects.requireNonNull(kind, "kind");
+        if (kind == Kind.RETRY && (retryDelay == null || retryDelay.isNegative())) {
+            throw new IllegalArgumentException("a RETRY outcome needs a delay that is not negative, was " + retryDelay);
+        }
+    }
+
+    /** An outcome that is not a retry. */
+    public Outcome(Kind kind, String resultJson, TaskError error, Instant startedAt, Instant finishedAt, long runtimeNanos) {
+        this(kind, resultJson, error, startedAt, finishedAt, runtimeNanos, null);
+    }
+
+    public static Outcome retry(TaskError error, Duration delay, Instant startedAt, Instant finishedAt, long runtimeNanos) {
+        return new Outcome(Kind.RETRY, null, error, startedAt, finishedAt, runtimeNanos, delay);
     }
 
     public static Outcome success(String resultJson, Instant startedAt, Instant finishedAt, long runtimeNanos) {

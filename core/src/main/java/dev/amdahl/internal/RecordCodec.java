@@ -2,6 +2,7 @@ package dev.amdahl.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.amdahl.Progress;
 import dev.amdahl.TaskState;
 import dev.amdahl.spi.TaskError;
 import dev.amdahl.spi.TaskRecord;
@@ -10,7 +11,9 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 
 /**
- * Task records as stored by result backends: a JSON object. Read defensively, since a backend is
+ * Task records as stored by result backends: a JSON object,
+ * {@code {"id":…,"task":…,"state":…,"result":…,"error":{…},"retries":0,"worker":…,"started":…,"finished":…,
+ * "runtime_ns":0,"progress":{"fraction":0.4,"message":"…"}}}; optional fields are left out. Read defensively, since a backend is
  * shared with other processes: every field is checked and a bad one named.
  */
 public final class RecordCodec {
@@ -43,6 +46,13 @@ public final class RecordCodec {
             o.put("finished", r.finishedAt().toString());
         }
         o.put("runtime_ns", r.runtimeNanos());
+        if (r.progress() != null) {
+            ObjectNode p = o.putObject("progress");
+            p.put("fraction", r.progress().fraction());
+            if (r.progress().message() != null) {
+                p.put("message", r.progress().message());
+            }
+        }
         try {
             return Json.mapper().writeValueAsBytes(o);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -77,7 +87,22 @@ public final class RecordCodec {
         }
         return new TaskRecord(id, text(o, "task", false), state, text(o, "result", false), error,
                 o.path("retries").asInt(0), text(o, "worker", false), instant(o, "started"), instant(o, "finished"),
-                o.path("runtime_ns").asLong(0));
+                o.path("runtime_ns").asLong(0), progress(o.get("progress"), id));
+    }
+
+    /** Optional, so records written before progress existed still read. */
+    private static Progress progress(JsonNode p, String id) {
+        if (p == null || p.isNull()) {
+            return null;
+        }
+        if (!p.isObject() || !p.path("fraction").isNumber()) {
+            throw new IllegalArgumentException("the record of task " + id + " has a 'progress' without a numeric 'fraction'");
+        }
+        try {
+            return new Progress(p.get("fraction").asDouble(), text(p, "message", false));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the record of task " + id + " has a bad 'progress': " + e.getMessage(), e);
+        }
     }
 
     private static String text(JsonNode o, String field, boolean required) {

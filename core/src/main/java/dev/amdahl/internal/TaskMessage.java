@@ -1,6 +1,7 @@
 package dev.amdahl.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -18,13 +19,29 @@ import java.util.Objects;
  * @param groupId the group this task belongs to, or {@code null}
  * @param workflow what follows this task in a workflow (links, error links, chord membership), or
  *                 {@code null}; read by the worker's continuations, opaque to everything else
+ * @param maxRetries    how many retries this submission allows, or {@code null} for the task's registration
+ * @param softTimeLimit when the task is interrupted, or {@code null}
+ * @param hardTimeLimit when the task is stopped, or {@code null}
  */
 public record TaskMessage(String id, String task, JsonNode args, boolean chunk, int retries, Instant eta,
-                          Instant expires, String groupId, JsonNode workflow) {
+                          Instant expires, String groupId, JsonNode workflow, Integer maxRetries, Duration softTimeLimit,
+                          Duration hardTimeLimit) {
 
     public TaskMessage {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(task, "task");
         Objects.requireNonNull(args, "args");
+    }
+
+    /** A message with no per-submission retry or time limit. */
+    public TaskMessage(String id, String task, JsonNode args, boolean chunk, int retries, Instant eta, Instant expires,
+                       String groupId, JsonNode workflow) {
+        this(id, task, args, chunk, retries, eta, expires, groupId, workflow, null, null, null);
+    }
+
+    /** This message as its next retry: one more retry counted, not before {@code eta}. */
+    public TaskMessage retried(Instant eta) {
+        return new TaskMessage(id, task, args, chunk, retries + 1, eta, expires, groupId, workflow, maxRetries, softTimeLimit,
+                hardTimeLimit);
     }
 }

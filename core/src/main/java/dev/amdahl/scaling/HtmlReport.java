@@ -4,6 +4,7 @@ import dev.amdahl.scaling.ScalingReport.Advice;
 import dev.amdahl.scaling.ScalingReport.Measurement;
 import dev.amdahl.scaling.ScalingReport.Model;
 import dev.amdahl.scaling.ScalingReport.ModelFit;
+import dev.amdahl.scaling.ScalingReport.Prediction;
 import java.util.Locale;
 
 /**
@@ -28,11 +29,14 @@ final class HtmlReport {
     private HtmlReport() {
     }
 
-    static String render(ScalingReport report) {
+    /** @param jobStats the job's own measurement, shown beside the fit; null to leave it out */
+    static String render(ScalingReport report, String title, JobStats jobStats) {
+        String heading = SvgCanvas.escape(title);
         StringBuilder html = new StringBuilder(16_384);
         html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
-                .append("<title>Amdahl scaling report</title>\n<style>\n").append(CSS).append("</style>\n")
-                .append("</head>\n<body>\n<h1>Scaling report</h1>\n");
+                .append("<title>").append(heading).append(" – Amdahl scaling report</title>\n<style>\n")
+                .append(CSS).append("</style>\n")
+                .append("</head>\n<body>\n<h1>").append(heading).append("</h1>\n");
 
         ModelFit preferred = report.preferredFit();
         double limit = preferred.law().limit();
@@ -65,6 +69,19 @@ final class HtmlReport {
         html.append("</table>\n<p>").append(SvgCanvas.escape(capitalised(report.modelChoice().reason())))
                 .append(".</p>\n");
 
+        if (jobStats != null) {
+            appendJobStats(html, preferred, jobStats);
+        }
+        if (!report.predictions().isEmpty()) {
+            html.append("<h2>Predictions</h2>\n<table>\n<tr><th>workers n</th><th>T(n)</th><th>speedup</th>"
+                    + "<th>efficiency</th></tr>\n");
+            for (Prediction p : report.predictions()) {
+                html.append(String.format(Locale.ROOT, "<tr><td>%d</td><td>%s</td><td>%.2f</td><td>%.1f %%</td></tr>%n",
+                        p.workers(), seconds(p.seconds()), p.speedup(), 100 * p.efficiency()));
+            }
+            html.append("</table>\n<p class=\"note\">From the preferred model, relative to its own T(1).</p>\n");
+        }
+
         Advice advice = report.advice();
         html.append("<h2>Recommendation</h2>\n<ul>\n");
         html.append(String.format(Locale.ROOT, "<li>Run <strong>%s</strong> workers to keep efficiency at or above %.0f %%.</li>%n",
@@ -82,6 +99,24 @@ final class HtmlReport {
         html.append("<h2>Chart</h2>\n<figure>\n").append(SpeedupChart.of(report).toInlineSvg())
                 .append("</figure>\n</body>\n</html>\n");
         return html.toString();
+    }
+
+    private static void appendJobStats(StringBuilder html, ModelFit preferred, JobStats stats) {
+        html.append("<h2>Two estimates of the serial fraction</h2>\n<table>\n<tr><th class=\"text\">estimate</th>"
+                + "<th>S</th><th>Amdahl ceiling 1/S</th></tr>\n");
+        html.append(String.format(Locale.ROOT, "<tr><td class=\"text\">fitted to the wall times</td><td>%.4f</td>"
+                + "<td>%s</td></tr>%n", preferred.serialFraction(), ceiling(preferred.law().limit())));
+        html.append(String.format(Locale.ROOT, "<tr><td class=\"text\">measured by the job (serial %s of %s)</td>"
+                        + "<td>%.4f</td><td>%s</td></tr>%n", seconds(stats.serialSeconds()), seconds(stats.totalSeconds()),
+                stats.serialFraction(), ceiling(stats.ceiling())));
+        html.append("</table>\n<p class=\"note\">The job measures only the time it spends outside its tasks"
+                + " (submitting, combining). The fit sees that and everything else that keeps more workers from"
+                + " helping: coordination, and cores, caches and memory shared between workers. A fitted S well"
+                + " above the measured one says the limit is overhead, not serial code.</p>\n");
+    }
+
+    private static String ceiling(double limit) {
+        return Double.isInfinite(limit) ? "none" : String.format(Locale.ROOT, "%.2f×", limit);
     }
 
     private static void appendFit(StringBuilder html, String formula, ModelFit fit, ScalingReport report) {

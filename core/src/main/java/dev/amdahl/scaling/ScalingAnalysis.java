@@ -5,12 +5,14 @@ import dev.amdahl.scaling.ScalingReport.Measurement;
 import dev.amdahl.scaling.ScalingReport.Model;
 import dev.amdahl.scaling.ScalingReport.ModelChoice;
 import dev.amdahl.scaling.ScalingReport.ModelFit;
+import dev.amdahl.scaling.ScalingReport.Prediction;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.IntToDoubleFunction;
 
 /**
@@ -25,7 +27,8 @@ import java.util.function.IntToDoubleFunction;
  *        16, List.of(2.2, 2.1, 2.3));
  * ScalingReport report = ScalingAnalysis.ofDefaults().analyze(seconds);
  *
- * ScalingAnalysis strict = ScalingAnalysis.builder().targetEfficiency(0.9).minGain(0.25).build();
+ * ScalingAnalysis strict = ScalingAnalysis.builder().targetEfficiency(0.9).minGain(0.25)
+ *         .predictAt(List.of(64, 128)).build();
  * }</pre>
  *
  * <p>The median of each worker count's runs is what gets fitted, so one slow outlier run does not
@@ -48,15 +51,23 @@ public final class ScalingAnalysis {
     private static final double DEFAULT_TARGET_EFFICIENCY = 0.8;
     private static final double DEFAULT_MIN_GAIN = 0.05;
 
+    /** How many doublings past the largest count run are predicted when no counts were given. */
+    static final int DEFAULT_PREDICTIONS = 3;
+
     private final double targetEfficiency;
     private final double minGain;
+    private final List<Integer> predictAt;
 
     private ScalingAnalysis(Builder builder) {
         this.targetEfficiency = builder.targetEfficiency;
         this.minGain = builder.minGain;
+        this.predictAt = builder.predictAt;
     }
 
-    /** Target efficiency 0.8 and a minimum gain of 0.05 speedup per added worker. */
+    /**
+     * Target efficiency 0.8, a minimum gain of 0.05 speedup per added worker, and predictions at the
+     * next three doublings past the largest count run.
+     */
     public static ScalingAnalysis ofDefaults() {
         return builder().build();
     }
@@ -102,7 +113,26 @@ public final class ScalingAnalysis {
             rows.add(new Measurement((int) n, samples[r], medians[r], speedup, speedup / n, karpFlatt));
         }
         return new ScalingReport(rows, baseline, baselineMeasured, amdahl, withOverhead, choice,
-                advise(preferred));
+                advise(preferred), predict(preferred, runs.lastKey()));
+    }
+
+    private List<Prediction> predict(ModelFit fit, int largestRun) {
+        List<Integer> counts = predictAt;
+        if (counts == null) {
+            counts = new ArrayList<>();
+            // doubling from the largest count run: where a user would look next
+            long n = largestRun;
+            for (int i = 0; i < DEFAULT_PREDICTIONS && n * 2 <= MAX_WORKERS; i++) {
+                n *= 2;
+                counts.add((int) n);
+            }
+        }
+        List<Prediction> predictions = new ArrayList<>(counts.size());
+        for (int n : counts) {
+            double speedup = fit.speedup(n);
+            predictions.add(new Prediction(n, fit.seconds(n), speedup, speedup / n));
+        }
+        return predictions;
     }
 
     private Advice advise(ModelFit fit) {
@@ -249,8 +279,26 @@ public final class ScalingAnalysis {
     public static final class Builder {
         private double targetEfficiency = DEFAULT_TARGET_EFFICIENCY;
         private double minGain = DEFAULT_MIN_GAIN;
+        private List<Integer> predictAt;
 
         private Builder() {
+        }
+
+        /**
+         * The worker counts to predict the speedup at, usually ones too large to run; each at least 1.
+         * Default: the next three doublings past the largest count run (4, 8 and 16 after 1 and 2).
+         */
+        public Builder predictAt(Collection<Integer> workerCounts) {
+            TreeSet<Integer> sorted = new TreeSet<>();
+            for (Integer n : workerCounts) {
+                if (n == null || n < 1 || n > MAX_WORKERS) {
+                    throw new IllegalArgumentException(
+                            "a worker count to predict at must be in [1, " + MAX_WORKERS + "], got " + n);
+                }
+                sorted.add(n);
+            }
+            this.predictAt = List.copyOf(sorted);
+            return this;
         }
 
         /** The efficiency (speedup per worker) that the advised worker count keeps, in (0, 1]; default 0.8. */

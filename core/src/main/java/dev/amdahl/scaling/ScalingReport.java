@@ -19,6 +19,7 @@ import java.util.Objects;
  *         8, List.of(2.1, 2.0)));
  * report.preferredFit().serialFraction();          // 0.089
  * report.predictedSpeedup(32);                     // 8.5, for a count not run
+ * report.predictions();                            // at 16, 32 and 64, unless the analysis was told others
  * report.advice().workersAtTargetEfficiency();     // 3: the most that stay 80 % efficient
  * Files.writeString(Path.of("scaling.html"), report.toHtml());
  * }</pre>
@@ -32,6 +33,8 @@ import java.util.Objects;
  *                        three distinct worker counts, which cannot determine three coefficients
  * @param modelChoice     which fit the predictions and advice use, and why
  * @param advice          how many workers to run
+ * @param predictions     the preferred model at worker counts of interest, usually ones not run
+ *                        ({@link ScalingAnalysis.Builder#predictAt}), in increasing order
  */
 public record ScalingReport(
         List<Measurement> measurements,
@@ -40,11 +43,13 @@ public record ScalingReport(
         ModelFit amdahl,
         ModelFit amdahlWithOverhead,
         ModelChoice modelChoice,
-        Advice advice) {
+        Advice advice,
+        List<Prediction> predictions) {
 
-    /** Copies the list; only {@code amdahlWithOverhead} may be null. */
+    /** Copies the lists; only {@code amdahlWithOverhead} may be null. */
     public ScalingReport {
         measurements = List.copyOf(measurements);
+        predictions = List.copyOf(predictions);
         Objects.requireNonNull(amdahl, "amdahl");
         Objects.requireNonNull(modelChoice, "modelChoice");
         Objects.requireNonNull(advice, "advice");
@@ -136,6 +141,17 @@ public record ScalingReport(
                          Integer workersAtDiminishingReturns, Integer peakWorkers, Double peakSpeedup) {
     }
 
+    /**
+     * What the preferred model expects at a worker count.
+     *
+     * @param workers    the worker count {@code n}
+     * @param seconds    the model's wall time {@code T(n)}
+     * @param speedup    the model's speedup, {@code T(1)/T(n)}
+     * @param efficiency {@code speedup / n}
+     */
+    public record Prediction(int workers, double seconds, double speedup, double efficiency) {
+    }
+
     /** The fit that {@link #modelChoice()} prefers. */
     public ModelFit preferredFit() {
         return modelChoice.preferred() == Model.AMDAHL_WITH_OVERHEAD ? amdahlWithOverhead : amdahl;
@@ -160,6 +176,27 @@ public record ScalingReport(
      * and no reference to anything on the network, so it can be mailed or archived as is.
      */
     public String toHtml() {
-        return HtmlReport.render(this);
+        return HtmlReport.render(this, "Scaling report", null);
+    }
+
+    /**
+     * {@link #toHtml()} under a title of one's own, and with the serial fraction that the job measured
+     * from its own events ({@code GroupFuture.stats()}) beside the fitted one.
+     *
+     * <pre>{@code
+     * String html = report.toHtml("Mandelbrot 1600x1200", tiles.stats());
+     * }</pre>
+     *
+     * <p>The two estimates answer different questions. The fit sees everything that keeps more
+     * workers from helping: serial code, and also the cost of coordinating them and of sharing cores,
+     * caches and memory. The job's own figure counts only the time spent outside the tasks (submitting,
+     * combining). A fitted S well above the measured one says the limit is overhead, not code.
+     *
+     * @param title    the page's heading, e.g. the job and its size
+     * @param jobStats the job's own measurement, or null to leave that section out
+     */
+    public String toHtml(String title, JobStats jobStats) {
+        Objects.requireNonNull(title, "title");
+        return HtmlReport.render(this, title, jobStats);
     }
 }

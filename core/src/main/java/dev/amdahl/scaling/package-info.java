@@ -17,6 +17,8 @@
  * <p>The public types are {@link dev.amdahl.scaling.AmdahlLaw}, {@link dev.amdahl.scaling.JobStats},
  * {@link dev.amdahl.scaling.ScalingAnalysis}, {@link dev.amdahl.scaling.ScalingReport} and
  * {@link dev.amdahl.scaling.SpeedupChart}; fitting and rendering helpers are package-private.
- * Nothing here starts threads or touches the network, and charts need no display.
+ * Nothing here starts threads or touches the network, and charts need no display; the timing
+ * loop that runs a job at several worker counts and feeds this package is
+ * {@link dev.amdahl.ScalingBenchmark}. A guide: {@code docs/scaling.md}.
  */
 package dev.amdahl.scaling;

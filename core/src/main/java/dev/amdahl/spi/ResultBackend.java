@@ -26,6 +26,9 @@ import java.util.function.Consumer;
  *   <li>{@link #claim} is won by exactly one caller across processes: the basis of periodic tasks.</li>
  *   <li>{@link #onRevoked}, where supported, calls its listener with every REVOKED record stored by any
  *       client from then on: how running workers learn of a revocation.</li>
+ *   <li>{@link #putIfAbsent}, where supported, is atomic across processes: the basis of idempotency keys.</li>
+ *   <li>{@link #onUpdate}, where supported, calls its listener with each non-final record stored for
+ *       the task (progress reports), in the order they were stored.</li>
  *   <li>All methods may be called from any thread at once.</li>
  * </ul>
  *
@@ -112,6 +115,36 @@ public interface ResultBackend extends AutoCloseable {
      * @return the registration, or empty when this backend cannot broadcast revocations
      */
     default Optional<Registration> onRevoked(Consumer<TaskRecord> listener) {
+        return Optional.empty();
+    }
+
+    /**
+     * Stores {@code value} under {@code key} for {@code ttl} unless the key holds a value already;
+     * atomically across processes (Redis {@code SET NX PX}, an insert on a unique key...). Clients use
+     * it for idempotency keys: the first submission stores its task id, a second one finds it.
+     *
+     * <p>Added in 0.2 with a default that throws, so backends written before keep compiling; a backend
+     * that supports idempotency keys overrides it, and the contract test checks it does so correctly.
+     *
+     * @return the value the key already held, or empty when {@code value} was stored
+     * @throws UnsupportedOperationException when this backend cannot do it atomically
+     */
+    default Optional<String> putIfAbsent(String key, String value, Duration ttl) {
+        throw new UnsupportedOperationException(getClass().getName() + " does not support idempotency keys"
+                + " (ResultBackend.putIfAbsent); submit without one, or use a backend that does");
+    }
+
+    /**
+     * Calls {@code listener} with every record stored for the task that is not final (STARTED with
+     * progress, RETRY...), in order, until the task ends or the registration is cancelled. The listener
+     * runs on a backend thread (or the storing thread) and must not block.
+     *
+     * <p>Added in 0.2 with a default that returns empty: "cannot push updates". Clients then read
+     * {@link #get} now and then instead; a backend that can push (pub/sub, LISTEN) overrides it.
+     *
+     * @return the registration, or empty when this backend cannot push updates
+     */
+    default Optional<Registration> onUpdate(String taskId, Consumer<TaskRecord> listener) {
         return Optional.empty();
     }
 

@@ -1,5 +1,6 @@
 package dev.amdahl.spi;
 
+import dev.amdahl.Progress;
 import dev.amdahl.TaskState;
 import dev.amdahl.internal.RecordCodec;
 import java.time.Instant;
@@ -22,13 +23,21 @@ import java.util.Objects;
  * @param startedAt    when the current run started, or {@code null}
  * @param finishedAt   when it ended, or {@code null}
  * @param runtimeNanos how long the task's own code ran (0 until it ended); the parallel part of a job
+ * @param progress     what the running task last reported of its progress, or {@code null}
  */
 public record TaskRecord(String taskId, String taskName, TaskState state, String result, TaskError error,
-                         int retries, String worker, Instant startedAt, Instant finishedAt, long runtimeNanos) {
+                         int retries, String worker, Instant startedAt, Instant finishedAt, long runtimeNanos,
+                         Progress progress) {
 
     public TaskRecord {
         Objects.requireNonNull(taskId, "taskId");
         Objects.requireNonNull(state, "state");
+    }
+
+    /** A record without progress. */
+    public TaskRecord(String taskId, String taskName, TaskState state, String result, TaskError error, int retries,
+                      String worker, Instant startedAt, Instant finishedAt, long runtimeNanos) {
+        this(taskId, taskName, state, result, error, retries, worker, startedAt, finishedAt, runtimeNanos, null);
     }
 
     /** A record for a task no worker has reported on. */
@@ -39,7 +48,7 @@ public record TaskRecord(String taskId, String taskName, TaskState state, String
     /** This record in {@code next} state, checking that the move is allowed. */
     public TaskRecord moveTo(TaskState next) {
         state.checkMoveTo(next, taskId);
-        return new TaskRecord(taskId, taskName, next, result, error, retries, worker, startedAt, finishedAt, runtimeNanos);
+        return new TaskRecord(taskId, taskName, next, result, error, retries, worker, startedAt, finishedAt, runtimeNanos, progress);
     }
 
     /** Encodes this record for storage. */

@@ -27,7 +27,7 @@ class HtmlReportTest {
 
         assertThat(html).contains("Karp–Flatt", "T(n) = T1·(S + (1−S)/n) + c·n (preferred)",
                 "Overhead model fits better", "Recommendation", "keep efficiency at or above 80 %",
-                "caps the speedup at");
+                "caps the speedup at", "<h2>Predictions</h2>", "<tr><td>64</td>");
         for (ScalingReport.Measurement m : report.measurements()) {
             assertThat(html).contains("<tr><td>" + m.workers() + "</td>");
         }
@@ -43,5 +43,14 @@ class HtmlReportTest {
                 .analyze(timings(100.0, 0.1, 0.0, 0.02, 3, 1L, 1, 2, 4)).toHtml();
 
         assertThat(html).contains("Overhead model cannot be judged").doesNotContain("(preferred)");
+    }
+
+    @Test
+    void putsTheJobsOwnSerialFractionBesideTheFitUnderItsTitle() {
+        String html = report.toHtml("Monte Carlo pi & co", new JobStats(0.5, 99.5));
+
+        assertThat(html).contains("<title>Monte Carlo pi &amp; co", "<h1>Monte Carlo pi &amp; co</h1>",
+                "Two estimates of the serial fraction", "<td>0.0050</td><td>200.00×</td>");
+        assertThat(report.toHtml()).doesNotContain("Two estimates");
     }
 }

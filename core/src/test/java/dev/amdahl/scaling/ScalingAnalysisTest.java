@@ -220,4 +220,21 @@ class ScalingAnalysisTest {
         assertThatThrownBy(() -> ScalingAnalysis.builder().minGain(0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("minGain");
     }
+
+    @Test
+    void predictsAtTheNextDoublingsUnlessToldWhere() {
+        ScalingReport byDefault = analysis.analyze(exact(100.0, 0.05, 1, 2, 4));
+        ScalingReport chosen = ScalingAnalysis.builder().predictAt(List.of(1000, 10, 10)).build()
+                .analyze(exact(100.0, 0.05, 1, 2, 4));
+        AmdahlLaw law = AmdahlLaw.ofSerialFraction(0.05);
+
+        assertThat(byDefault.predictions()).extracting(ScalingReport.Prediction::workers).containsExactly(8, 16, 32);
+        assertThat(chosen.predictions()).extracting(ScalingReport.Prediction::workers).containsExactly(10, 1000);
+        ScalingReport.Prediction at1000 = chosen.predictions().get(1);
+        assertThat(at1000.speedup()).isCloseTo(law.speedup(1000), within(1e-6));
+        assertThat(at1000.efficiency()).isCloseTo(law.speedup(1000) / 1000, within(1e-9));
+        assertThat(at1000.seconds()).isCloseTo(law.time(100.0, 1000), within(1e-6));
+        assertThatThrownBy(() -> ScalingAnalysis.builder().predictAt(List.of(0)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("got 0");
+    }
 }

@@ -1,7 +1,9 @@
 package dev.amdahl.examples;
 
 import dev.amdahl.Amdahl;
+import dev.amdahl.ScalingBenchmark;
 import dev.amdahl.TaskCatalog;
+import dev.amdahl.scaling.JobStats;
 
 /**
  * A job made of many tasks that can be run, and timed, on any {@link Amdahl} application whose
@@ -14,8 +16,13 @@ import dev.amdahl.TaskCatalog;
  *      Worker worker = app.startWorker(WorkerOptions.builder().concurrency(4).build())) {
  *     job.warmUp(app);
  *     JobRun run = job.run(app);
- *     System.out.printf("%d tasks in %s (%.1f tasks/s)%n", run.tasks(), run.wallTime(), run.tasksPerSecond());
+ *     System.out.printf("%d tasks in %s (%.1f tasks/s), serial fraction %.4f%n",
+ *             run.tasks(), run.wallTime(), run.tasksPerSecond(), run.stats().serialFraction());
  * }
+ *
+ * // at several worker counts, fitted
+ * ScalingBenchmark.Result result = ScalingBenchmark.builder().workers(1, 2, 4).build()
+ *         .run(() -> Amdahl.builder().include(job.catalog()).build(), job.benchmark());
  * }</pre>
  *
  * <p>A run submits all its tasks, waits for every result and combines them (stitching tiles, summing
@@ -56,5 +63,24 @@ public interface DemoJob {
      * against it come out too high. Does nothing by default.
      */
     default void warmUp(Amdahl app) {
+    }
+
+    /**
+     * This job as a {@link ScalingBenchmark.Job}: each run returns its {@link JobRun#stats()}, and the
+     * warm-up is this job's own {@link #warmUp}, smaller than a run.
+     */
+    default ScalingBenchmark.Job benchmark() {
+        DemoJob job = this;
+        return new ScalingBenchmark.Job() {
+            @Override
+            public JobStats run(Amdahl app) {
+                return job.run(app).stats();
+            }
+
+            @Override
+            public void warmUp(Amdahl app) {
+                job.warmUp(app);
+            }
+        };
     }
 }

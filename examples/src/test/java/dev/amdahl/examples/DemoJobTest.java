@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Offset.offset;
 
 import dev.amdahl.Amdahl;
+import dev.amdahl.ScalingBenchmark;
 import dev.amdahl.Worker;
 import dev.amdahl.WorkerOptions;
 import java.awt.image.BufferedImage;
@@ -66,11 +67,28 @@ class DemoJobTest {
 
                 assertThat(run.tasks()).isEqualTo(job.taskCount());
                 assertThat(run.wallTime()).isPositive();
+                // the fan-in went through GroupFuture.combine, so the run measured its own serial part
+                assertThat(run.stats().parallelSeconds()).isPositive();
+                assertThat(run.stats().serialSeconds()).isPositive();
+                assertThat(run.stats().serialFraction()).isBetween(0.0, 1.0);
             }
         }
         assertThat(DemoJobs.named("mandelbrot")).contains(DemoJobs.MANDELBROT);
         assertThat(DemoJobs.named("pi")).contains(DemoJobs.PI);
         assertThat(DemoJobs.named("nope")).isEmpty();
+    }
+
+    /** The example in {@link DemoJob}'s Javadoc: a demo job in a scaling benchmark. */
+    @Test
+    void aDemoJobRunsInAScalingBenchmarkWithItsOwnStats() {
+        DemoJob job = SMALL_PI;
+
+        ScalingBenchmark.Result result = ScalingBenchmark.builder().workers(1, 2).repeat(1).build()
+                .run(() -> Amdahl.builder().include(job.catalog()).build(), job.benchmark());
+
+        assertThat(result.runs()).hasSize(2);
+        assertThat(result.jobStats()).hasValueSatisfying(stats -> assertThat(stats.parallelSeconds()).isPositive());
+        assertThat(result.report().measurements()).hasSize(2);
     }
 
     private static void assertPicture(BufferedImage image) {

@@ -30,7 +30,7 @@ public final class MemoryProvider implements BrokerProvider {
 
         @Override
         public ResultBackend open(URI uri, ProviderContext context) {
-            return new MemoryResultBackend();
+            return new MemoryResultBackend(context.clock());
         }
     }
 }

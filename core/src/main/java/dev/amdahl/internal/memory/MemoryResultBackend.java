@@ -23,15 +23,31 @@ import java.util.function.Consumer;
  */
 public final class MemoryResultBackend implements ResultBackend {
 
+    private final Clock clock;
     private final Map<String, byte[]> records = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> counters = new ConcurrentHashMap<>();
-    /** Callbacks waiting for a final record; guarded by itself. Checked under the same lock as the store that completes them. */
+    /** Callbacks waiting for a final record; guarded by {@code waiting}. Checked under the same lock as the store that completes them. */
     private final Map<String, List<Consumer<TaskRecord>>> waiting = new HashMap<>();
     /** The revocation feed's listeners. */
     private final List<Consumer<TaskRecord>> revocationListeners = new CopyOnWriteArrayList<>();
     /** Claims and when they expire; guarded by itself. Expired ones are swept as new ones come. */
     private final Map<String, Instant> claims = new HashMap<>();
-    private final Clock claimClock = Clock.systemUTC();
+    /** Listeners to non-final records; guarded by {@code waiting}, dropped when the task ends. */
+    private final Map<String, List<Consumer<TaskRecord>>> listening = new HashMap<>();
+    /** Keys of {@link #putIfAbsent}; guarded by itself. */
+    private final Map<String, Held> keys = new HashMap<>();
+
+    private record Held(String value, Instant until) {
+    }
+
+    public MemoryResultBackend() {
+        this(Clock.systemUTC());
+    }
+
+    /** @param clock decides when idempotency keys expire */
+    public MemoryResultBackend(Clock clock) {
+        this.clock = clock;
+    }
 
     @Override
     public void store(TaskRecord record) {
@@ -39,7 +55,13 @@ public final class MemoryResultBackend implements ResultBackend {
         List<Consumer<TaskRecord>> due;
         synchronized (waiting) {
             records.put(record.taskId(), bytes);
-            due = record.state().isReady() ? waiting.remove(record.taskId()) : null;
+            if (record.state().isReady()) {
+                due = waiting.remove(record.taskId());
+                listening.remove(record.taskId());
+            } else {
+                List<Consumer<TaskRecord>> l = listening.get(record.taskId());
+                due = l == null ? null : List.copyOf(l);
+            }
         }
         if (due != null) {
             TaskRecord stored = TaskRecord.fromBytes(bytes);
@@ -59,7 +81,7 @@ public final class MemoryResultBackend implements ResultBackend {
 
     @Override
     public boolean claim(String key, Duration ttl) {
-        Instant now = claimClock.instant();
+        Instant now = clock.instant();
         synchronized (claims) {
             if (claims.size() >= 1_024 && claims.size() % 1_024 == 0) {
                 claims.values().removeIf(until -> !until.isAfter(now));
@@ -70,6 +92,40 @@ public final class MemoryResultBackend implements ResultBackend {
             }
             claims.put(key, now.plus(ttl));
             return true;
+        }
+    }
+
+    @Override
+    public Optional<Registration> onUpdate(String taskId, Consumer<TaskRecord> listener) {
+        synchronized (waiting) {
+            listening.computeIfAbsent(taskId, id -> new ArrayList<>()).add(listener);
+        }
+        return Optional.of(() -> {
+            synchronized (waiting) {
+                List<Consumer<TaskRecord>> l = listening.get(taskId);
+                if (l != null) {
+                    l.remove(listener);
+                    if (l.isEmpty()) {
+                        listening.remove(taskId);
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public Optional<String> putIfAbsent(String key, String value, Duration ttl) {
+        Instant now = clock.instant();
+        synchronized (keys) {
+            if (keys.size() > 10_000) {
+                keys.values().removeIf(h -> !h.until().isAfter(now));
+            }
+            Held held = keys.get(key);
+            if (held != null && held.until().isAfter(now)) {
+                return Optional.of(held.value());
+            }
+            keys.put(key, new Held(value, now.plus(ttl)));
+            return Optional.empty();
         }
     }
 
@@ -119,6 +175,7 @@ public final class MemoryResultBackend implements ResultBackend {
     public void close() {
         synchronized (waiting) {
             waiting.clear();
+            listening.clear();
         }
         revocationListeners.clear();
     }

@@ -1,0 +1,135 @@
+package dev.amdahl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.amdahl.scaling.JobStats;
+import dev.amdahl.scaling.ScalingAnalysis;
+import dev.amdahl.scaling.ScalingReport;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The measuring loop only: what ran, how often, and what came out. Timings are not asserted. */
+class ScalingBenchmarkTest {
+
+    /** Tasks that burn a few milliseconds of CPU each. */
+    public static final class SpinTasks implements TaskCatalog {
+        static final String SPIN = "test.spin";
+
+        @Override
+        public void register(Amdahl app) {
+            app.task(SPIN, Integer.class, Integer.class, ms -> {
+                JobStatsIntegrationTest.spin(ms);
+                return ms;
+            });
+        }
+
+        static Task<Integer, Integer> spin(Amdahl app) {
+            return app.task(SPIN, Integer.class, Integer.class);
+        }
+    }
+
+    /** The Javadoc example of {@link ScalingBenchmark}, with a small job. */
+    @Test
+    void runsEachCountWithAWarmUpAndReportsTheFitBesideTheJobsOwnStats() throws Exception {
+        AtomicInteger applications = new AtomicInteger();
+        AtomicInteger warmUps = new AtomicInteger();
+        List<ScalingBenchmark.Run> told = new ArrayList<>();
+        ScalingBenchmark.Job job = new ScalingBenchmark.Job() {
+            @Override
+            public JobStats run(Amdahl app) {
+                GroupFuture<Integer> parts = SpinTasks.spin(app).map(Collections.nCopies(8, 2));
+                int total = parts.combine(Duration.ofSeconds(30), list -> list.stream().mapToInt(i -> i).sum());
+                assertThat(total).isEqualTo(16);
+                return parts.stats();
+            }
+
+            @Override
+            public void warmUp(Amdahl app) {
+                warmUps.incrementAndGet();
+                run(app);
+            }
+        };
+
+        ScalingBenchmark.Result result = ScalingBenchmark.builder()
+                .workers(2, 1)
+                .repeat(2)
+                .onRun(told::add)
+                .build()
+                .run(() -> {
+                    applications.incrementAndGet();
+                    return Amdahl.builder().include(SpinTasks.class).build();
+                }, job);
+
+        assertThat(applications).hasValue(2);
+        assertThat(warmUps).hasValue(2);
+        assertThat(result.runs()).extracting(ScalingBenchmark.Run::workers).containsExactly(1, 1, 2, 2);
+        assertThat(result.runs()).extracting(ScalingBenchmark.Run::index).containsExactly(0, 1, 0, 1);
+        assertThat(told).isEqualTo(result.runs());
+        assertThat(result.wallSeconds()).containsOnlyKeys(1, 2).allSatisfy((n, times) -> assertThat(times).hasSize(2));
+        ScalingReport report = result.report();
+        assertThat(report.measurements()).extracting(ScalingReport.Measurement::samples).containsExactly(2, 2);
+        assertThat(report.predictions()).extracting(ScalingReport.Prediction::workers).containsExactly(4, 8, 16);
+        assertThat(result.jobStats()).isPresent().get().isSameAs(result.runs().get(3).jobStats());
+
+        JsonNode json = new ObjectMapper().readTree(result.toJson());
+        assertThat(json.path("runs")).hasSize(4);
+        assertThat(json.path("runs").get(0).path("seconds").asDouble()).isPositive();
+        assertThat(json.path("report").path("measurements")).hasSize(2);
+        assertThat(json.path("jobStats").path("serialFraction").asDouble()).isBetween(0.0, 1.0);
+
+        String html = result.toHtml("spin <8 tasks>");
+        assertThat(html).contains("<h1>spin &lt;8 tasks&gt;</h1>", "Two estimates of the serial fraction",
+                "measured by the job", "Predictions", "<svg ");
+    }
+
+    @Test
+    void aJobWithoutStatsStillGetsItsReport() throws Exception {
+        ScalingBenchmark.Result result = ScalingBenchmark.builder()
+                .repeat(1)
+                .analysis(ScalingAnalysis.builder().predictAt(List.of(64, 3)).build())
+                .build()
+                .run(() -> Amdahl.builder().include(SpinTasks.class).build(),
+                        app -> {
+                            SpinTasks.spin(app).map(Collections.nCopies(4, 1)).result(Duration.ofSeconds(30));
+                            return null;
+                        });
+
+        assertThat(result.jobStats()).isEmpty();
+        assertThat(new ObjectMapper().readTree(result.toJson()).path("jobStats").isNull()).isTrue();
+        assertThat(result.report().predictions()).extracting(ScalingReport.Prediction::workers).containsExactly(3, 64);
+        assertThat(result.toHtml("t")).doesNotContain("Two estimates");
+    }
+
+    @Test
+    void theBuilderRefusesWhatCannotBeAnalysed() {
+        assertThatThrownBy(() -> ScalingBenchmark.builder().workers(0, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 1, got 0");
+        assertThatThrownBy(() -> ScalingBenchmark.builder().workers(2, 2))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 2 distinct worker counts");
+        assertThatThrownBy(() -> ScalingBenchmark.builder().repeat(0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("repeat must be at least 1");
+    }
+
+    @Test
+    void aFailingTaskStopsTheBenchmarkWithItsFailure() {
+        ScalingBenchmark benchmark = ScalingBenchmark.builder().repeat(1).build();
+
+        assertThatThrownBy(() -> benchmark.run(() -> {
+            Amdahl app = Amdahl.builder().build();
+            app.task("test.fail", Integer.class, Integer.class, x -> {
+                throw new IllegalStateException("no");
+            });
+            return app;
+        }, app -> {
+            app.task("test.fail", Integer.class, Integer.class).submit(1).result(Duration.ofSeconds(30));
+            return null;
+        })).isInstanceOf(TaskFailedException.class);
+    }
+}
