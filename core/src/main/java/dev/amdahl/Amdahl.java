@@ -12,7 +12,9 @@ import java.net.URISyntaxException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -49,6 +51,9 @@ public final class Amdahl implements AutoCloseable {
     private final Canvas canvas;
     private final Set<Class<? extends TaskCatalog>> catalogs = new LinkedHashSet<>();
     private final List<Worker> workers = new CopyOnWriteArrayList<>();
+    /** Periodic tasks by name, in the order they were added; guarded by itself. */
+    private final Map<String, Beat.PeriodicTask> schedules = new LinkedHashMap<>();
+    private final List<Scheduler> schedulers = new CopyOnWriteArrayList<>();
     /** The catalog whose {@code register} is running, so its tasks remember where they came from. */
     private Class<? extends TaskCatalog> registering;
 
@@ -188,6 +193,75 @@ public final class Amdahl implements AutoCloseable {
         return startWorker(WorkerOptions.ofDefaults());
     }
 
+    /**
+     * Adds a periodic task: {@code signature} is submitted at each tick of {@code schedule} by the
+     * application's schedulers ({@link #startScheduler}). Register the same periodic tasks in every process
+     * that runs a scheduler (a {@link TaskCatalog} is a good place); each tick fires once however many run.
+     *
+     * <pre>{@code
+     * app.schedule("report.nightly", Schedule.cron("0 3 * * *", ZoneId.of("Europe/Berlin")), report.sig("daily"));
+     * }</pre>
+     *
+     * @param name names the periodic task in the result backend's claims and records, so it must stay the
+     *             same across restarts and hosts: 1 to 200 letters, digits, '_', '-', '.' or ':'
+     * @throws IllegalArgumentException when the name is taken or not allowed, the signature belongs to
+     *                                  another application, or it cannot be submitted (its first task has no argument)
+     */
+    public void schedule(String name, Schedule schedule, Signature<?> signature) {
+        if (name == null || !QUEUE_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("periodic task name '" + name + "' is not allowed: use 1 to 200 letters, digits, '_', '-', '.' or ':'");
+        }
+        Objects.requireNonNull(schedule, "schedule");
+        Objects.requireNonNull(signature, "signature");
+        if (signature.canvas() != canvas) {
+            throw new IllegalArgumentException("periodic task '" + name + "': the signature was made by another Amdahl"
+                    + " application; make it with a task handle of this one");
+        }
+        Canvas.compile(signature.node()); // fails now, not at 3 a.m., when the workflow cannot be submitted
+        synchronized (schedules) {
+            if (schedules.containsKey(name)) {
+                throw new IllegalArgumentException("a periodic task named '" + name + "' is scheduled already");
+            }
+            schedules.put(name, new Beat.PeriodicTask(name, schedule, signature));
+        }
+    }
+
+    /**
+     * Starts a scheduler ("beat") that submits this application's periodic tasks when they come due. Run
+     * one per host next to the workers: each tick still fires once (see {@link Scheduler}).
+     */
+    public Scheduler startScheduler(SchedulerOptions options) {
+        Objects.requireNonNull(options, "options");
+        Scheduler[] self = new Scheduler[1];
+        Beat beat = new Beat(options, () -> {
+            synchronized (schedules) {
+                return List.copyOf(schedules.values());
+            }
+        }, backend, clock, () -> schedulers.remove(self[0]));
+        self[0] = beat;
+        schedulers.add(beat);
+        beat.start();
+        return beat;
+    }
+
+    /** Starts a scheduler with {@link SchedulerOptions#ofDefaults()}. */
+    public Scheduler startScheduler() {
+        return startScheduler(SchedulerOptions.ofDefaults());
+    }
+
+    /**
+     * Revokes a task by id, as Celery's {@code revoke}: its record becomes REVOKED at once, its futures
+     * complete as cancelled, and no worker starts it, now or after a restart (for as long as the backend keeps
+     * the record). With {@code terminate}, a worker already running it stops it: thread pools interrupt the
+     * task's thread (and run on with a replacement thread if the task ignores the interrupt), the process
+     * pool kills its child JVM and starts another. Without, a running task finishes and its result is
+     * discarded; the record stays REVOKED. A task that has ended already is left as it is.
+     */
+    public void revoke(String taskId, boolean terminate) {
+        Objects.requireNonNull(taskId, "taskId");
+        dispatcher.revoke(taskId, terminate);
+    }
+
     /** The queue of task {@code taskName} by the application's routes, or the default queue when none matches. */
     public String route(String taskName) {
         String routed = router.route(taskName);
@@ -230,9 +304,12 @@ public final class Amdahl implements AutoCloseable {
         return maxResultBytes;
     }
 
-    /** Stops this application's workers gracefully, then closes the broker and backend. */
+    /** Stops this application's schedulers, then its workers gracefully, then closes the broker and backend. */
     @Override
     public void close() {
+        for (Scheduler s : List.copyOf(schedulers)) {
+            s.close();
+        }
         for (Worker w : List.copyOf(workers)) {
             w.close();
         }

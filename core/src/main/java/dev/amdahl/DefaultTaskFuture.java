@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -29,7 +30,8 @@ class DefaultTaskFuture<R> extends CompletableFuture<R> implements TaskFuture<R>
     private final String id;
     private final String taskName;
     private final ResultBackend backend;
-    private final Consumer<String> revoker;
+    /** Revokes by id; the flag is whether to stop the task if it is running. */
+    private final BiConsumer<String, Boolean> revoker;
     private final Function<DefaultTaskFuture<?>, Registration> progressSubscriber;
     private volatile TaskRecord finalRecord;
     /** Guarded by {@code listeners}: the progress last handed to the listeners, and the subscription feeding them. */
@@ -37,12 +39,12 @@ class DefaultTaskFuture<R> extends CompletableFuture<R> implements TaskFuture<R>
     private Registration subscription;
     private final List<Consumer<? super Progress>> listeners = new ArrayList<>();
 
-    DefaultTaskFuture(String id, String taskName, ResultBackend backend, Consumer<String> revoker) {
+    DefaultTaskFuture(String id, String taskName, ResultBackend backend, BiConsumer<String, Boolean> revoker) {
         this(id, taskName, backend, revoker, null);
     }
 
     /** @param progressSubscriber starts feeding {@link #progressed} for a future; {@code null} when progress is not tracked */
-    DefaultTaskFuture(String id, String taskName, ResultBackend backend, Consumer<String> revoker,
+    DefaultTaskFuture(String id, String taskName, ResultBackend backend, BiConsumer<String, Boolean> revoker,
                       Function<DefaultTaskFuture<?>, Registration> progressSubscriber) {
         this.id = id;
         this.taskName = taskName;
@@ -166,13 +168,16 @@ class DefaultTaskFuture<R> extends CompletableFuture<R> implements TaskFuture<R>
         }
     }
 
-    /** Revokes the task; the future completes as cancelled once the backend reports it. */
+    /**
+     * Revokes the task ({@link Amdahl#revoke}); with {@code mayInterruptIfRunning} a worker running it stops
+     * it. The future completes as cancelled once the backend reports it.
+     */
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
         if (isDone()) {
             return false;
         }
-        revoker.accept(id);
+        revoker.accept(id, mayInterruptIfRunning);
         return isCancelled() || !isDone();
     }
 

@@ -262,14 +262,31 @@ final class Dispatcher {
 
     /** Revokes a task that has not ended: its record becomes REVOKED, which workers honour before running it. */
     void revoke(String taskId) {
+        revoke(taskId, false);
+    }
+
+    /**
+     * Revokes a task that has not ended: its record becomes REVOKED, which workers honour before running it,
+     * and which reaches the workers holding it through the backend's revocation feed. With {@code terminate}
+     * the record's error is {@value #TERMINATED}, which tells a worker running the task to stop it.
+     */
+    void revoke(String taskId, boolean terminate) {
         TaskRecord current = backend.get(taskId).orElse(null);
         if (current != null && current.state().isReady()) {
             return;
         }
         String name = current == null ? null : current.taskName();
-        backend.store(new TaskRecord(taskId, name, TaskState.REVOKED, null, null,
+        TaskError why = terminate
+                ? TaskError.of(TERMINATED, "task " + taskId + " was revoked, and stopped if it was running")
+                : TaskError.of(REVOKED, "task " + taskId + " was revoked");
+        backend.store(new TaskRecord(taskId, name, TaskState.REVOKED, null, why,
                 current == null ? 0 : current.retries(), null, null, clock.instant(), 0));
     }
+
+    /** The error type of a REVOKED record whose running task is to be left to finish. */
+    static final String REVOKED = "dev.amdahl.Revoked";
+    /** The error type of a REVOKED record whose running task is to be stopped. */
+    static final String TERMINATED = "dev.amdahl.Terminated";
 
     /** A future for a task submitted elsewhere, found by id. */
     <R> TaskFuture<R> reattach(RegisteredTask<?, R> task, String id) {

@@ -54,6 +54,18 @@ interface ExecutionPool {
     void awaitRunning(Duration grace);
 
     /**
+     * Cancels a job (a revocation): one the pool has not started never starts, and reports {@code outcome}
+     * now. One that is running is stopped only with {@code mayInterruptIfRunning}; it then reports
+     * {@code outcome} at once and the pool keeps its concurrency: thread pools interrupt its thread and
+     * run on with a replacement thread until it returns, the process pool kills its child and starts
+     * another. Returns whether the job was cancelled: false when it has ended already, or is running and
+     * may not be interrupted. The default cancels nothing.
+     */
+    default boolean cancel(Job job, Outcome outcome, boolean mayInterruptIfRunning) {
+        return false;
+    }
+
+    /**
      * The job passed its soft time limit: tell the task (set the flag where it runs, interrupt its
      * thread). It may still finish normally. The default does nothing (the pool cannot reach the task).
      */

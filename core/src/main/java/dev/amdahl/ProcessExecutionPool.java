@@ -43,7 +43,8 @@ import org.slf4j.MDC;
  *       crash never blocks the other slots, and the queue only ever feeds children that are idle.</li>
  *   <li><b>Killing is one method</b>, {@link #kill(Slot, Outcome)}: it records what the running job
  *       reports and destroys the child; the slot thread sees the stream end, reports that outcome
- *       and starts a replacement. Shutdown uses it after the grace period; hard time limits will.</li>
+ *       and starts a replacement. Shutdown uses it after the grace period, {@link #cancel} (a revocation
+ *       with terminate) for one job; hard time limits will.</li>
  *   <li><b>Child JVM flags</b>: {@code -XX:+UseSerialGC} (a child is single-threaded; no GC threads
  *       to compete with its siblings), {@code -Xshare:auto} (class-data sharing for start-up),
  *       {@code -XX:TieredStopAtLevel=1} <em>not</em> used: measured with {@code ProcessPoolMeasurements}
@@ -211,6 +212,46 @@ final class ProcessExecutionPool implements ExecutionPool {
             Thread.currentThread().interrupt();
             slots.forEach(s -> kill(s, Outcome.abandoned("the worker was interrupted while shutting down")));
         }
+    }
+
+    /**
+     * A queued job leaves the queue and reports {@code outcome}; a running one, if it may be interrupted, has
+     * its child killed (under the lock, so the slot cannot have moved on to another job: if the child had
+     * already answered, the job reports its real outcome and the slot's next job finds the child dead and
+     * goes to the replacement unstarted). The slot then starts a replacement child.
+     */
+    @Override
+    public boolean cancel(Job job, Outcome outcome, boolean mayInterruptIfRunning) {
+        Pending queued = null;
+        lock.lock();
+        try {
+            for (java.util.Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
+                Pending p = it.next();
+                if (p.job == job) {
+                    it.remove();
+                    queued = p;
+                    break;
+                }
+            }
+            if (queued == null) {
+                if (!mayInterruptIfRunning) {
+                    return false;
+                }
+                for (Slot s : slots) {
+                    if (s.running != null && s.running.job == job && s.child != null) {
+                        log.info("task {}: killing child process {} to stop it", job.message().id(), s.child.pid());
+                        s.killOutcome = outcome;
+                        s.child.kill(); // destroyForcibly only sends the signal: fine under the lock
+                        return true;
+                    }
+                }
+                return false;
+            }
+        } finally {
+            lock.unlock();
+        }
+        queued.report(outcome);
+        return true;
     }
 
     /**

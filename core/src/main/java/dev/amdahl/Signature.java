@@ -36,6 +36,10 @@ public final class Signature<R> {
         return node;
     }
 
+    Canvas canvas() {
+        return canvas;
+    }
+
     /**
      * This signature, ignoring the result of what runs before it in a chain (its own argument is
      * used instead). Only for a single task's signature.

@@ -14,7 +14,7 @@ import java.util.function.Consumer;
  * <p>{@link #get()} throws an {@link java.util.concurrent.ExecutionException} whose cause is a
  * {@link TaskFailedException} when the task failed, and a {@link java.util.concurrent.CancellationException}
  * when it was revoked. {@link #cancel(boolean)} revokes the task: a worker that has not started it
- * will not.
+ * will not, and with {@code true} a worker running it stops it ({@link Amdahl#revoke}).
  *
  * <pre>{@code
  * TaskFuture<int[]> tile = render.submit(new Tile(0, 0, 200, 150));

@@ -33,6 +33,9 @@ import org.slf4j.LoggerFactory;
  * An abandoned thread that never returns (a loop that ignores interrupts) keeps its CPU and memory
  * until the JVM exits; that is the price of threads, and the reason to run such tasks on
  * {@link Pool#PROCESSES}.
+ *
+ * <p>Cancelling (a revocation, {@link #cancel}): a job still queued is marked and taken out, and never
+ * runs; a running one, when it may be interrupted, is abandoned exactly as at a hard time limit.
  */
 final class ThreadExecutionPool implements ExecutionPool {
 
@@ -44,6 +47,8 @@ final class ThreadExecutionPool implements ExecutionPool {
     private final int threads;
     /** Jobs handed to a thread and not yet ended or abandoned; what shutdown waits for. Notified on removal. */
     private final Map<Job, Running> running = new ConcurrentHashMap<>();
+    /** Jobs executed and not yet ended, queued or running: what {@link #cancel} looks up. */
+    private final Map<Job, Running> jobs = new ConcurrentHashMap<>();
     /** Threads abandoned at a hard time limit and still running; the executor has this many extra threads. Guarded by {@code running}. */
     private int abandonedThreads;
     private volatile boolean stopping;
@@ -103,8 +108,9 @@ final class ThreadExecutionPool implements ExecutionPool {
     }
 
     /**
-     * One job on its way through a thread. Its monitor guards {@code thread} and {@code ended}, so that a
-     * time-limit interrupt reaches the task's own thread and never the next task the thread runs.
+     * One job on its way through a thread. Its monitor guards {@code thread}, {@code ended} and
+     * {@code cancelled}, so that a time-limit interrupt reaches the task's own thread and never the next
+     * task the thread runs, and a cancel either stops the job before it starts or finds it running.
      */
     private final class Running implements Runnable {
         final Job job;
@@ -112,6 +118,7 @@ final class ThreadExecutionPool implements ExecutionPool {
         private Thread thread;
         private boolean ended;
         private boolean abandoned;
+        private boolean cancelled;
 
         Running(Job job) {
             this.job = job;
@@ -120,10 +127,14 @@ final class ThreadExecutionPool implements ExecutionPool {
         @Override
         public void run() {
             if (stopping) {
+                jobs.remove(job, this);
                 report(Outcome.abandoned("the worker is shutting down"));
                 return;
             }
             synchronized (this) {
+                if (cancelled) {
+                    return;
+                }
                 thread = Thread.currentThread();
             }
             running.put(job, this);
@@ -140,6 +151,7 @@ final class ThreadExecutionPool implements ExecutionPool {
                     thread = null;
                     wasAbandoned = abandoned;
                 }
+                jobs.remove(job, this);
                 Thread.interrupted(); // clear a time-limit or shutdown interrupt before the thread is reused
                 if (wasAbandoned) {
                     replaced();
@@ -147,6 +159,20 @@ final class ThreadExecutionPool implements ExecutionPool {
                     removeRunning(job);
                 }
             }
+        }
+
+        /** Cancels the job if no thread has taken it yet; then it never runs. */
+        boolean cancelQueued(Outcome outcome) {
+            synchronized (this) {
+                if (thread != null || ended || cancelled) {
+                    return false;
+                }
+                cancelled = true;
+            }
+            jobs.remove(job, this);
+            executor.remove(this);
+            report(outcome);
+            return true;
         }
 
         /** Soft time limit: the flag first, so the task sees why it was interrupted. */
@@ -235,11 +261,22 @@ final class ThreadExecutionPool implements ExecutionPool {
     }
 
     @Override
+    public boolean cancel(Job job, Outcome outcome, boolean mayInterruptIfRunning) {
+        Running r = jobs.get(job);
+        if (r == null) {
+            return false;
+        }
+        return r.cancelQueued(outcome) || mayInterruptIfRunning && r.abandon(outcome);
+    }
+
+    @Override
     public void execute(Job job) {
         Running r = new Running(job);
+        jobs.put(job, r);
         try {
             executor.execute(r);
         } catch (RejectedExecutionException stopped) {
+            jobs.remove(job, r);
             r.report(Outcome.abandoned("the worker is shutting down"));
         }
     }

@@ -7,6 +7,7 @@ import dev.amdahl.internal.TaskMessage;
 import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.Delivery;
 import dev.amdahl.spi.OutboundMessage;
+import dev.amdahl.spi.Registration;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskError;
 import dev.amdahl.spi.TaskRecord;
@@ -58,7 +59,28 @@ import org.slf4j.MDC;
  *   <li><b>Rate limits hold messages, not threads.</b> A task over its rate limit waits on the timer with
  *       its message held (leases renewed, prefetch slot taken) and reaches the pool only when its turn
  *       comes, so pool threads run other tasks meanwhile.</li>
+ *   <li><b>A revoked task stays REVOKED.</b> See below.</li>
  * </ul>
+ *
+ * <h2>Revocation</h2>
+ * A revocation is a REVOKED record in the backend ({@link Amdahl#revoke}). The worker tracks every task it
+ * holds in {@code tracked} <em>before</em> it reads the batch's records, and hears of revocations from the
+ * backend's revocation feed ({@link ResultBackend#onRevoked}, one subscription), or, where the backend has
+ * none, from a {@code whenReady} watch per held task. So a revocation stored before the read is seen by the
+ * read, and one stored after it by the feed; nothing in between is missed, and no task costs an extra read.
+ * What the worker does depends on where the task is:
+ * <ul>
+ *   <li>not yet handed to the pool: {@link #execute} checks the flag under the tracked entry's lock and
+ *       acknowledges the message without running it;</li>
+ *   <li>queued in the pool: {@link ExecutionPool#cancel} takes it out;</li>
+ *   <li>running: with terminate, the pool stops it (thread interrupted, or child process killed and
+ *       replaced); without, it finishes, as in Celery;</li>
+ *   <li>finished, outcome not yet stored: the settler stores nothing for it and acknowledges it, so the
+ *       REVOKED record is never replaced by SUCCESS or FAILURE.</li>
+ * </ul>
+ * One window is left: a revocation that reaches the backend after the settler's check and before its
+ * {@code storeAll}, about one round trip, loses to the outcome (the future completed as cancelled already).
+ * Closing it needs a store-unless-final in the backend.
  *
  * <h2>Batched settlement</h2>
  * Final outcomes go to one settler thread, which stores the records of everything that finished
@@ -103,6 +125,29 @@ final class WorkerRuntime implements Worker {
     private final LinkedBlockingQueue<Settlement> toSettle = new LinkedBlockingQueue<>();
     private final Thread settler;
     private volatile boolean settlerStopping;
+    /** The tasks held, by id and by delivery, for revocations to find. */
+    private final Map<String, Tracked> tracked = new ConcurrentHashMap<>();
+    private final Map<Delivery, Tracked> trackedByDelivery = new ConcurrentHashMap<>();
+    /** The backend's revocation feed, or {@code null} when it has none (then each task is watched). */
+    private volatile Registration revocations;
+
+    /** A held task as revocations see it. Its monitor guards {@code job} and {@code revokedBy}. */
+    private static final class Tracked {
+        final String taskId;
+        final Delivery delivery;
+        ExecutionPool.Job job;
+        TaskRecord revokedBy;
+        volatile Registration watch;
+
+        Tracked(String taskId, Delivery delivery) {
+            this.taskId = taskId;
+            this.delivery = delivery;
+        }
+
+        synchronized TaskRecord revokedBy() {
+            return revokedBy;
+        }
+    }
 
     private record Settlement(Delivery delivery, TaskMessage message, TaskRecord record) {
     }
@@ -151,6 +196,7 @@ final class WorkerRuntime implements Worker {
         long every = options.leaseRenewal().toMillis();
         leaseRenewer.scheduleWithFixedDelay(this::renewLeases, every, every, TimeUnit.MILLISECONDS);
         Runtime.getRuntime().addShutdownHook(shutdownHook);
+        revocations = backend.onRevoked(this::revoked).orElse(null);
         settler.start();
         consumer.start();
         log.info("worker {} consuming {} with {} {} (prefetch {})", name, options.queues(), options.concurrency(),
@@ -224,6 +270,9 @@ final class WorkerRuntime implements Worker {
         if (messages.isEmpty()) {
             return;
         }
+        for (int i = 0; i < messages.size(); i++) {
+            track(runnable.get(i), messages.get(i));   // before the read: see "Revocation"
+        }
         Map<String, TaskRecord> known;
         try {
             known = backend.getAll(messages.stream().map(TaskMessage::id).toList());
@@ -257,9 +306,9 @@ final class WorkerRuntime implements Worker {
             long wait = rateLimitWait(m.task());
             if (wait > 0) {
                 log.debug("task {} waits {} ms for its rate limit", m.id(), wait / 1_000_000);
-                toRun.add(() -> later(wait, () -> pool.execute(job)));
+                toRun.add(() -> later(wait, () -> execute(d, m, job)));
             } else {
-                toRun.add(() -> pool.execute(job));
+                toRun.add(() -> execute(d, m, job));
             }
         }
         if (!started.isEmpty()) {
@@ -270,6 +319,101 @@ final class WorkerRuntime implements Worker {
             }
         }
         toRun.forEach(Runnable::run);
+    }
+
+    private void track(Delivery d, TaskMessage m) {
+        Tracked t = new Tracked(m.id(), d);
+        tracked.put(m.id(), t);
+        trackedByDelivery.put(d, t);
+        if (revocations == null) {
+            try {
+                t.watch = backend.whenReady(m.id(), r -> {
+                    if (r.state() == TaskState.REVOKED) {
+                        revoked(r);
+                    }
+                });
+            } catch (RuntimeException e) {
+                log.warn("worker {}: could not watch task {} for revocation: {}", name, m.id(), e.toString());
+            }
+        }
+    }
+
+    private void untrack(Delivery d) {
+        Tracked t = trackedByDelivery.remove(d);
+        if (t != null) {
+            tracked.remove(t.taskId, t);
+            Registration watch = t.watch;
+            if (watch != null) {
+                watch.cancel();
+            }
+        }
+    }
+
+    /** The REVOKED record of a held task revoked meanwhile, or {@code null}. */
+    private TaskRecord revokedMeanwhile(String taskId) {
+        Tracked t = tracked.get(taskId);
+        return t == null ? null : t.revokedBy();
+    }
+
+    /** Hands the job to the pool unless its task was revoked meanwhile; then acknowledges it unrun. */
+    private void execute(Delivery d, TaskMessage m, ExecutionPool.Job job) {
+        Tracked t = trackedByDelivery.get(d);
+        TaskRecord revoked;
+        if (t == null) {
+            pool.execute(job);
+            return;
+        }
+        synchronized (t) {
+            revoked = t.revokedBy;
+            if (revoked == null) {
+                t.job = job;
+                pool.execute(job); // only queues it: cheap under the lock, and a revocation now finds the job
+                return;
+            }
+        }
+        MDC.put("taskId", m.id());
+        try {
+            log.info("task {} was revoked before it started; acknowledging it without running it", m.id());
+        } finally {
+            MDC.remove("taskId");
+        }
+        storeThenAck(d, m, revoked);
+    }
+
+    /**
+     * A revocation from the feed (or a task's watch): if this worker holds the task, it will not start it,
+     * and with terminate stops it if it runs. Runs on a backend thread or the revoking thread: only
+     * non-blocking calls here (the pool's cancel signals, settlement is queued).
+     */
+    private void revoked(TaskRecord record) {
+        Tracked t = tracked.get(record.taskId());
+        if (t == null) {
+            return;
+        }
+        boolean terminate = record.error() != null && Dispatcher.TERMINATED.equals(record.error().type());
+        ExecutionPool.Job job;
+        synchronized (t) {
+            if (t.revokedBy != null) {
+                return;
+            }
+            t.revokedBy = record;
+            job = t.job;
+        }
+        MDC.put("taskId", record.taskId());
+        try {
+            if (job == null) {
+                log.info("task {} was revoked; it will not run", record.taskId());
+            } else if (pool.cancel(job, Outcome.abandoned("the task was revoked"), terminate)) {
+                log.info("task {} was revoked{}", record.taskId(), terminate ? " and stopped" : " before it started");
+            } else {
+                log.info("task {} was revoked while running{}; it finishes and its outcome is discarded", record.taskId(),
+                        terminate ? ", but it had ended or this pool cannot stop it" : " without terminate");
+            }
+        } catch (RuntimeException e) {
+            log.warn("worker {}: could not cancel revoked task {}: {}", name, record.taskId(), e.toString());
+        } finally {
+            MDC.remove("taskId");
+        }
     }
 
     /** A job whose progress reports are stored, and whose time limits run from when the pool starts it. */
@@ -369,6 +513,12 @@ final class WorkerRuntime implements Worker {
     private void finish(Delivery d, TaskMessage m, Outcome outcome) {
         MDC.put("taskId", m.id());
         try {
+            TaskRecord revoked = revokedMeanwhile(m.id());
+            if (revoked != null) {
+                // whatever the outcome (a cancel reports ABANDONED), the message is done: the settler keeps the REVOKED record
+                storeThenAck(d, m, revoked);
+                return;
+            }
             switch (outcome.kind()) {
                 case SUCCESS, FAILURE -> storeThenAck(d, m, recordOf(m, outcome, name));
                 case RETRY -> retry(d, m, outcome);
@@ -452,8 +602,24 @@ final class WorkerRuntime implements Worker {
 
     /** Stores the batch's records, runs their continuations, then acknowledges them: never ack before store. */
     private void settleBatch(List<Settlement> batch) {
+        // a task revoked meanwhile keeps its REVOKED record: final states do not move. It is stored again, as
+        // it is, in case a STARTED stored by this worker after the revocation replaced it
+        List<TaskRecord> records = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            Settlement s = batch.get(i);
+            TaskRecord revoked = revokedMeanwhile(s.message().id());
+            if (revoked != null) {
+                if (s.record() != revoked) {
+                    log.info("task {} was revoked while it ran; its {} is discarded", s.message().id(), s.record().state());
+                }
+                batch.set(i, new Settlement(s.delivery(), s.message(), revoked));
+                records.add(revoked);
+            } else {
+                records.add(s.record());
+            }
+        }
         try {
-            backend.storeAll(batch.stream().map(Settlement::record).toList());
+            backend.storeAll(records);
         } catch (RuntimeException e) {
             log.error("worker {}: storing the outcomes of {} task(s) failed; giving their messages back so they are not lost",
                     name, batch.size(), e);
@@ -518,11 +684,13 @@ final class WorkerRuntime implements Worker {
             log.warn("worker {}: could not {} message {} ({}); the broker will deliver it again", name,
                     ack ? "acknowledge" : "requeue", d.messageId(), e.toString());
         } finally {
+            untrack(d);
             slots.release();
         }
     }
 
     private void release(Delivery d) {
+        untrack(d);
         if (held.remove(d)) {
             slots.release();
         }
@@ -601,6 +769,10 @@ final class WorkerRuntime implements Worker {
             timer.shutdownNow();
             List.copyOf(held).forEach(this::requeue);
             leaseRenewer.shutdownNow();
+            Registration feed = revocations;
+            if (feed != null) {
+                feed.cancel();
+            }
             try {
                 Runtime.getRuntime().removeShutdownHook(shutdownHook);
             } catch (IllegalStateException alreadyShuttingDown) {

@@ -23,6 +23,9 @@ import java.util.function.Consumer;
  *       ({@link dev.amdahl.TaskState#isReady()}), at once if it already has. It is woken by the store, not
  *       by a polling loop where the transport can push (Redis pub/sub, PostgreSQL LISTEN...).</li>
  *   <li>{@link #increment} is atomic across processes: the basis of chords.</li>
+ *   <li>{@link #claim} is won by exactly one caller across processes: the basis of periodic tasks.</li>
+ *   <li>{@link #onRevoked}, where supported, calls its listener with every REVOKED record stored by any
+ *       client from then on: how running workers learn of a revocation.</li>
  *   <li>{@link #putIfAbsent}, where supported, is atomic across processes: the basis of idempotency keys.</li>
  *   <li>{@link #onUpdate}, where supported, calls its listener with each non-final record stored for
  *       the task (progress reports), in the order they were stored.</li>
@@ -85,6 +88,35 @@ public interface ResultBackend extends AutoCloseable {
 
     /** Adds {@code delta} to the counter named {@code key} (created at 0) atomically; returns the new value. */
     long increment(String key, long delta);
+
+    /**
+     * Claims {@code key} for one caller: across all clients of the backend, exactly one call returns true
+     * until the claim expires, at least {@code ttl} later. Schedulers claim each tick with it, so that of
+     * several schedulers only one fires it.
+     *
+     * <p>Added in 0.2 with a default built on {@link #increment}: the claim is then kept as long as the
+     * backend keeps counters (on Redis: its result TTL), whatever {@code ttl} says. A backend that can expire
+     * keys on its own ({@code SET NX PX}) should override it.
+     */
+    default boolean claim(String key, Duration ttl) {
+        return increment(key, 1) == 1;
+    }
+
+    /**
+     * Calls {@code listener} with every REVOKED record stored from now on, by any client, until the
+     * registration is cancelled: the revocation feed. Workers subscribe once and stop or skip the revoked
+     * tasks they hold. The listener runs on a backend thread (or the storing thread) and must not block.
+     *
+     * <p>Added in 0.2 with a default that returns empty: "cannot broadcast". Workers then watch each task
+     * they hold with {@link #whenReady} instead, which works everywhere but costs a registration (and, on
+     * some backends, a read) per task. A backend that announces final records to all clients (Redis pub/sub,
+     * PostgreSQL LISTEN) overrides it.
+     *
+     * @return the registration, or empty when this backend cannot broadcast revocations
+     */
+    default Optional<Registration> onRevoked(Consumer<TaskRecord> listener) {
+        return Optional.empty();
+    }
 
     /**
      * Stores {@code value} under {@code key} for {@code ttl} unless the key holds a value already;

@@ -225,6 +225,54 @@ public abstract class ResultBackendContractTest {
     }
 
     @Test
+    void aClaimIsWonByExactlyOneCaller() throws Exception {
+        String key = newId();
+        ExecutorService threads = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Boolean>> claims = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                claims.add(threads.submit(() -> backend.claim(key, Duration.ofMinutes(1))));
+            }
+            int won = 0;
+            for (Future<Boolean> c : claims) {
+                won += c.get() ? 1 : 0;
+            }
+            assertThat(won).isEqualTo(1);
+        } finally {
+            threads.shutdownNow();
+        }
+        assertThat(backend.claim(key, Duration.ofMinutes(1))).isFalse();
+        assertThat(backend.claim(newId(), Duration.ofMinutes(1))).as("another key").isTrue();
+    }
+
+    @Test
+    void theRevocationFeedCarriesRevokedRecordsOnly() throws Exception {
+        List<TaskRecord> heard = new CopyOnWriteArrayList<>();
+        CompletableFuture<TaskRecord> revoked = new CompletableFuture<>();
+        Optional<Registration> feed = backend.onRevoked(r -> {
+            heard.add(r);
+            revoked.complete(r);
+        });
+        if (feed.isEmpty()) {
+            return; // a backend without a feed: workers watch each task with whenReady instead
+        }
+        String done = newId();
+        String cancelled = newId();
+        TaskRecord revocation = new TaskRecord(cancelled, "contract.task", TaskState.REVOKED, null,
+                new TaskError("dev.amdahl.Terminated", "revoked", null), 0, null, null,
+                Instant.now().truncatedTo(ChronoUnit.MILLIS), 0);
+
+        backend.store(success(done, "1"));
+        backend.store(revocation);
+
+        assertThat(revoked.get(10, TimeUnit.SECONDS)).isEqualTo(revocation);
+        feed.get().cancel();
+        backend.store(new TaskRecord(newId(), "contract.task", TaskState.REVOKED, null, null, 0, null, null, null, 0));
+        assertThat(backend.await(done, Duration.ofSeconds(5))).isPresent();
+        assertThat(heard).containsExactly(revocation);
+    }
+
+    @Test
     void forgetRemovesTheRecord() {
         String id = newId();
         backend.store(success(id, "1"));

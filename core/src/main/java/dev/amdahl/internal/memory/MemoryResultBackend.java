@@ -1,5 +1,6 @@
 package dev.amdahl.internal.memory;
 
+import dev.amdahl.TaskState;
 import dev.amdahl.spi.Registration;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskRecord;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -26,6 +28,10 @@ public final class MemoryResultBackend implements ResultBackend {
     private final Map<String, AtomicLong> counters = new ConcurrentHashMap<>();
     /** Callbacks waiting for a final record; guarded by {@code waiting}. Checked under the same lock as the store that completes them. */
     private final Map<String, List<Consumer<TaskRecord>>> waiting = new HashMap<>();
+    /** The revocation feed's listeners. */
+    private final List<Consumer<TaskRecord>> revocationListeners = new CopyOnWriteArrayList<>();
+    /** Claims and when they expire; guarded by itself. Expired ones are swept as new ones come. */
+    private final Map<String, Instant> claims = new HashMap<>();
     /** Listeners to non-final records; guarded by {@code waiting}, dropped when the task ends. */
     private final Map<String, List<Consumer<TaskRecord>>> listening = new HashMap<>();
     /** Keys of {@link #putIfAbsent}; guarded by itself. */
@@ -60,6 +66,32 @@ public final class MemoryResultBackend implements ResultBackend {
         if (due != null) {
             TaskRecord stored = TaskRecord.fromBytes(bytes);
             due.forEach(callback -> callback.accept(stored));
+        }
+        if (record.state() == TaskState.REVOKED && !revocationListeners.isEmpty()) {
+            TaskRecord stored = TaskRecord.fromBytes(bytes);
+            revocationListeners.forEach(listener -> listener.accept(stored));
+        }
+    }
+
+    @Override
+    public Optional<Registration> onRevoked(Consumer<TaskRecord> listener) {
+        revocationListeners.add(listener);
+        return Optional.of(() -> revocationListeners.remove(listener));
+    }
+
+    @Override
+    public boolean claim(String key, Duration ttl) {
+        Instant now = clock.instant();
+        synchronized (claims) {
+            if (claims.size() >= 1_024 && claims.size() % 1_024 == 0) {
+                claims.values().removeIf(until -> !until.isAfter(now));
+            }
+            Instant until = claims.get(key);
+            if (until != null && until.isAfter(now)) {
+                return false;
+            }
+            claims.put(key, now.plus(ttl));
+            return true;
         }
     }
 
@@ -145,5 +177,6 @@ public final class MemoryResultBackend implements ResultBackend {
             waiting.clear();
             listening.clear();
         }
+        revocationListeners.clear();
     }
 }
