@@ -65,6 +65,8 @@ public final class RedisResultBackend implements ResultBackend {
     private final Map<String, Set<Watcher>> watchers = new ConcurrentHashMap<>();
     /** onUpdate listeners by task id; dropped when the task's final notice arrives. */
     private final Map<String, Set<Consumer<TaskRecord>>> updateListeners = new ConcurrentHashMap<>();
+    /** The revocation feed's listeners: told of every REVOKED record announced on the ready channel. */
+    private final Set<Consumer<TaskRecord>> revocationListeners = ConcurrentHashMap.newKeySet();
     /** Whether the pub/sub connection also listens to the update channel (only once someone asked). */
     private volatile boolean updatesSubscribed;
     /** Guards the creation of {@code pubsub}; once set, it is never replaced. */
@@ -166,6 +168,45 @@ public final class RedisResultBackend implements ResultBackend {
         byte[] held = Scripts.join(Scripts.PUT_IF_ABSENT.run(redis, new String[]{keys.value(key)},
                 RedisBroker.utf8(value), RedisBroker.utf8(Long.toString(Math.max(1, ttl.toMillis())))));
         return held == null ? Optional.empty() : Optional.of(new String(held, StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public boolean claim(String key, Duration ttl) {
+        return putIfAbsent("claim:" + key, "1", ttl).isEmpty();
+    }
+
+    /** Every final record is announced on the ready channel already; the feed listens there for REVOKED ones. */
+    @Override
+    public Optional<Registration> onRevoked(Consumer<TaskRecord> listener) {
+        checkOpen();
+        revocationListeners.add(listener);
+        ensureSubscribed();
+        return Optional.of(() -> revocationListeners.remove(listener));
+    }
+
+    private static final byte[] REVOKED_STATE = "\"state\":\"REVOKED\"".getBytes(StandardCharsets.UTF_8);
+
+    private void tellRevocationListeners(TaskRecord record) {
+        for (Consumer<TaskRecord> l : revocationListeners) {
+            try {
+                l.accept(record);
+            } catch (RuntimeException e) {
+                log.error("A revocation listener failed on task {}", record.taskId(), e);
+            }
+        }
+    }
+
+    private static boolean mentionsRevoked(byte[] recordBytes) {
+        outer:
+        for (int i = 0; i + REVOKED_STATE.length <= recordBytes.length; i++) {
+            for (int j = 0; j < REVOKED_STATE.length; j++) {
+                if (recordBytes[i + j] != REVOKED_STATE[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     @Override
@@ -360,6 +401,10 @@ public final class RedisResultBackend implements ResultBackend {
         byte[] payload = new byte[message.length - 1];
         System.arraycopy(message, 1, payload, 0, payload.length);
         if (message[0] == RECORD_NOTICE) {
+            boolean revocation = !revocationListeners.isEmpty() && mentionsRevoked(payload);
+            if (watchers.isEmpty() && updateListeners.isEmpty() && !revocation) {
+                return; // a worker hears every final record; decoding those nobody waits for would cost it dearly
+            }
             TaskRecord record = decode("a notice", payload);
             if (record != null) {
                 updateListeners.remove(record.taskId()); // the task ended: no more updates
@@ -367,12 +412,16 @@ public final class RedisResultBackend implements ResultBackend {
                 if (waiting != null) {
                     waiting.forEach(w -> w.fire(record));
                 }
+                if (record.state() == dev.amdahl.TaskState.REVOKED) {
+                    tellRevocationListeners(record);
+                }
             }
         } else if (message[0] == ID_NOTICE) {
             String taskId = new String(payload, StandardCharsets.UTF_8);
             if (watchers.containsKey(taskId)) {
                 recheck(List.of(taskId));
             }
+            // a REVOKED record carries no result, so it is always small enough to travel inline
         } else {
             log.warn("Ignoring a notice of unknown kind {} on {}", message[0], keys.readyChannel());
         }
