@@ -22,7 +22,8 @@ import java.util.Objects;
  * @param pool            where tasks run
  * @param shutdownGrace   on close or SIGTERM, how long running tasks may take to finish before they are interrupted and requeued
  * @param leaseRenewal    how often the worker tells the broker it still holds its messages
- * @param trackStarted    whether STARTED is stored when a task starts (one more write per task)
+ * @param trackStarted    whether STARTED is stored when a task starts: one more write per task, so off by
+ *                        default, as Celery's {@code task_track_started}; a task that reports progress is STARTED anyway
  * @param maxDeliveries   a message whose worker process died this many times while running it is failed, not redelivered
  * @param name            the worker's name in records and logs, {@code null} for {@code amdahl-<pid>@<host>}
  */
@@ -89,7 +90,7 @@ public record WorkerOptions(List<String> queues, int concurrency, int prefetch, 
         private Pool pool = Pool.THREADS;
         private Duration shutdownGrace = Duration.ofSeconds(30);
         private Duration leaseRenewal = Duration.ofSeconds(10);
-        private boolean trackStarted = true;
+        private boolean trackStarted;
         private int maxDeliveries = 3;
         private String name;
 

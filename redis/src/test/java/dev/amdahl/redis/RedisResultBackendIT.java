@@ -58,6 +58,13 @@ class RedisResultBackendIT {
                 String id = "task-" + UUID.randomUUID();
                 CompletableFuture<TaskRecord> woken = new CompletableFuture<>();
                 backend.whenReady(id, woken::complete);
+                // new watchers are checked against their records in order, in batches: once a watcher of a
+                // record stored before it fires, the first watcher's check is done too
+                String probe = "probe-" + UUID.randomUUID();
+                c.sync().set("missed:r:" + probe, success(probe).toBytes());
+                CompletableFuture<TaskRecord> probed = new CompletableFuture<>();
+                backend.whenReady(probe, probed::complete);
+                probed.get(20, TimeUnit.SECONDS);
 
                 // the record lands without a notice (as if it was published while the subscriber was cut off)...
                 c.sync().set("missed:r:" + id, success(id).toBytes());

@@ -65,6 +65,9 @@ public final class RedisResultBackend implements ResultBackend {
     private final Map<String, Set<Watcher>> watchers = new ConcurrentHashMap<>();
     /** onUpdate listeners by task id; dropped when the task's final notice arrives. */
     private final Map<String, Set<Consumer<TaskRecord>>> updateListeners = new ConcurrentHashMap<>();
+    /** Ids of watchers not yet checked against their stored record; drained by {@link #checkNewWatchers}. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<String> toCheck = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final AtomicBoolean checkScheduled = new AtomicBoolean();
     /** The revocation feed's listeners: told of every REVOKED record announced on the ready channel. */
     private final Set<Consumer<TaskRecord>> revocationListeners = ConcurrentHashMap.newKeySet();
     /** Whether the pub/sub connection also listens to the update channel (only once someone asked). */
@@ -334,18 +337,31 @@ public final class RedisResultBackend implements ResultBackend {
             remove(watcher);
             throw e;
         }
-        // not waited for: a client registering thousands of waiters pipelines these reads
-        redis.get(keys.result(taskId)).whenComplete((bytes, failure) -> {
-            if (failure != null) {
-                log.warn("Could not read the record of task {} ({}); waiting for its notice", taskId, failure.toString());
-                return;
-            }
-            TaskRecord now = decode(taskId, bytes);
-            if (now != null && now.state().isReady()) {
-                dispatch(() -> watcher.fire(now));
-            }
-        });
+        // the record may be final already: read it, batched with the reads of other new watchers
+        toCheck.add(taskId);
+        if (checkScheduled.compareAndSet(false, true)) {
+            dispatch(this::checkNewWatchers);
+        }
         return () -> remove(watcher);
+    }
+
+    /**
+     * Reads the records of watchers registered since the last check, up to MGET_CHUNK ids per MGET: a
+     * client that submits a group of 10,000 registers 10,000 watchers in a burst, and one read each would
+     * cost 10,000 writes to the socket. Runs on {@code callbacks}; a notice that arrives meanwhile is
+     * handled in order on the same thread, and a watcher fires once either way.
+     */
+    private void checkNewWatchers() {
+        checkScheduled.set(false);
+        List<String> ids = new ArrayList<>();
+        for (String id; (id = toCheck.poll()) != null; ) {
+            ids.add(id);
+            if (ids.size() == MGET_CHUNK) {
+                recheck(ids);
+                ids = new ArrayList<>();
+            }
+        }
+        recheck(ids);
     }
 
     private void remove(Watcher watcher) {
