@@ -23,8 +23,10 @@ import org.slf4j.MDC;
  * The parent's handle on one child JVM of the process pool: the process, its protocol streams
  * (stdin/stdout, see {@link ChildProtocol}) and a thread that forwards its stderr to this JVM's log.
  *
- * <p>Not thread-safe for the protocol: one pool thread at a time talks to a child. {@link #kill()}
- * may be called from any thread; the talking thread then sees its stream end.
+ * <p>One pool thread (the slot's) reads a child's frames and sends it runs; the watchdog may send an
+ * {@link #interrupt} meanwhile from its own thread. Writes hold the {@code toChild} monitor, so two
+ * frames never interleave on the child's stdin. {@link #kill()} may be called from any thread; the
+ * reading thread then sees its stream end.
  *
  * <p>The stderr tail is guarded by its own monitor: the pump thread appends, the talking thread reads
  * it to explain a failed start or a death.
@@ -120,13 +122,30 @@ final class ChildProcess {
                 + (stderr.isBlank() ? ", and printed nothing on stderr" : ". Its stderr:" + System.lineSeparator() + stderr);
     }
 
-    /** Sends a task; the child answers {@code started}, then {@code outcome}. */
-    void send(ExecutionPool.Job job) throws IOException {
+    /**
+     * Sends a task as run number {@code seq}; the child answers {@code started}, any number of
+     * {@code progress} frames, then {@code outcome}.
+     */
+    void send(ExecutionPool.Job job, long seq) throws IOException {
         synchronized (tail) {
             linesAtTaskStart = linesSeen;
         }
-        ChildProtocol.write(toChild, ChildProtocol.header(ChildProtocol.RUN).put("delivery", job.deliveryCount()),
-                MessageCodec.encode(job.message()));
+        byte[] message = MessageCodec.encode(job.message());
+        synchronized (toChild) {
+            ChildProtocol.write(toChild, ChildProtocol.header(ChildProtocol.RUN).put("delivery", job.deliveryCount())
+                    .put("seq", seq), message);
+        }
+    }
+
+    /**
+     * Tells the child that run {@code seq} passed its soft time limit. Harmless when that run has ended:
+     * the child ignores an interrupt for a run it is not running. May block while the slot thread writes
+     * a run frame, which the child's reader thread takes at once.
+     */
+    void interrupt(long seq) throws IOException {
+        synchronized (toChild) {
+            ChildProtocol.write(toChild, ChildProtocol.header(ChildProtocol.INTERRUPT).put("seq", seq), new byte[0]);
+        }
     }
 
     /** The next frame, or {@code null} if the child's stdout ended (it died or exited). */

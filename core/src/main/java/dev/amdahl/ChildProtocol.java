@@ -20,8 +20,10 @@ import java.time.Instant;
  * frame   = magic:int32  headerLength:int32  header:JSON  payloadLength:int32  payload:bytes
  *
  * child  → parent  {"op":"ready","pid":…}                         (once, after the catalogs loaded)
- * parent → child   {"op":"run","delivery":n}  + the task message, exactly as {@code MessageCodec} encodes it
+ * parent → child   {"op":"run","delivery":n,"seq":s}  + the task message, exactly as {@code MessageCodec} encodes it
  * child  → parent  {"op":"started"}                                (flushed before the task's code runs)
+ * child  → parent  {"op":"progress","fraction":f,"message":m}      (any number, between started and outcome)
+ * parent → child   {"op":"interrupt","seq":s}                      (soft time limit of run s; at any time)
  * child  → parent  {"op":"outcome","kind":"SUCCESS"|"FAILURE"|"RETRY","error":{…},"startedAt":…,"finishedAt":…,
  *                  "runtimeNanos":…,"retryDelayNanos":…}  + the result JSON (SUCCESS) or nothing
  * </pre>
@@ -36,6 +38,16 @@ import java.time.Instant;
  * <p>Why {@code started}: a child that dies after the parent sent a task but before it started it
  * (it was dying while idle) did not run the task, so the parent hands the task to a fresh child
  * instead of charging it a crash.
+ *
+ * <p>Why {@code seq}: the parent numbers the runs it sends a child, and an {@code interrupt} names the
+ * run it is meant for. The watchdog decides to interrupt on its own thread, so its frame can reach the
+ * child after that run ended and the next one started (a retry of the same task even has the same id);
+ * the child ignores an interrupt whose run is not the one it is running. The child reads its stdin on
+ * a thread of its own for this, while the task runs on another.
+ *
+ * <p>Why {@code progress} frames only between {@code started} and {@code outcome}: the parent reads a
+ * child's frames one run at a time, so a report from a thread the task left behind, arriving after the
+ * outcome, would be read as the next run's answer. The child drops such reports.
  */
 final class ChildProtocol {
 
@@ -46,6 +58,8 @@ final class ChildProtocol {
     static final String RUN = "run";
     static final String STARTED = "started";
     static final String OUTCOME = "outcome";
+    static final String PROGRESS = "progress";
+    static final String INTERRUPT = "interrupt";
 
     private ChildProtocol() {
     }
@@ -117,6 +131,25 @@ final class ChildProtocol {
             throw new EOFException("the stream ended inside a frame payload");
         }
         return new Frame(o, payload);
+    }
+
+    /** A progress frame's header, as the child writes it. */
+    static ObjectNode progressHeader(Progress p) {
+        return header(PROGRESS).put("fraction", p.fraction()).put("message", p.message());
+    }
+
+    /** The report a progress frame carries, as the parent reads it. */
+    static Progress progressOf(Frame f) throws ProtocolException {
+        JsonNode fraction = f.header().get("fraction");
+        JsonNode message = f.header().get("message");
+        if (fraction == null || !fraction.isNumber() || message != null && !message.isNull() && !message.isTextual()) {
+            throw new ProtocolException("malformed progress frame " + f.header());
+        }
+        try {
+            return new Progress(fraction.asDouble(), message == null || message.isNull() ? null : message.asText());
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException("malformed progress frame " + f.header() + ": " + e.getMessage());
+        }
     }
 
     /** The outcome frame's header and payload, as the child writes them. */

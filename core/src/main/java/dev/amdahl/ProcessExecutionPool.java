@@ -41,10 +41,16 @@ import org.slf4j.MDC;
  *   <li><b>One slot thread per child.</b> A slot takes the oldest queued job (FIFO across slots),
  *       sends it, waits for the outcome, and when its child dies starts the replacement itself; so a
  *       crash never blocks the other slots, and the queue only ever feeds children that are idle.</li>
- *   <li><b>Killing is one method</b>, {@link #kill(Slot, Outcome)}: it records what the running job
- *       reports and destroys the child; the slot thread sees the stream end, reports that outcome
- *       and starts a replacement. Shutdown uses it after the grace period, {@link #cancel} (a revocation
- *       with terminate) for one job; hard time limits will.</li>
+ *   <li><b>Killing</b> records, under the lock, what the running job reports and destroys the child;
+ *       the slot thread sees the stream end, reports that outcome (unless the killer did already) and
+ *       starts a replacement. Shutdown kills after the grace period ({@link #kill(Slot, Outcome)});
+ *       {@link #cancel} (a revocation with terminate) and {@link #terminate} (the hard time limit) kill
+ *       the child running one job ({@link #stopRunning}) and report at once, so the limit is exact.</li>
+ *   <li><b>Time limits</b> count from the child's {@code started} frame to its {@code outcome}
+ *       ({@code job.control().started()} / {@code finished()}). The soft limit is an {@code interrupt}
+ *       frame: the child sets the task's flag and interrupts the thread running it, and the task may
+ *       finish normally. Progress reports arrive as {@code progress} frames and go to
+ *       {@code job.control()} on the slot thread, as a thread pool's task thread would send them.</li>
  *   <li><b>Child JVM flags</b>: {@code -XX:+UseSerialGC} (a child is single-threaded; no GC threads
  *       to compete with its siblings), {@code -Xshare:auto} (class-data sharing for start-up),
  *       {@code -XX:TieredStopAtLevel=1} <em>not</em> used: measured with {@code ProcessPoolMeasurements}
@@ -57,9 +63,10 @@ import org.slf4j.MDC;
  * </ul>
  *
  * <h2>Locking</h2>
- * One lock guards the queue, {@code stopping} and every slot's {@code child}, {@code running} and
- * {@code killOutcome}; {@code changed} is signalled when a job is queued, a child exits, or the pool
- * stops. Talking to a child happens outside the lock, only on its slot thread. Jobs report outside the
+ * One lock guards the queue, {@code stopping} and every slot's {@code child}, {@code running},
+ * {@code runningSeq} and {@code killOutcome}; {@code changed} is signalled when a job is queued, a child exits, or the pool
+ * stops. Talking to a child happens outside the lock: reading only on its slot thread, writing also
+ * from the watchdog ({@link #interrupt}), serialized by {@link ChildProcess}. Jobs report outside the
  * lock (the worker stores and acks in that callback). {@code slots} is filled before {@code start}
  * returns and never changes after.
  */
@@ -233,24 +240,85 @@ final class ProcessExecutionPool implements ExecutionPool {
                     break;
                 }
             }
-            if (queued == null) {
-                if (!mayInterruptIfRunning) {
-                    return false;
+        } finally {
+            lock.unlock();
+        }
+        if (queued == null) {
+            return mayInterruptIfRunning && stopRunning(job, outcome, "revoked");
+        }
+        queued.report(outcome);
+        return true;
+    }
+
+    /**
+     * The hard time limit: the child running the job is killed (it stops whatever the task was doing, a
+     * CPU loop included), the job reports {@code failure} now, and the slot starts a replacement child.
+     */
+    @Override
+    public boolean terminate(Job job, Outcome failure) {
+        return stopRunning(job, failure, "past its hard time limit");
+    }
+
+    /**
+     * The soft time limit: an {@code interrupt} frame naming the job's run, so the child sets the task's
+     * flag and interrupts its thread. If the run has ended by the time the frame arrives, the child
+     * ignores it; if the child is dying, its slot reports the death.
+     */
+    @Override
+    public void interrupt(Job job) {
+        ChildProcess c = null;
+        long seq = 0;
+        lock.lock();
+        try {
+            for (Slot s : slots) {
+                if (s.running != null && s.running.job == job && s.child != null) {
+                    c = s.child;
+                    seq = s.runningSeq;
+                    break;
                 }
-                for (Slot s : slots) {
-                    if (s.running != null && s.running.job == job && s.child != null) {
-                        log.info("task {}: killing child process {} to stop it", job.message().id(), s.child.pid());
-                        s.killOutcome = outcome;
-                        s.child.kill(); // destroyForcibly only sends the signal: fine under the lock
-                        return true;
-                    }
-                }
-                return false;
             }
         } finally {
             lock.unlock();
         }
-        queued.report(outcome);
+        if (c == null) {
+            return; // ended meanwhile
+        }
+        job.control().softLimitReached();
+        try {
+            c.interrupt(seq);
+        } catch (IOException e) {
+            log.debug("task {}: could not tell child {} of the soft time limit, it is gone: {}", job.message().id(), c.pid(), e.toString());
+        }
+    }
+
+    /**
+     * Kills the child running {@code job} and reports {@code outcome} for it at once. Under the lock, so the
+     * slot cannot have moved on to another job: if the child had answered already, the job has reported
+     * its real outcome (the report below is then a no-op) and the slot's next job finds the child dead
+     * and goes to the replacement unstarted. The run's control is abandoned first, so progress frames
+     * still in the pipe are not stored over the final record. Returns false when the job is not running.
+     */
+    private boolean stopRunning(Job job, Outcome outcome, String why) {
+        Pending p = null;
+        lock.lock();
+        try {
+            for (Slot s : slots) {
+                if (s.running != null && s.running.job == job && s.child != null) {
+                    log.info("task {}: {}; killing child process {} to stop it", job.message().id(), why, s.child.pid());
+                    p = s.running;
+                    s.killOutcome = outcome;
+                    s.child.kill(); // destroyForcibly only sends the signal: fine under the lock
+                    break;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (p == null) {
+            return false;
+        }
+        job.control().abandon();
+        p.report(outcome);
         return true;
     }
 
@@ -303,6 +371,8 @@ final class ProcessExecutionPool implements ExecutionPool {
         ChildProcess child;
         /** The job its child is running; guarded by {@code lock}. */
         Pending running;
+        /** The number of {@link #running}'s run on its child, which an interrupt frame names; guarded by {@code lock}. */
+        long runningSeq;
         /** Set by {@link #kill}: what {@link #running} reports when its child dies; guarded by {@code lock}. */
         Outcome killOutcome;
 
@@ -320,6 +390,7 @@ final class ProcessExecutionPool implements ExecutionPool {
                 while (true) {
                     Pending p;
                     ChildProcess c;
+                    long seq;
                     lock.lock();
                     try {
                         while (!stopping && queue.isEmpty() && child.isAlive()) {
@@ -331,6 +402,7 @@ final class ProcessExecutionPool implements ExecutionPool {
                         c = child;
                         p = c.isAlive() ? queue.pollFirst() : null;
                         running = p;
+                        seq = ++runningSeq;
                         killOutcome = null;
                     } finally {
                         lock.unlock();
@@ -342,7 +414,7 @@ final class ProcessExecutionPool implements ExecutionPool {
                         }
                         continue;
                     }
-                    boolean usable = runOn(c, p);
+                    boolean usable = runOn(c, p, seq);
                     lock.lock();
                     try {
                         running = null;
@@ -361,19 +433,24 @@ final class ProcessExecutionPool implements ExecutionPool {
             }
         }
 
-        /** Runs one job on {@code c}; returns whether {@code c} can take the next one. */
-        private boolean runOn(ChildProcess c, Pending p) {
+        /** Runs one job on {@code c} as its run {@code seq}; returns whether {@code c} can take the next one. */
+        private boolean runOn(ChildProcess c, Pending p, long seq) {
             Job job = p.job;
             MDC.put("taskId", job.message().id());
             Instant startedAt = null;
             try {
-                c.send(job);
+                c.send(job, seq);
                 ChildProtocol.Frame f = c.read();
                 if (f != null && !ChildProtocol.STARTED.equals(f.op())) {
                     throw new ChildProtocol.ProtocolException("expected a started frame, got " + f.header());
                 }
                 if (f != null) {
                     startedAt = Instant.now();
+                    job.control().started();
+                    f = c.read();
+                }
+                while (f != null && ChildProtocol.PROGRESS.equals(f.op())) {
+                    job.control().progress(ChildProtocol.progressOf(f));
                     f = c.read();
                 }
                 if (f == null) {
@@ -382,7 +459,9 @@ final class ProcessExecutionPool implements ExecutionPool {
                 if (!ChildProtocol.OUTCOME.equals(f.op())) {
                     throw new ChildProtocol.ProtocolException("expected an outcome frame, got " + f.header());
                 }
-                p.report(ChildProtocol.outcomeOf(f));
+                Outcome outcome = ChildProtocol.outcomeOf(f);
+                job.control().finished();
+                p.report(outcome);
                 return true;
             } catch (ChildProtocol.ProtocolException e) {
                 c.kill();
@@ -397,6 +476,9 @@ final class ProcessExecutionPool implements ExecutionPool {
                 c.kill();
                 return died(c, p, startedAt, "could not be driven (" + e + "); it was killed and");
             } finally {
+                if (startedAt != null) {
+                    job.control().finished(); // a second call (after the outcome) finds nothing armed
+                }
                 MDC.remove("taskId");
             }
         }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -14,6 +15,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -139,6 +142,41 @@ class ProcessExecutionPoolTest {
             assertThat(f.state()).isEqualTo(TaskState.SUCCESS);
         }
         assertThat(pid.submit("next").result(WAIT)).as("the worker keeps serving").isNotEqualTo(killed);
+    }
+
+    @Test
+    void progressReportedInAChildReachesTheCaller() throws Exception {
+        Task<Integer, Long> reporting = app.task("p.progress", Integer.class, Long.class);
+        processes(1, 1);
+        List<Progress> seen = new CopyOnWriteArrayList<>();
+        CountDownLatch first = new CountDownLatch(1);
+        CountDownLatch second = new CountDownLatch(2);
+        try (ServerSocket server = listen()) {
+            TaskFuture<Long> f = reporting.submit(server.getLocalPort()).onProgress(p -> {
+                seen.add(p);
+                first.countDown();
+                second.countDown();
+            });
+            try (Socket s = server.accept()) {
+                long child = Long.parseLong(readLine(s).split(" ")[0]);
+                OutputStream toTask = s.getOutputStream();
+
+                toTask.write("progress 0.25 copying cat.jpg\n".getBytes(StandardCharsets.UTF_8));
+                toTask.flush();
+                assertThat(first.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+                assertThat(f.progress()).contains(new Progress(0.25, "copying cat.jpg"));
+                assertThat(f.state()).isEqualTo(TaskState.STARTED);
+
+                toTask.write("progress 0.75 resizing cat.jpg\n".getBytes(StandardCharsets.UTF_8));
+                toTask.flush();
+                assertThat(second.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+                assertThat(f.progress()).contains(new Progress(0.75, "resizing cat.jpg"));
+
+                toTask.write("return\n".getBytes(StandardCharsets.UTF_8));
+                assertThat(f.result(WAIT)).isEqualTo(child);
+            }
+        }
+        assertThat(seen).containsExactly(new Progress(0.25, "copying cat.jpg"), new Progress(0.75, "resizing cat.jpg"));
     }
 
     @Test
@@ -307,13 +345,13 @@ class ProcessExecutionPoolTest {
         }
     }
 
-    private static ServerSocket listen() throws IOException {
+    static ServerSocket listen() throws IOException {
         ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
         server.setSoTimeout((int) WAIT.toMillis());
         return server;
     }
 
-    private static String readLine(Socket s) throws IOException {
+    static String readLine(Socket s) throws IOException {
         s.setSoTimeout((int) WAIT.toMillis());
         return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
     }

@@ -50,6 +50,33 @@ public final class ProcessPoolTasks implements TaskCatalog {
             return s.toUpperCase();
         });
         app.task("p.rendezvous", Integer.class, Long.class, ProcessPoolTasks::rendezvous);
+        app.task("p.progress", Integer.class, Long.class, ProcessPoolTasks::reportProgress);
+        app.task("p.spin", Integer.class, String.class, port -> {
+            hello(port);
+            long spins = 0;
+            while (true) {   // a CPU loop: never blocks, never looks at its interrupt or its soft limit
+                spins++;
+            }
+        });
+        app.task("p.checkSoftLimit", String.class, String.class, s -> {
+            long spins = 0;
+            while (true) {   // a CPU loop that never blocks, but looks at its soft limit
+                TaskContext.current().checkSoftTimeLimit();
+                spins++;
+            }
+        });
+        app.task("p.partial", Integer.class, String.class, steps -> {
+            int done = 0;
+            try {
+                while (done < steps) {
+                    Thread.sleep(10);
+                    done++;
+                }
+                return "done " + done;
+            } catch (InterruptedException e) {
+                return "partial " + done + ", softTimeLimitExceeded=" + TaskContext.current().softTimeLimitExceeded();
+            }
+        });
         app.task("p.retry", String.class, Integer.class, s -> {
             if (TaskContext.current().retries() < 2) {
                 throw TaskContext.current().retry(new IllegalStateException("not yet"), java.time.Duration.ofMillis(10));
@@ -83,6 +110,38 @@ public final class ProcessPoolTasks implements TaskCatalog {
             String command = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
             if (command != null && command.startsWith("exit ")) {
                 System.exit(Integer.parseInt(command.substring(5)));
+            }
+            return pid;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Connects to the test on {@code port}, tells it "pid deliveryCount" and hangs up. */
+    static void hello(int port) {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.getOutputStream().write((ProcessHandle.current().pid() + " " + TaskContext.current().deliveryCount() + "\n")
+                    .getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Connects to the test on {@code port}, tells it "pid deliveryCount", then does what it is told line by
+     * line: {@code progress <fraction> <message>} reports progress, {@code return} returns the pid.
+     */
+    static long reportProgress(int port) {
+        long pid = ProcessHandle.current().pid();
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            OutputStream out = s.getOutputStream();
+            out.write((pid + " " + TaskContext.current().deliveryCount() + "\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            String command;
+            while ((command = in.readLine()) != null && command.startsWith("progress ")) {
+                String[] words = command.split(" ", 3);
+                TaskContext.current().progress(Double.parseDouble(words[1]), words[2]);
             }
             return pid;
         } catch (IOException e) {

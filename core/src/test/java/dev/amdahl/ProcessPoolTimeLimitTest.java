@@ -1,0 +1,113 @@
+package dev.amdahl;
+
+import static dev.amdahl.ProcessExecutionPoolTest.listen;
+import static dev.amdahl.ProcessExecutionPoolTest.readLine;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Soft and hard time limits on the process pool: the hard limit kills the child and a fresh one takes
+ * its slot; the soft limit reaches the task inside its child. Every test ends with no child process
+ * left alive; "the task is running now" is a socket connection from the task, never a sleep.
+ */
+class ProcessPoolTimeLimitTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    private final Amdahl app = Amdahl.builder().include(ProcessPoolTasks.class).build();
+    private final Task<String, Long> pid = app.task("p.pid", String.class, Long.class);
+    private final Task<Integer, Long> rendezvous = app.task("p.rendezvous", Integer.class, Long.class);
+
+    @AfterEach
+    void closeAndCheckForOrphans() {
+        app.close();
+        assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).map(ProcessHandle::pid)).isEmpty();
+    }
+
+    private void processes(int concurrency) {
+        app.startWorker(WorkerOptions.builder().pool(Pool.PROCESSES).concurrency(concurrency)
+                .maxDeliveries(1).shutdownGrace(Duration.ofSeconds(5)).build());
+    }
+
+    private static TaskOptions limits(Duration soft, Duration hard) {
+        return TaskOptions.builder().softTimeLimit(soft).hardTimeLimit(hard).build();
+    }
+
+    @Test
+    void theHardLimitKillsTheChildInACpuLoopAndAFreshChildKeepsTheConcurrency() throws Exception {
+        Task<Integer, String> spin = app.task("p.spin", Integer.class, String.class)
+                .withOptions(TaskOptions.builder().hardTimeLimit(Duration.ofMillis(500)).build());
+        processes(2);
+        try (ServerSocket server = listen()) {
+            TaskFuture<String> f = spin.submit(server.getLocalPort());
+            long spinner;
+            try (Socket s = server.accept()) {
+                spinner = Long.parseLong(readLine(s).split(" ")[0]);
+            }
+            Optional<ProcessHandle> spinning = ProcessHandle.of(spinner);
+
+            assertThatThrownBy(() -> f.result(WAIT)).isInstanceOfSatisfying(TaskFailedException.class, e -> {
+                assertThat(e.remoteType()).isEqualTo("dev.amdahl.TimeLimitExceeded");
+                assertThat(e.remoteMessage()).contains("p.spin", f.id(), "exceeded its hard time limit of PT0.5S");
+            });
+            assertThat(f.state()).isEqualTo(TaskState.FAILURE);
+            if (spinning.isPresent()) {
+                spinning.get().onExit().get(WAIT.toSeconds(), TimeUnit.SECONDS); // killed, not left spinning
+            }
+
+            // two tasks at once, each holding its child until both have said hello: both slots serve
+            TaskFuture<Long> a = rendezvous.submit(server.getLocalPort());
+            TaskFuture<Long> b = rendezvous.submit(server.getLocalPort());
+            try (Socket first = server.accept(); Socket second = server.accept()) {
+                long one = Long.parseLong(readLine(first).split(" ")[0]);
+                long two = Long.parseLong(readLine(second).split(" ")[0]);
+                assertThat(List.of(one, two)).doesNotHaveDuplicates().doesNotContain(spinner);
+                first.getOutputStream().write("return\n".getBytes(StandardCharsets.UTF_8));
+                second.getOutputStream().write("return\n".getBytes(StandardCharsets.UTF_8));
+            }
+            assertThat(List.of(a.result(WAIT), b.result(WAIT))).doesNotContain(spinner);
+            assertThat(app.resultBackend().get(f.id()).orElseThrow().state()).isEqualTo(TaskState.FAILURE);
+        }
+    }
+
+    @Test
+    void theSoftLimitInterruptsTheTaskInItsChildWhichReturnsWhatItHas() {
+        Task<Integer, String> partial = app.task("p.partial", Integer.class, String.class);
+        processes(1);
+        long child = pid.submit("x").result(WAIT);
+
+        String result = partial.withOptions(limits(Duration.ofMillis(300), Duration.ofSeconds(30))).submit(1_000_000).result(WAIT);
+
+        assertThat(result).startsWith("partial ").endsWith("softTimeLimitExceeded=true");
+        // the child lives on, and its next task is not hit by the interrupt meant for the last one
+        assertThat(partial.withOptions(limits(Duration.ofSeconds(30), Duration.ofSeconds(60))).submit(20).result(WAIT))
+                .isEqualTo("done 20");
+        assertThat(pid.submit("y").result(WAIT)).isEqualTo(child);
+    }
+
+    @Test
+    void aCpuLoopInAChildSeesItsSoftLimitWhenItChecksIt() {
+        Task<String, String> loop = app.task("p.checkSoftLimit", String.class, String.class)
+                .withOptions(limits(Duration.ofMillis(300), Duration.ofSeconds(30)));
+        processes(1);
+        long child = pid.submit("x").result(WAIT);
+
+        TaskFuture<String> f = loop.submit("x");
+
+        assertThatThrownBy(() -> f.result(WAIT)).isInstanceOfSatisfying(TaskFailedException.class, e -> {
+            assertThat(e.remoteType()).isEqualTo("dev.amdahl.SoftTimeLimitExceeded");
+            assertThat(e.remoteMessage()).contains("soft time limit of PT0.3S");
+        });
+        assertThat(pid.submit("y").result(WAIT)).as("no kill at the soft limit").isEqualTo(child);
+    }
+}
