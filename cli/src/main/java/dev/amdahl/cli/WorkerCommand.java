@@ -2,6 +2,7 @@ package dev.amdahl.cli;
 
 import dev.amdahl.Amdahl;
 import dev.amdahl.Pool;
+import dev.amdahl.Scheduler;
 import dev.amdahl.TaskCatalog;
 import dev.amdahl.Worker;
 import dev.amdahl.WorkerOptions;
@@ -26,6 +27,7 @@ import picocli.CommandLine.Option;
             "Examples:",
             "  amdahl worker --broker redis://127.0.0.1:6379",
             "  amdahl worker --broker redis://10.0.0.5:6379 --queues tiles,amdahl -c 8",
+            "  amdahl worker --broker redis://10.0.0.5:6379 --beat     # and fire periodic tasks",
             "  AMDAHL_CLASSPATH=my-tasks.jar ./amdahl worker --broker redis://10.0.0.5:6379 \\",
             "      --include com.example.MyTasks",
         })
@@ -63,6 +65,11 @@ final class WorkerCommand extends CliCommand {
     @Option(names = "--no-examples", description = "Do not serve the demo tasks.")
     boolean noExamples;
 
+    @Option(names = {"-B", "--beat"},
+            description = "Also run a scheduler for the periodic tasks the catalogs register (app.schedule(...))."
+                    + " Run it on as many hosts as you like: each tick fires once.")
+    boolean beat;
+
     @Option(names = "--shutdown-grace", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
             defaultValue = "30s",
             description = "On stop, how long running tasks may take to finish before they go back to the broker (default: ${DEFAULT-VALUE}).")
@@ -86,6 +93,10 @@ final class WorkerCommand extends CliCommand {
             out().printf("worker %s consuming %s on %s, %d at once on %s%n", worker.name(), options.queues(), broker,
                     options.concurrency(), options.pool().name().toLowerCase(Locale.ROOT));
             out().println("tasks: " + String.join(", ", app.taskNames()));
+            if (beat) {
+                Scheduler scheduler = app.startScheduler();
+                out().println("scheduler " + scheduler.name() + " submits the periodic tasks of the catalogs when due");
+            }
             out().println("stop with Ctrl-C or SIGTERM: running tasks finish, waiting ones go back to the broker");
             out().flush();
             // On SIGTERM the worker's own shutdown hook does the graceful stop. The JVM halts as soon as the

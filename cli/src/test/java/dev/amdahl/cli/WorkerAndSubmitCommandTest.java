@@ -103,6 +103,37 @@ class WorkerAndSubmitCommandTest {
                 .contains("stopped after 5 task(s)");
     }
 
+    /** A catalog with a periodic task, for --beat: each run counts down {@link #BEATS}. */
+    public static final class EverySecond implements dev.amdahl.TaskCatalog {
+        static final java.util.concurrent.CountDownLatch BEATS = new java.util.concurrent.CountDownLatch(2);
+
+        @Override
+        public void register(dev.amdahl.Amdahl app) {
+            dev.amdahl.Task<String, String> beat = app.task("test.beat", String.class, String.class, s -> {
+                BEATS.countDown();
+                return s;
+            });
+            app.schedule("test.every-second", dev.amdahl.Schedule.every(java.time.Duration.ofSeconds(1)), beat.sig("tick"));
+        }
+    }
+
+    @Test
+    void aWorkerWithBeatFiresThePeriodicTasksOfItsCatalogs() throws Exception {
+        String broker = InProcessSharedProvider.SCHEME + "://beat";
+        CommandLine workerLine = new CommandLine(new AmdahlCommand());
+        WorkerCommand command = workerLine.getSubcommands().get("worker").getCommand();
+        CompletableFuture<Cli.Result> worker = CompletableFuture.supplyAsync(() -> Cli.run(workerLine, "worker",
+                "--broker", broker, "--beat", "--no-examples", "--include", EverySecond.class.getName()));
+        try {
+            assertThat(EverySecond.BEATS.await(30, TimeUnit.SECONDS)).as("two ticks ran").isTrue();
+        } finally {
+            command.started.get(30, TimeUnit.SECONDS).close();
+        }
+        Cli.Result stopped = worker.get(30, TimeUnit.SECONDS);
+        assertThat(stopped.exitCode()).as(stopped.toString()).isZero();
+        assertThat(stopped.out()).contains("test.beat").contains("submits the periodic tasks");
+    }
+
     @Test
     void aWaitThatRunsOutSaysSoAndFails() {
         String broker = InProcessSharedProvider.SCHEME + "://nobody-listens";

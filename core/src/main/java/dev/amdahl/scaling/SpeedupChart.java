@@ -249,7 +249,8 @@ public final class SpeedupChart {
         if (Double.isFinite(ceiling)) {
             String limit = java.math.BigDecimal.valueOf(ceiling).setScale(2, java.math.RoundingMode.HALF_EVEN)
                     .stripTrailingZeros().toPlainString();
-            labels.add("limit 1/S = " + limit + "×" + (ceilingShown ? "" : " (above chart)"));
+            // against a measured T(1) the fit's ceiling is scaled by T(1) fitted / measured, so it is not 1/S itself
+            labels.add((measured.isEmpty() ? "limit 1/S = " : "limit of the fit = ") + limit + "×" + (ceilingShown ? "" : " (above chart)"));
             pens.add(new Pen(CEILING, 1.5, true));
         } else {
             labels.add("limit 1/S: none (S = 0)");

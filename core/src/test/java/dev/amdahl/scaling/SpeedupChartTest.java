@@ -64,7 +64,7 @@ class SpeedupChartTest {
 
         Document document = parse(svg);
         assertThat(document.getElementsByTagName("circle").getLength()).isEqualTo(7 + 1); // + legend
-        assertThat(svg).contains("measured (median)", "with overhead", "limit 1/S");
+        assertThat(svg).contains("measured (median)", "with overhead", "limit of the fit");
     }
 
     @Test
