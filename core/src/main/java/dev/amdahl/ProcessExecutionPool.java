@@ -292,11 +292,12 @@ final class ProcessExecutionPool implements ExecutionPool {
     }
 
     /**
-     * Kills the child running {@code job} and reports {@code outcome} for it at once. Under the lock, so the
-     * slot cannot have moved on to another job: if the child had answered already, the job has reported
-     * its real outcome (the report below is then a no-op) and the slot's next job finds the child dead
-     * and goes to the replacement unstarted. The run's control is abandoned first, so progress frames
-     * still in the pipe are not stored over the final record. Returns false when the job is not running.
+     * Kills the child running {@code job} and reports {@code outcome} for it at once. The lookup and the
+     * kill happen under the lock, which the slot also takes when the child's outcome arrives: either the
+     * slot got there first (the job is no longer {@code running}; nothing is killed, false is returned),
+     * or the kill did (the slot finds {@code killOutcome} set, its report of the child's outcome is a
+     * no-op, and it replaces the child). The run's control is abandoned before the report, so progress
+     * frames still in the pipe are not stored over the final record.
      */
     private boolean stopRunning(Job job, Outcome outcome, String why) {
         Pending p = null;
@@ -461,8 +462,18 @@ final class ProcessExecutionPool implements ExecutionPool {
                 }
                 Outcome outcome = ChildProtocol.outcomeOf(f);
                 job.control().finished();
-                p.report(outcome);
-                return true;
+                // no longer running from here: a time limit or revocation that fires now finds nothing to
+                // kill, rather than killing a child that has answered. One that got in first has killed it.
+                boolean killed;
+                lock.lock();
+                try {
+                    killed = killOutcome != null;
+                    running = null;
+                } finally {
+                    lock.unlock();
+                }
+                p.report(outcome); // a no-op when a hard limit or revocation reported first
+                return !killed;
             } catch (ChildProtocol.ProtocolException e) {
                 c.kill();
                 return died(c, p, startedAt, "broke the protocol (" + e.getMessage() + "); task code must not write to "
