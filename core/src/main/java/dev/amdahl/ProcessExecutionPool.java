@@ -64,8 +64,8 @@ import org.slf4j.MDC;
  *
  * <h2>Locking</h2>
  * One lock guards the queue, {@code stopping} and every slot's {@code child}, {@code running},
- * {@code runningSeq} and {@code killOutcome}; {@code changed} is signalled when a job is queued, a child exits, or the pool
- * stops. Talking to a child happens outside the lock: reading only on its slot thread, writing also
+ * {@code runningSeq} and {@code killOutcome}; {@code changed} is signalled when a job is queued, a child
+ * exits, or the pool stops. Talking to a child happens outside the lock: reading only on its slot thread, writing also
  * from the watchdog ({@link #interrupt}), serialized by {@link ChildProcess}. Jobs report outside the
  * lock (the worker stores and acks in that callback). {@code slots} is filled before {@code start}
  * returns and never changes after.
