@@ -206,13 +206,18 @@ final class WorkerRuntime implements Worker {
     }
 
     static String defaultName() {
+        return "amdahl-" + processTag();
+    }
+
+    /** {@code <pid>@<host>}: names workers and schedulers in records and logs, as Celery's {@code celery@host}. */
+    static String processTag() {
         String host;
         try {
             host = InetAddress.getLocalHost().getHostName();
         } catch (Exception e) {
             host = "localhost";
         }
-        return "amdahl-" + ManagementFactory.getRuntimeMXBean().getPid() + "@" + host;
+        return ManagementFactory.getRuntimeMXBean().getPid() + "@" + host;
     }
 
     private void consume() {
