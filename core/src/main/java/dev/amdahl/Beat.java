@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.amdahl.internal.Json;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskRecord;
-import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -111,13 +109,7 @@ final class Beat implements Scheduler {
     }
 
     static String defaultName() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (Exception e) {
-            host = "localhost";
-        }
-        return "beat-" + ManagementFactory.getRuntimeMXBean().getPid() + "@" + host;
+        return "beat-" + WorkerRuntime.processTag();
     }
 
     @Override

@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
  *         .retryOn(IOException.class).maxRetries(5)
  *         .backoff(RetryBackoff.exponential(Duration.ofSeconds(1), Duration.ofMinutes(1), 0.5))
  *         .softTimeLimit(Duration.ofSeconds(20)).hardTimeLimit(Duration.ofSeconds(30))
- *         .rateLimit("10/s")
+ *         .rateLimit("10/s")                 // per worker
+ *         .globalRateLimit("100/m")          // across all workers, counted in the result backend
  *         .build(), Crawler::fetch);
  *
  * // per submission: overrides
@@ -37,7 +38,7 @@ import java.util.regex.Pattern;
  * <h2>Where each option acts</h2>
  * Queue, priority, countdown/ETA, expiry, max retries, time limits and the idempotency key belong to a
  * submission: they travel in the message. {@link Builder#retryOn retryOn}, {@link Builder#backoff backoff}
- * and {@link Builder#rateLimit rateLimit} belong to the task: the worker applies the ones the task was
+ * {@link Builder#rateLimit rateLimit} and {@link Builder#globalRateLimit globalRateLimit} belong to the task: the worker applies the ones the task was
  * registered with, so {@link Task#withOptions} refuses to change them.
  */
 public final class TaskOptions {
@@ -67,6 +68,7 @@ public final class TaskOptions {
     private final Duration softTimeLimit;
     private final Duration hardTimeLimit;
     private final RateLimit rateLimit;
+    private final RateLimit globalRateLimit;
     private final String idempotencyKey;
     private final Duration idempotencyWindow;
 
@@ -83,6 +85,7 @@ public final class TaskOptions {
         this.softTimeLimit = b.softTimeLimit;
         this.hardTimeLimit = b.hardTimeLimit;
         this.rateLimit = b.rateLimit;
+        this.globalRateLimit = b.globalRateLimit;
         this.idempotencyKey = b.idempotencyKey;
         this.idempotencyWindow = b.idempotencyWindow;
         checkConsistent();
@@ -112,6 +115,7 @@ public final class TaskOptions {
         b.softTimeLimit = base.softTimeLimit;
         b.hardTimeLimit = base.hardTimeLimit;
         b.rateLimit = base.rateLimit;
+        b.globalRateLimit = base.globalRateLimit;
         b.idempotencyKey = base.idempotencyKey;
         b.idempotencyWindow = base.idempotencyWindow;
         return b;
@@ -177,6 +181,11 @@ public final class TaskOptions {
         return Optional.ofNullable(rateLimit).map(RateLimit::text);
     }
 
+    /** The rate limit across all workers as written ({@code "100/m"}), when set. */
+    public Optional<String> globalRateLimit() {
+        return Optional.ofNullable(globalRateLimit).map(RateLimit::text);
+    }
+
     /** The idempotency key, when set. */
     public Optional<String> idempotencyKey() {
         return Optional.ofNullable(idempotencyKey);
@@ -191,6 +200,10 @@ public final class TaskOptions {
 
     RateLimit parsedRateLimit() {
         return rateLimit;
+    }
+
+    RateLimit parsedGlobalRateLimit() {
+        return globalRateLimit;
     }
 
     int effectiveMaxRetries() {
@@ -254,6 +267,9 @@ public final class TaskOptions {
         if (o.rateLimit != null) {
             b.rateLimit = o.rateLimit;
         }
+        if (o.globalRateLimit != null) {
+            b.globalRateLimit = o.globalRateLimit;
+        }
         if (o.idempotencyKey != null) {
             b.idempotencyKey = o.idempotencyKey;
         }
@@ -276,6 +292,9 @@ public final class TaskOptions {
         }
         if (overrides.rateLimit != null && !overrides.rateLimit.equals(rateLimit)) {
             return "rateLimit";
+        }
+        if (overrides.globalRateLimit != null && !overrides.globalRateLimit.equals(globalRateLimit)) {
+            return "globalRateLimit";
         }
         return null;
     }
@@ -323,13 +342,14 @@ public final class TaskOptions {
                 && Objects.equals(maxRetries, t.maxRetries) && Objects.equals(retryOn, t.retryOn)
                 && Objects.equals(backoff, t.backoff) && Objects.equals(softTimeLimit, t.softTimeLimit)
                 && Objects.equals(hardTimeLimit, t.hardTimeLimit) && Objects.equals(rateLimit, t.rateLimit)
+                && Objects.equals(globalRateLimit, t.globalRateLimit)
                 && Objects.equals(idempotencyKey, t.idempotencyKey) && Objects.equals(idempotencyWindow, t.idempotencyWindow);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(queue, priority, countdown, eta, expiresIn, expiresAt, maxRetries, retryOn, backoff,
-                softTimeLimit, hardTimeLimit, rateLimit, idempotencyKey, idempotencyWindow);
+                softTimeLimit, hardTimeLimit, rateLimit, globalRateLimit, idempotencyKey, idempotencyWindow);
     }
 
     @Override
@@ -347,6 +367,7 @@ public final class TaskOptions {
         add(s, "softTimeLimit", softTimeLimit);
         add(s, "hardTimeLimit", hardTimeLimit);
         add(s, "rateLimit", rateLimit);
+        add(s, "globalRateLimit", globalRateLimit);
         add(s, "idempotencyKey", idempotencyKey);
         add(s, "idempotencyWindow", idempotencyWindow);
         return s.toString();
@@ -375,6 +396,7 @@ public final class TaskOptions {
         private Duration softTimeLimit;
         private Duration hardTimeLimit;
         private RateLimit rateLimit;
+        private RateLimit globalRateLimit;
         private String idempotencyKey;
         private Duration idempotencyWindow;
 
@@ -491,6 +513,19 @@ public final class TaskOptions {
          */
         public Builder rateLimit(String rateLimit) {
             this.rateLimit = RateLimit.parse(rateLimit);
+            return this;
+        }
+
+        /**
+         * At most this many runs start per window of the limit's unit ({@code "100/s"}: per second), across
+         * all workers: each worker books a run in the window's counter in the result backend
+         * ({@link dev.amdahl.spi.ResultBackend#increment}), and a run the window has no room for waits for the
+         * first window that has. Windows follow the workers' clocks, so keep them in sync (NTP). A task-level option.
+         *
+         * @throws IllegalArgumentException when the text is malformed, e.g. {@code "100/x"}
+         */
+        public Builder globalRateLimit(String rateLimit) {
+            this.globalRateLimit = RateLimit.parse(rateLimit);
             return this;
         }
 

@@ -117,6 +117,7 @@ final class WorkerRuntime implements Worker {
     private final ScheduledExecutorService timer;
     private final TaskRegistry registry;
     private final Map<String, TokenBucket> buckets = new ConcurrentHashMap<>();
+    private final GlobalRateLimiter globalWindows;
     private final LongSupplier ticker;
     private final Thread shutdownHook;
     private final Runnable onClosed;
@@ -188,6 +189,7 @@ final class WorkerRuntime implements Worker {
         timerThread.setRemoveOnCancelPolicy(true);   // most time limits are cancelled: do not keep them until due
         this.timer = timerThread;
         this.shutdownHook = new Thread(this::close, "amdahl-shutdown-" + name);
+        this.globalWindows = new GlobalRateLimiter(backend);
         this.continuations = new Continuations(backend, (queue, m) ->
                 broker.publish(queue, new OutboundMessage(m.id(), MessageCodec.encode(m), 0, m.eta())), clock);
     }
@@ -204,13 +206,18 @@ final class WorkerRuntime implements Worker {
     }
 
     static String defaultName() {
+        return "amdahl-" + processTag();
+    }
+
+    /** {@code <pid>@<host>}: names workers and schedulers in records and logs, as Celery's {@code celery@host}. */
+    static String processTag() {
         String host;
         try {
             host = InetAddress.getLocalHost().getHostName();
         } catch (Exception e) {
             host = "localhost";
         }
-        return "amdahl-" + ManagementFactory.getRuntimeMXBean().getPid() + "@" + host;
+        return ManagementFactory.getRuntimeMXBean().getPid() + "@" + host;
     }
 
     private void consume() {
@@ -472,15 +479,26 @@ final class WorkerRuntime implements Worker {
         return () -> timers.forEach(t -> t.cancel(false));
     }
 
-    /** How long the task named {@code task} must wait for its rate limit on this worker, booking its turn. */
+    /**
+     * How long the task named {@code task} must wait for its rate limits, booking its turn: on this worker
+     * (a token bucket), then across all workers (a window counter in the result backend).
+     */
     private long rateLimitWait(String task) {
         RegisteredTask<?, ?> t = registry == null ? null : registry.find(task);
-        RateLimit limit = t == null ? null : t.defaults().parsedRateLimit();
-        if (limit == null) {
+        if (t == null) {
             return 0;
         }
-        TokenBucket bucket = buckets.compute(task, (k, b) -> b != null && b.limit().equals(limit) ? b : new TokenBucket(limit, ticker));
-        return bucket.reserve();
+        long wait = 0;
+        RateLimit limit = t.defaults().parsedRateLimit();
+        if (limit != null) {
+            TokenBucket bucket = buckets.compute(task, (k, b) -> b != null && b.limit().equals(limit) ? b : new TokenBucket(limit, ticker));
+            wait = bucket.reserve();
+        }
+        RateLimit global = t.defaults().parsedGlobalRateLimit();
+        if (global != null) {
+            wait = Math.max(wait, globalWindows.book(task, global, clock.millis() + wait / 1_000_000) * 1_000_000);
+        }
+        return wait;
     }
 
     /** Runs {@code action} after {@code nanos}; if the worker is closing, its message goes back with the rest held. */

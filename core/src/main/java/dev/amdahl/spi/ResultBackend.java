@@ -90,6 +90,15 @@ public interface ResultBackend extends AutoCloseable {
     long increment(String key, long delta);
 
     /**
+     * {@link #increment} for a counter that is forgotten {@code ttl} after this call created it (later
+     * increments do not extend it): rate-limit windows use it so they do not pile up. The default keeps the
+     * counter as long as the backend keeps counters; a backend that can expire keys overrides it.
+     */
+    default long increment(String key, long delta, Duration ttl) {
+        return increment(key, delta);
+    }
+
+    /**
      * Claims {@code key} for one caller: across all clients of the backend, exactly one call returns true
      * until the claim expires, at least {@code ttl} later. Schedulers claim each tick with it, so that of
      * several schedulers only one fires it.

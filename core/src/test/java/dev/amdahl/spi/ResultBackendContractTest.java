@@ -201,6 +201,21 @@ public abstract class ResultBackendContractTest {
     }
 
     @Test
+    void aCounterWithATimeToLiveIsForgottenAfterIt() throws Exception {
+        String key = newId();
+        assertThat(backend.increment(key, 1, Duration.ofMillis(200))).isEqualTo(1);
+        assertThat(backend.increment(key, 1, Duration.ofMillis(200))).isEqualTo(2);
+
+        // await the expiry rather than sleep a fixed time: the clock of a real server decides
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long now;
+        while ((now = backend.increment(key, 0, Duration.ofMillis(200))) != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(now).isZero();
+    }
+
+    @Test
     void incrementIsAtomicAcrossThreads() throws Exception {
         String key = newId();
         ExecutorService threads = Executors.newFixedThreadPool(4);

@@ -26,6 +26,8 @@ public final class MemoryResultBackend implements ResultBackend {
     private final Clock clock;
     private final Map<String, byte[]> records = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> counters = new ConcurrentHashMap<>();
+    /** When counters created with a time to live expire (set once, at creation); guarded by itself. */
+    private final Map<String, Instant> counterExpiry = new HashMap<>();
     /** Callbacks waiting for a final record; guarded by {@code waiting}. Checked under the same lock as the store that completes them. */
     private final Map<String, List<Consumer<TaskRecord>>> waiting = new HashMap<>();
     /** The revocation feed's listeners. */
@@ -164,6 +166,32 @@ public final class MemoryResultBackend implements ResultBackend {
     @Override
     public long increment(String key, long delta) {
         return counters.computeIfAbsent(key, k -> new AtomicLong()).addAndGet(delta);
+    }
+
+    @Override
+    public long increment(String key, long delta, Duration ttl) {
+        Instant now = clock.instant();
+        synchronized (counterExpiry) {
+            if (counterExpiry.size() > 10_000) {
+                // forget expired counters now and then, so short-lived windows do not pile up
+                counterExpiry.entrySet().removeIf(e -> {
+                    boolean expired = !e.getValue().isAfter(now);
+                    if (expired) {
+                        counters.remove(e.getKey());
+                    }
+                    return expired;
+                });
+            }
+            Instant until = counterExpiry.get(key);
+            if (until != null && !until.isAfter(now)) {
+                counters.remove(key);
+                until = null;
+            }
+            if (until == null) {
+                counterExpiry.put(key, now.plus(ttl));
+            }
+            return increment(key, delta);
+        }
     }
 
     @Override

@@ -483,6 +483,13 @@ public final class RedisResultBackend implements ResultBackend {
     }
 
     @Override
+    public long increment(String key, long delta, Duration ttl) {
+        checkOpen();
+        return Scripts.<Long>join(Scripts.INCREMENT_TTL.run(redis, new String[]{keys.counter(key)},
+                RedisBroker.utf8(Long.toString(delta)), RedisBroker.utf8(Long.toString(Math.max(1, ttl.toMillis())))));
+    }
+
+    @Override
     public void forget(String taskId) {
         checkOpen();
         Scripts.join(redis.del(keys.result(taskId)));
