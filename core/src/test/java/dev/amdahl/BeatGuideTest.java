@@ -11,9 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -95,18 +92,7 @@ class BeatGuideTest {
 
     @Test
     void theGuideShowsThisCode() throws Exception {
-        String source = Files.readString(Path.of("src/test/java/dev/amdahl/BeatGuideTest.java"));
-        String guide = Files.readString(Path.of("../docs/guide.md"));
-        Matcher m = Pattern.compile("\\n( *)// --- guide: (\\w+) ---\\n(.*?)\\n *// --- end ---", Pattern.DOTALL).matcher(source);
-        List<String> names = new ArrayList<>();
-        while (m.find()) {
-            int indent = m.group(1).length();
-            String snippet = m.group(3).lines().map(line -> line.length() >= indent ? line.substring(indent) : line.strip())
-                    .collect(Collectors.joining("\n"));
-            names.add(m.group(2));
-            assertThat(guide).as("docs/guide.md shows the example '%s'", m.group(2)).contains(snippet);
-        }
-        assertThat(names).containsExactly("periodic", "dst", "revoke");
-        assertThat(guide).contains("## Periodic tasks", "## Revoking tasks");
+        assertThat(DocSnippets.assertShown(BeatGuideTest.class, "docs/guide.md")).containsExactly("periodic", "dst", "revoke");
+        assertThat(java.nio.file.Files.readString(java.nio.file.Path.of("../docs/guide.md"))).contains("## Periodic tasks", "## Revoking tasks");
     }
 }

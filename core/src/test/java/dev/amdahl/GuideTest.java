@@ -6,11 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -194,17 +190,7 @@ class GuideTest {
 
     @Test
     void theGuideShowsThisCode() throws Exception {
-        String source = Files.readString(Path.of("src/test/java/dev/amdahl/GuideTest.java"));
-        String guide = Files.readString(Path.of("../docs/guide.md"));
-        Matcher m = Pattern.compile("\\n( *)// --- guide: (\\w+) ---\\n(.*?)\\n *// --- end ---", Pattern.DOTALL).matcher(source);
-        List<String> names = new ArrayList<>();
-        while (m.find()) {
-            int indent = m.group(1).length();
-            String snippet = m.group(3).lines().map(line -> line.length() >= indent ? line.substring(indent) : line.strip())
-                    .collect(Collectors.joining("\n"));
-            names.add(m.group(2));
-            assertThat(guide).as("docs/guide.md shows the example '%s'", m.group(2)).contains(snippet);
-        }
-        assertThat(names).containsExactly("retries", "time", "limits", "rate", "routing", "progress", "dedup");
+        assertThat(DocSnippets.assertShown(GuideTest.class, "docs/guide.md"))
+                .containsExactly("retries", "time", "limits", "rate", "routing", "progress", "dedup");
     }
 }

@@ -13,9 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
@@ -152,18 +149,6 @@ class ScalingGuideTest {
 
     @Test
     void theGuideShowsThisCode() throws Exception {
-        String source = Files.readString(Path.of("src/test/java/dev/amdahl/ScalingGuideTest.java"));
-        String guide = Files.readString(Path.of("../docs/scaling.md"));
-        Matcher marked = Pattern.compile("\\n( *)// --- guide: (\\w+) ---\\n(.*?)\\n *// --- end ---", Pattern.DOTALL)
-                .matcher(source);
-        int snippets = 0;
-        while (marked.find()) {
-            String indent = marked.group(1);
-            String snippet = marked.group(3).lines().map(line -> line.startsWith(indent) ? line.substring(indent.length()) : line)
-                    .collect(Collectors.joining("\n"));
-            assertThat(guide).as("docs/scaling.md shows the snippet '%s'", marked.group(2)).contains(snippet);
-            snippets++;
-        }
-        assertThat(snippets).isEqualTo(5);
+        assertThat(DocSnippets.assertShown(ScalingGuideTest.class, "docs/scaling.md")).hasSize(5);
     }
 }
