@@ -84,10 +84,10 @@ final class HtmlReport {
 
         Advice advice = report.advice();
         html.append("<h2>Recommendation</h2>\n<ul>\n");
-        html.append(String.format(Locale.ROOT, "<li>Run <strong>%s</strong> workers to keep efficiency at or above %.0f %%.</li>%n",
+        html.append(String.format(Locale.ROOT, "<li>Run <strong>%s</strong> to keep efficiency at or above %.0f %%.</li>%n",
                 count(advice.workersAtTargetEfficiency()), 100 * advice.targetEfficiency()));
         html.append(String.format(Locale.ROOT,
-                "<li>From <strong>%s</strong> workers on, one more worker adds less than %s to the speedup.</li>%n",
+                "<li>From <strong>%s</strong> on, one more worker adds less than %s to the speedup.</li>%n",
                 count(advice.workersAtDiminishingReturns()), trim(advice.minGain())));
         if (advice.peakWorkers() != null) {
             html.append(String.format(Locale.ROOT,
@@ -130,8 +130,9 @@ final class HtmlReport {
                 fit.aicc() == null ? "–" : String.format(Locale.ROOT, "%.1f", fit.aicc())));
     }
 
+    /** "1 worker", "4 workers", or "any number of workers". */
     private static String count(Integer workers) {
-        return workers == null ? "any number of" : workers.toString();
+        return workers == null ? "any number of workers" : workers + (workers == 1 ? " worker" : " workers");
     }
 
     private static String seconds(double value) {
