@@ -26,9 +26,12 @@ public class AmdahlBench {
             }
             int tasks = Integer.parseInt(args[2]);
             int roundTrips = Integer.parseInt(args[3]);
-            // warm-up: JIT, connections, scripts
-            noop.map(IntStream.range(0, 2_000).boxed().toList()).get(60, TimeUnit.SECONDS);
-            for (int i = 0; i < 200; i++) {
+            // warm-up, untimed: connections, scripts, and the JIT, which compiles a method fully only after
+            // some ten thousand calls; the client and the worker both reach steady state here
+            for (int round = 0; round < 3; round++) {
+                noop.map(IntStream.range(0, tasks).boxed().toList()).get(300, TimeUnit.SECONDS);
+            }
+            for (int i = 0; i < 1_000; i++) {
                 noop.submit(i).get(10, TimeUnit.SECONDS);
             }
 
