@@ -27,7 +27,7 @@ if (process.argv[2] === 'worker') {
   };
   // warm-up, untimed, the same as the Java side's: V8 optimises hot code after many calls too
   for (let round = 0; round < 3; round++) await runBatch(tasks);
-  for (let i = 0; i < 1000; i++) {
+  for (let i = 0; i < 10000; i++) {
     const job = await queue.add('noop', { n: i }, opts);
     await job.waitUntilFinished(events, 10000);
   }
