@@ -55,6 +55,12 @@ final class Continuations {
             afterSuccess(message, record, wf);
         } else if (record.state() == TaskState.FAILURE) {
             afterFailure(message, record, wf);
+        } else if (record.state() == TaskState.REVOKED) {
+            // a revoked step ends its workflow as a failure would: nothing after it waits forever
+            TaskError why = record.error() != null ? record.error()
+                    : TaskError.of(Dispatcher.REVOKED, "task '" + message.task() + "' (id " + message.id() + ") was revoked");
+            afterFailure(message, new TaskRecord(record.taskId(), record.taskName(), TaskState.REVOKED, null, why,
+                    record.retries(), record.worker(), record.startedAt(), record.finishedAt(), record.runtimeNanos()), wf);
         }
     }
 
