@@ -139,7 +139,7 @@ final class Continuations {
                         null, clock.instant(), 0));
             }
         });
-        backend.storeAll(failures);
+        backend.storeAllUnlessFinal(failures); // a task after it that ended already (a redelivery) keeps its record
     }
 
     private void publish(JsonNode sig, JsonNode parentResult) {

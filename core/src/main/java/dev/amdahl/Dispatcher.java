@@ -279,8 +279,9 @@ final class Dispatcher {
         TaskError why = terminate
                 ? TaskError.of(TERMINATED, "task " + taskId + " was revoked, and stopped if it was running")
                 : TaskError.of(REVOKED, "task " + taskId + " was revoked");
-        backend.store(new TaskRecord(taskId, name, TaskState.REVOKED, null, why,
-                current == null ? 0 : current.retries(), null, null, clock.instant(), 0));
+        // stored unless final: an outcome stored since the read above stays, and the task counts as ended
+        backend.storeAllUnlessFinal(List.of(new TaskRecord(taskId, name, TaskState.REVOKED, null, why,
+                current == null ? 0 : current.retries(), null, null, clock.instant(), 0)));
     }
 
     /** The error type of a REVOKED record whose running task is to be left to finish. */

@@ -78,9 +78,10 @@ import org.slf4j.MDC;
  *   <li>finished, outcome not yet stored: the settler stores nothing for it and acknowledges it, so the
  *       REVOKED record is never replaced by SUCCESS or FAILURE.</li>
  * </ul>
- * One window is left: a revocation that reaches the backend after the settler's check and before its
- * {@code storeAll}, about one round trip, loses to the outcome (the future completed as cancelled already).
- * Closing it needs a store-unless-final in the backend.
+ * Every state the worker stores goes through {@link ResultBackend#storeAllUnlessFinal}, which checks and
+ * stores in one atomic step: a revocation that reaches the backend between the settler's check and its
+ * store still wins, since the outcome is then dropped, and a STARTED or progress report never replaces a
+ * REVOKED record. Whichever final record is stored first is the task's outcome.
  *
  * <h2>Batched settlement</h2>
  * Final outcomes go to one settler thread, which stores the records of everything that finished
@@ -320,7 +321,7 @@ final class WorkerRuntime implements Worker {
         }
         if (!started.isEmpty()) {
             try {
-                backend.storeAll(started);
+                backend.storeAllUnlessFinal(started);
             } catch (RuntimeException e) {
                 log.warn("worker {}: could not store STARTED for {} task(s): {}", name, started.size(), e.toString());
             }
@@ -427,8 +428,8 @@ final class WorkerRuntime implements Worker {
     private ExecutionPool.Job job(Delivery d, TaskMessage m, Instant receivedAt) {
         ExecutionPool.Job[] self = new ExecutionPool.Job[1];
         RunControl control = new RunControl(
-                progress -> backend.store(new TaskRecord(m.id(), m.task(), TaskState.STARTED, null, null, m.retries(), name,
-                        receivedAt, null, 0, progress)),
+                progress -> backend.storeAllUnlessFinal(List.of(new TaskRecord(m.id(), m.task(), TaskState.STARTED, null, null,
+                        m.retries(), name, receivedAt, null, 0, progress))),
                 () -> armTimeLimits(self[0]));
         self[0] = new ExecutionPool.Job(m, d.deliveryCount(), outcome -> finish(d, m, outcome), control);
         return self[0];
@@ -515,8 +516,8 @@ final class WorkerRuntime implements Worker {
         if (e.taskId() != null) {
             // let a waiting client learn why, when the message got far enough to name its task
             try {
-                backend.store(new TaskRecord(e.taskId(), null, TaskState.FAILURE, null, TaskError.of(e), 0, name,
-                        null, clock.instant(), 0));
+                backend.storeAllUnlessFinal(List.of(new TaskRecord(e.taskId(), null, TaskState.FAILURE, null,
+                        TaskError.of(e), 0, name, null, clock.instant(), 0)));
             } catch (RuntimeException storeFailure) {
                 log.warn("could not store the failure of malformed message {}: {}", e.taskId(), storeFailure.toString());
             }
@@ -585,7 +586,7 @@ final class WorkerRuntime implements Worker {
             return;
         }
         try {
-            backend.store(record(next, TaskState.RETRY, null, outcome.error(), outcome));
+            backend.storeAllUnlessFinal(List.of(record(next, TaskState.RETRY, null, outcome.error(), outcome)));
         } catch (RuntimeException e) {
             log.warn("worker {}: could not store RETRY for task {} ({}); its next try is published", name, m.id(), e.toString());
         }
@@ -636,13 +637,24 @@ final class WorkerRuntime implements Worker {
                 records.add(s.record());
             }
         }
+        Map<String, TaskRecord> kept;
         try {
-            backend.storeAll(records);
+            kept = backend.storeAllUnlessFinal(records);
         } catch (RuntimeException e) {
             log.error("worker {}: storing the outcomes of {} task(s) failed; giving their messages back so they are not lost",
                     name, batch.size(), e);
             batch.forEach(s -> requeue(s.delivery()));
             return;
+        }
+        // a task that was final already (revoked by a client a moment ago, or finished by another worker) keeps that
+        // record; its continuations follow what was kept, not what this worker would have stored
+        for (int i = 0; i < batch.size() && !kept.isEmpty(); i++) {
+            Settlement s = batch.get(i);
+            TaskRecord final_ = kept.get(s.message().id());
+            if (final_ != null && s.record() != final_) {
+                log.info("task {} was {} already; its {} here is discarded", s.message().id(), final_.state(), s.record().state());
+                batch.set(i, new Settlement(s.delivery(), s.message(), final_));
+            }
         }
         completed.addAndGet(batch.size());
         List<Delivery> done = new ArrayList<>(batch.size());

@@ -48,6 +48,24 @@ public interface ResultBackend extends AutoCloseable {
         }
     }
 
+    /**
+     * Stores the records as {@link #storeAll} does, except for tasks whose stored record is final already
+     * (SUCCESS, FAILURE, REVOKED): final states do not move, so those records are kept and the new ones
+     * dropped, the check and the store being one atomic step per task. Workers store every state through it,
+     * so a revocation and an outcome arriving together cannot overwrite each other: whichever is stored first
+     * stays.
+     *
+     * <p>Added in 0.2 with a default that reads, then stores (not atomic); backends override it.
+     *
+     * @return the final records that were kept instead of the given ones, by task id (empty when all were stored)
+     */
+    default Map<String, TaskRecord> storeAllUnlessFinal(List<TaskRecord> records) {
+        Map<String, TaskRecord> kept = new HashMap<>(getAll(records.stream().map(TaskRecord::taskId).toList()));
+        kept.values().removeIf(r -> !r.state().isReady());
+        storeAll(records.stream().filter(r -> !kept.containsKey(r.taskId())).toList());
+        return kept;
+    }
+
     /** The stored record, or empty when the backend knows nothing of that task (it is PENDING or expired). */
     Optional<TaskRecord> get(String taskId);
 

@@ -90,6 +90,66 @@ public abstract class ResultBackendContractTest {
     }
 
     @Test
+    void storeUnlessFinalStoresOverNothingAndOverOpenStates() {
+        String fresh = newId();
+        String running = newId();
+        backend.store(started(running));
+
+        Map<String, TaskRecord> kept = backend.storeAllUnlessFinal(List.of(success(fresh, "1"), success(running, "2")));
+
+        assertThat(kept).isEmpty();
+        assertThat(backend.get(fresh).map(TaskRecord::result)).contains("1");
+        assertThat(backend.get(running).map(TaskRecord::result)).contains("2");
+    }
+
+    @Test
+    void storeUnlessFinalKeepsAFinalRecordAndSaysSo() throws Exception {
+        String id = newId();
+        TaskRecord done = success(id, "\"first\"");
+        backend.store(done);
+        CompletableFuture<TaskRecord> woken = new CompletableFuture<>();
+        backend.whenReady(id, woken::complete);
+        woken.get(10, TimeUnit.SECONDS);
+
+        Map<String, TaskRecord> kept = backend.storeAllUnlessFinal(List.of(started(id)));
+        Map<String, TaskRecord> keptAgain = backend.storeAllUnlessFinal(List.of(success(id, "\"second\"")));
+
+        assertThat(kept).containsExactly(Map.entry(id, done));
+        assertThat(keptAgain).containsExactly(Map.entry(id, done));
+        assertThat(backend.get(id)).contains(done);
+    }
+
+    @Test
+    void storeUnlessFinalLetsExactlyOneOfTwoRacingOutcomesWin() throws Exception {
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 50; round++) {
+                String id = newId();
+                TaskRecord succeeded = success(id, "1");
+                TaskRecord revoked = new TaskRecord(id, "contract.task", TaskState.REVOKED, null,
+                        new TaskError("dev.amdahl.Revoked", "revoked", null), 0, null, null,
+                        Instant.now().truncatedTo(ChronoUnit.MILLIS), 0);
+                java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+                Future<Map<String, TaskRecord>> a = threads.submit(() -> {
+                    together.await();
+                    return backend.storeAllUnlessFinal(List.of(succeeded));
+                });
+                Future<Map<String, TaskRecord>> b = threads.submit(() -> {
+                    together.await();
+                    return backend.storeAllUnlessFinal(List.of(revoked));
+                });
+                boolean aLost = a.get(10, TimeUnit.SECONDS).containsKey(id);
+                boolean bLost = b.get(10, TimeUnit.SECONDS).containsKey(id);
+
+                assertThat(aLost).as("round %d: exactly one loses", round).isNotEqualTo(bLost);
+                assertThat(backend.get(id)).contains(aLost ? revoked : succeeded);
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    @Test
     void anUnknownTaskHasNoRecord() {
         assertThat(backend.get(newId())).isEmpty();
     }

@@ -53,26 +53,38 @@ public final class MemoryResultBackend implements ResultBackend {
 
     @Override
     public void store(TaskRecord record) {
+        Runnable notify;
+        synchronized (waiting) {
+            notify = put(record);
+        }
+        notify.run();
+    }
+
+    /** Stores a record; the caller holds the lock on {@code waiting}. Returns what tells its waiters, to run after the lock. */
+    private Runnable put(TaskRecord record) {
         byte[] bytes = record.toBytes();
         List<Consumer<TaskRecord>> due;
-        synchronized (waiting) {
-            records.put(record.taskId(), bytes);
-            if (record.state().isReady()) {
-                due = waiting.remove(record.taskId());
-                listening.remove(record.taskId());
-            } else {
-                List<Consumer<TaskRecord>> l = listening.get(record.taskId());
-                due = l == null ? null : List.copyOf(l);
+        records.put(record.taskId(), bytes);
+        if (record.state().isReady()) {
+            due = waiting.remove(record.taskId());
+            listening.remove(record.taskId());
+        } else {
+            List<Consumer<TaskRecord>> l = listening.get(record.taskId());
+            due = l == null ? null : List.copyOf(l);
+        }
+        boolean revocation = record.state() == TaskState.REVOKED && !revocationListeners.isEmpty();
+        if (due == null && !revocation) {
+            return () -> { };
+        }
+        return () -> {
+            TaskRecord stored = TaskRecord.fromBytes(bytes);
+            if (due != null) {
+                due.forEach(callback -> callback.accept(stored));
             }
-        }
-        if (due != null) {
-            TaskRecord stored = TaskRecord.fromBytes(bytes);
-            due.forEach(callback -> callback.accept(stored));
-        }
-        if (record.state() == TaskState.REVOKED && !revocationListeners.isEmpty()) {
-            TaskRecord stored = TaskRecord.fromBytes(bytes);
-            revocationListeners.forEach(listener -> listener.accept(stored));
-        }
+            if (revocation) {
+                revocationListeners.forEach(listener -> listener.accept(stored));
+            }
+        };
     }
 
     @Override
@@ -129,6 +141,25 @@ public final class MemoryResultBackend implements ResultBackend {
             keys.put(key, new Held(value, now.plus(ttl)));
             return Optional.empty();
         }
+    }
+
+    @Override
+    public Map<String, TaskRecord> storeAllUnlessFinal(List<TaskRecord> records) {
+        Map<String, TaskRecord> kept = new HashMap<>();
+        List<Runnable> notify = new ArrayList<>(records.size());
+        // under the lock that every store takes, so the check and the store are one step
+        synchronized (waiting) {
+            for (TaskRecord r : records) {
+                TaskRecord current = get(r.taskId()).orElse(null);
+                if (current != null && current.state().isReady()) {
+                    kept.put(r.taskId(), current);
+                } else {
+                    notify.add(put(r));
+                }
+            }
+        }
+        notify.forEach(Runnable::run);
+        return kept;
     }
 
     @Override

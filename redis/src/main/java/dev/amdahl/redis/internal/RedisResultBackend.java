@@ -127,13 +127,43 @@ public final class RedisResultBackend implements ResultBackend {
 
     @Override
     public void storeAll(List<TaskRecord> records) {
+        run(Scripts.STORE, records);
+    }
+
+    @Override
+    public Map<String, TaskRecord> storeAllUnlessFinal(List<TaskRecord> records) {
+        Map<String, TaskRecord> kept = new HashMap<>();
+        List<List<TaskRecord>> chunks = new ArrayList<>();
+        List<CompletableFuture<Object>> replies = run(Scripts.STORE_UNLESS_FINAL, records, chunks);
+        for (int c = 0; c < replies.size(); c++) {
+            List<?> reply = (List<?>) Scripts.join(replies.get(c));
+            for (int i = 0; i + 1 < reply.size(); i += 2) {
+                TaskRecord given = chunks.get(c).get((int) (long) (Long) reply.get(i) - 1);
+                TaskRecord current = decode(given.taskId(), (byte[]) reply.get(i + 1));
+                if (current != null) {
+                    kept.put(given.taskId(), current);
+                }
+            }
+        }
+        return kept;
+    }
+
+    private void run(Scripts script, List<TaskRecord> records) {
+        for (CompletableFuture<Object> reply : run(script, records, new ArrayList<>())) {
+            Scripts.join(reply);
+        }
+    }
+
+    /** Sends the records in chunks, all before any reply is awaited; {@code chunks} receives the chunks in order. */
+    private List<CompletableFuture<Object>> run(Scripts script, List<TaskRecord> records, List<List<TaskRecord>> chunks) {
         checkOpen();
-        List<CompletableFuture<Long>> replies = new ArrayList<>();
+        List<CompletableFuture<Object>> replies = new ArrayList<>();
         byte[] ttl = RedisBroker.utf8(Long.toString(settings.resultTtl().toMillis()));
         byte[] readyChannel = RedisBroker.utf8(keys.readyChannel());
         byte[] updateChannel = RedisBroker.utf8(keys.updateChannel());
         for (int from = 0; from < records.size(); from += STORE_CHUNK) {
             List<TaskRecord> chunk = records.subList(from, Math.min(records.size(), from + STORE_CHUNK));
+            chunks.add(chunk);
             String[] scriptKeys = new String[chunk.size()];
             byte[][] args = new byte[3 + 2 * chunk.size()][];
             args[0] = ttl;
@@ -146,11 +176,9 @@ public final class RedisResultBackend implements ResultBackend {
                 args[3 + 2 * i] = bytes;
                 args[4 + 2 * i] = notice(r, bytes);
             }
-            replies.add(Scripts.STORE.run(redis, scriptKeys, args));
+            replies.add(script.run(redis, scriptKeys, args));
         }
-        for (CompletableFuture<Long> reply : replies) {
-            Scripts.join(reply);
-        }
+        return replies;
     }
 
     /** The channel marker the store script reads ('F' final, 'U' update), then the notice as published. */

@@ -33,6 +33,7 @@ final class Scripts {
     static final Scripts PURGE = of("purge.lua", ScriptOutputType.INTEGER);
     static final Scripts ENSURE_GROUPS = of("ensure-groups.lua", ScriptOutputType.INTEGER);
     static final Scripts STORE = of("store.lua", ScriptOutputType.INTEGER);
+    static final Scripts STORE_UNLESS_FINAL = of("store-unless-final.lua", ScriptOutputType.MULTI);
     static final Scripts INCREMENT = of("increment.lua", ScriptOutputType.INTEGER);
     static final Scripts INCREMENT_TTL = of("increment-ttl.lua", ScriptOutputType.INTEGER);
     static final Scripts PUT_IF_ABSENT = of("put-if-absent.lua", ScriptOutputType.VALUE);
