@@ -9,9 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -102,20 +99,8 @@ final class DefaultGroupFuture<R> extends CompletableFuture<List<R>> implements 
 
     @Override
     public List<R> result(Duration timeout) {
-        try {
-            return get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new AmdahlException("group " + id + " failed: " + e.getCause(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new AmdahlException("group " + id + " did not finish within " + timeout + ": " + completedCount()
-                    + " of " + members.size() + " tasks completed. Are workers consuming its queue?");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AmdahlException("interrupted while waiting for group " + id, e);
-        }
+        return Waiting.result(this, timeout, "group " + id,
+                () -> ": " + completedCount() + " of " + members.size() + " tasks completed. Are workers consuming its queue?");
     }
 
     @Override

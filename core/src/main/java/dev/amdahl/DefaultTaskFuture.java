@@ -10,9 +10,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -152,20 +149,8 @@ class DefaultTaskFuture<R> extends CompletableFuture<R> implements TaskFuture<R>
 
     @Override
     public R result(Duration timeout) {
-        try {
-            return get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new AmdahlException("task '" + taskName + "' (id " + id + ") failed: " + e.getCause(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new AmdahlException("task '" + taskName + "' (id " + id + ") did not finish within " + timeout
-                    + "; it is " + state() + ". Is a worker consuming its queue?");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AmdahlException("interrupted while waiting for task '" + taskName + "' (id " + id + ")", e);
-        }
+        return Waiting.result(this, timeout, "task '" + taskName + "' (id " + id + ")",
+                () -> "; it is " + state() + ". Is a worker consuming its queue?");
     }
 
     /**
