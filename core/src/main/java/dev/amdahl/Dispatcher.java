@@ -25,6 +25,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -103,7 +104,7 @@ final class Dispatcher {
             if (first != null) {
                 log.debug("task '{}' with idempotency key '{}' was submitted already as {}; not submitting it again",
                         task.name(), key, first);
-                return watched(task, first);
+                return watched(task, first, false);
             }
         }
         DefaultTaskFuture<R> future = watched(task, message.id());
@@ -174,7 +175,7 @@ final class Dispatcher {
         for (int i = 0; i < size; i++) {
             items.add(newFuture(id, task.name()));
         }
-        backend.whenReady(id, record -> {
+        backend.whenReadyUnpublished(id, record -> {
             try {
                 switch (record.state()) {
                     case SUCCESS -> {
@@ -196,10 +197,15 @@ final class Dispatcher {
         return items;
     }
 
-    /** A future for task {@code id}, completed when the backend reports its final record. */
+    /** A future for task {@code id}, not yet published, completed when the backend reports its final record. */
     private <R> DefaultTaskFuture<R> watched(RegisteredTask<?, R> task, String id) {
+        return watched(task, id, true);
+    }
+
+    /** @param unpublished whether the task is published only after this returns (then its record cannot exist yet) */
+    private <R> DefaultTaskFuture<R> watched(RegisteredTask<?, R> task, String id, boolean unpublished) {
         DefaultTaskFuture<R> future = newFuture(id, task.name());
-        backend.whenReady(id, record -> {
+        Consumer<TaskRecord> complete = record -> {
             try {
                 if (record.state() == TaskState.SUCCESS) {
                     future.succeed(record, decodeResult(task, record, record.result()));
@@ -209,7 +215,12 @@ final class Dispatcher {
             } catch (Exception e) {
                 future.fail(record, e);
             }
-        });
+        };
+        if (unpublished) {
+            backend.whenReadyUnpublished(id, complete);
+        } else {
+            backend.whenReady(id, complete);
+        }
         return future;
     }
 
@@ -288,11 +299,6 @@ final class Dispatcher {
     static final String REVOKED = "dev.amdahl.Revoked";
     /** The error type of a REVOKED record whose running task is to be stopped. */
     static final String TERMINATED = "dev.amdahl.Terminated";
-
-    /** A future for a task submitted elsewhere, found by id. */
-    <R> TaskFuture<R> reattach(RegisteredTask<?, R> task, String id) {
-        return watched(task, id);
-    }
 
     private <R> DefaultTaskFuture<R> newFuture(String id, String name) {
         return new DefaultTaskFuture<>(id, name, backend, this::revoke, this::subscribeToProgress);

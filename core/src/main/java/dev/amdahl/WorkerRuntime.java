@@ -49,8 +49,10 @@ import org.slf4j.MDC;
  *   <li><b>Late acknowledgement.</b> A message is acked only after its final record is stored. If the
  *       store fails the message is requeued; if this process dies first, the broker redelivers it.</li>
  *   <li><b>Redeliveries do not run twice.</b> Before running a batch, the worker reads the records of
- *       its tasks; a task already final (its result stored before a crash lost the ack, or revoked) is
- *       acknowledged without running.</li>
+ *       its redelivered tasks and of workflow steps (a step's continuations are published again when the
+ *       step is redelivered); a task already final (its result stored before a crash lost the ack, or
+ *       revoked) is acknowledged without running. First deliveries are read too unless the revocation feed
+ *       is complete (see below).</li>
  *   <li><b>Every held message is settled exactly once</b>: acked, requeued or rejected, also on shutdown.
  *       Settling removes it from {@code held} first; whoever removes it settles it.</li>
  *   <li><b>A retry is never lost.</b> The next try is published (with one more retry and its ETA) before
@@ -64,10 +66,20 @@ import org.slf4j.MDC;
  *
  * <h2>Revocation</h2>
  * A revocation is a REVOKED record in the backend ({@link Amdahl#revoke}). The worker tracks every task it
- * holds in {@code tracked} <em>before</em> it reads the batch's records, and hears of revocations from the
- * backend's revocation feed ({@link ResultBackend#onRevoked}, one subscription), or, where the backend has
- * none, from a {@code whenReady} watch per held task. So a revocation stored before the read is seen by the
- * read, and one stored after it by the feed; nothing in between is missed, and no task costs an extra read.
+ * holds in {@code tracked} <em>before</em> it looks for revocations, and hears of them from the backend's
+ * revocation feed ({@link ResultBackend#onRevoked}, one subscription), or, where the backend has none, from
+ * a {@code whenReady} watch per held task. It looks in one of two places:
+ * <ul>
+ *   <li>where the feed is complete ({@link ResultBackend#revocationFeedComplete}: it replayed the revocations
+ *       stored before), in {@code heardRevoked}, the revocations the feed brought (the last
+ *       {@value #HEARD_REVOKED_MAX}, as Celery keeps its revoked ids). That costs no round trip, which is
+ *       about a third of an idle worker's latency; a revocation still on its way when the task is taken
+ *       arrives through the feed a moment later and finds the task held, as if it had been revoked while
+ *       running;</li>
+ *   <li>otherwise in the batch's records, read from the backend.</li>
+ * </ul>
+ * So a revocation stored before the look is seen by it, and one stored after by the feed; nothing in between
+ * is missed.
  * What the worker does depends on where the task is:
  * <ul>
  *   <li>not yet handed to the pool: {@link #execute} checks the flag under the tracked entry's lock and
@@ -96,6 +108,7 @@ final class WorkerRuntime implements Worker {
     private static final Duration POLL_WAIT = Duration.ofMillis(500);
     private static final long MAX_BACKOFF_MS = 5_000;
     private static final int MAX_SETTLE_BATCH = 512;
+    private static final int HEARD_REVOKED_MAX = 50_000;
 
     private final String name;
     private final WorkerOptions options;
@@ -132,6 +145,13 @@ final class WorkerRuntime implements Worker {
     private final Map<Delivery, Tracked> trackedByDelivery = new ConcurrentHashMap<>();
     /** The backend's revocation feed, or {@code null} when it has none (then each task is watched). */
     private volatile Registration revocations;
+    /** The revocations the feed brought, oldest first, at most HEARD_REVOKED_MAX; guarded by itself. */
+    private final Map<String, TaskRecord> heardRevoked = new java.util.LinkedHashMap<>(256, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, TaskRecord> eldest) {
+            return size() > HEARD_REVOKED_MAX;
+        }
+    };
 
     /** A held task as revocations see it. Its monitor guards {@code job} and {@code revokedBy}. */
     private static final class Tracked {
@@ -279,11 +299,19 @@ final class WorkerRuntime implements Worker {
             return;
         }
         for (int i = 0; i < messages.size(); i++) {
-            track(runnable.get(i), messages.get(i));   // before the read: see "Revocation"
+            track(runnable.get(i), messages.get(i));   // before the look: see "Revocation"
+        }
+        boolean feedComplete = revocations != null && backend.revocationFeedComplete();
+        List<String> toRead = new ArrayList<>();
+        for (int i = 0; i < messages.size(); i++) {
+            TaskMessage m = messages.get(i);
+            if (!feedComplete || runnable.get(i).redelivered() || m.workflow() != null) {
+                toRead.add(m.id());
+            }
         }
         Map<String, TaskRecord> known;
         try {
-            known = backend.getAll(messages.stream().map(TaskMessage::id).toList());
+            known = toRead.isEmpty() ? Map.of() : backend.getAll(toRead);
         } catch (RuntimeException e) {
             log.warn("worker {}: the result backend is unreachable ({}); giving {} message(s) back", name, e.toString(), messages.size());
             runnable.forEach(this::requeue);
@@ -296,6 +324,11 @@ final class WorkerRuntime implements Worker {
             Delivery d = runnable.get(i);
             TaskMessage m = messages.get(i);
             TaskRecord existing = known.get(m.id());
+            if (existing == null && feedComplete) {
+                synchronized (heardRevoked) {
+                    existing = heardRevoked.get(m.id());
+                }
+            }
             if (existing != null && existing.state().isReady()) {
                 log.debug("task {} is {} already; acknowledging its redelivery without running it", m.id(), existing.state());
                 // its continuations may not have run before the ack was lost: run them (they are idempotent enough)
@@ -394,6 +427,9 @@ final class WorkerRuntime implements Worker {
      * non-blocking calls here (the pool's cancel signals, settlement is queued).
      */
     private void revoked(TaskRecord record) {
+        synchronized (heardRevoked) {
+            heardRevoked.put(record.taskId(), record);   // before the lookup in tracked: see "Revocation"
+        }
         Tracked t = tracked.get(record.taskId());
         if (t == null) {
             return;

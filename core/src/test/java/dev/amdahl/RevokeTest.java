@@ -12,6 +12,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
@@ -249,6 +250,61 @@ class RevokeTest {
             await("the task to be stopped and settled", () -> stopped.get() && worker.completedCount() == 1);
             assertThat(plain.get(f.id()).orElseThrow().state()).isEqualTo(TaskState.REVOKED);
         }
+    }
+
+    @Test
+    void onACompleteRevocationFeedTheWorkerReadsNoRecordsForFirstDeliveriesAndStillSkipsARevokedTask() throws Exception {
+        List<String> read = revokeOneRunTwo(true);
+        assertThat(read).as("ids whose records the worker read").isEmpty();
+    }
+
+    @Test
+    void whenTheFeedMayHaveMissedRevocationsTheWorkerReadsEveryBatchsRecords() throws Exception {
+        List<String> read = revokeOneRunTwo(false);
+        assertThat(read).as("ids whose records the worker read").hasSize(3);
+    }
+
+    /**
+     * Revokes a queued task, then starts a worker that takes it and two others, on a memory backend whose
+     * feed reports itself complete or not; returns the ids whose records the worker read before running.
+     */
+    private List<String> revokeOneRunTwo(boolean feedComplete) throws Exception {
+        dev.amdahl.spi.ResultBackend memory = new dev.amdahl.internal.memory.MemoryResultBackend();
+        List<String> read = new java.util.concurrent.CopyOnWriteArrayList<>();
+        dev.amdahl.spi.ResultBackend backend = (dev.amdahl.spi.ResultBackend) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[]{dev.amdahl.spi.ResultBackend.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("revocationFeedComplete")) {
+                        return feedComplete;
+                    }
+                    if (method.getName().equals("getAll")) {
+                        ((java.util.Collection<?>) args[0]).forEach(id -> read.add((String) id));
+                    }
+                    try {
+                        return method.invoke(memory, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        AtomicInteger ran = new AtomicInteger();
+        try (Amdahl client = Amdahl.builder().resultBackend(backend).build()) {
+            Task<String, String> echo = client.task("r.echo", String.class, String.class, x -> {
+                ran.incrementAndGet();
+                return x;
+            });
+            TaskFuture<String> victim = echo.submit("victim");
+            client.revoke(victim.id(), false);
+            TaskFuture<String> a = echo.submit("a");
+            TaskFuture<String> b = echo.submit("b");
+
+            client.startWorker(WorkerOptions.builder().concurrency(1).build());
+
+            assertThat(a.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("a");
+            assertThat(b.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("b");
+            // the victim was published first: the worker decided on it before it ran the other two
+            assertThat(ran).as("the revoked task did not run").hasValue(2);
+            assertThat(memory.get(victim.id()).orElseThrow().state()).isEqualTo(TaskState.REVOKED);
+        }
+        return read;
     }
 
     private static String readLine(Socket s) throws IOException {

@@ -25,7 +25,8 @@ import java.util.function.Consumer;
  *   <li>{@link #increment} is atomic across processes: the basis of chords.</li>
  *   <li>{@link #claim} is won by exactly one caller across processes: the basis of periodic tasks.</li>
  *   <li>{@link #onRevoked}, where supported, calls its listener with every REVOKED record stored by any
- *       client from then on: how running workers learn of a revocation.</li>
+ *       client from then on: how running workers learn of a revocation. Where
+ *       {@link #revocationFeedComplete} can be true, it also replays the revocations stored before.</li>
  *   <li>{@link #putIfAbsent}, where supported, is atomic across processes: the basis of idempotency keys.</li>
  *   <li>{@link #onUpdate}, where supported, calls its listener with each non-final record stored for
  *       the task (progress reports), in the order they were stored.</li>
@@ -88,6 +89,18 @@ public interface ResultBackend extends AutoCloseable {
     Registration whenReady(String taskId, Consumer<TaskRecord> callback);
 
     /**
+     * As {@link #whenReady}, for a task that has not been published yet: its caller registers first and
+     * publishes after, so no record can exist before the registration, and a backend that would read the
+     * record at once (in case it is final already) may leave that read out. Clients watch every task they
+     * submit this way.
+     *
+     * <p>Added in 0.3 with a default that calls {@link #whenReady}.
+     */
+    default Registration whenReadyUnpublished(String taskId, Consumer<TaskRecord> callback) {
+        return whenReady(taskId, callback);
+    }
+
+    /**
      * Waits up to {@code timeout} for the task to reach a final state.
      *
      * @return the final record, or empty if the time ran out first
@@ -139,10 +152,29 @@ public interface ResultBackend extends AutoCloseable {
      * some backends, a read) per task. A backend that announces final records to all clients (Redis pub/sub,
      * PostgreSQL LISTEN) overrides it.
      *
+     * <p>A backend that keeps a log of revocations (at least as long as it keeps results) also replays it: it
+     * calls the listener with the REVOKED records stored before the registration, and again with the whole log
+     * each time its feed reconnects, so a listener may see one revocation more than once. Such a backend
+     * reports {@link #revocationFeedComplete} true while nothing can be missing.
+     *
      * @return the registration, or empty when this backend cannot broadcast revocations
      */
     default Optional<Registration> onRevoked(Consumer<TaskRecord> listener) {
         return Optional.empty();
+    }
+
+    /**
+     * Whether the revocation feed has passed every REVOKED record stored so far to its listeners, those stored
+     * before they registered included: true once the backend replayed its log of revocations since the feed last
+     * (re)connected, and as long as it stays connected. A worker that sees true learns of revocations from the
+     * feed alone and does not read the records of the tasks it takes for the first time; with false it reads
+     * the records of every batch before running it. A revocation stored a moment before a worker takes its task
+     * may still be on its way; the worker then handles it as the revocation of a running task.
+     *
+     * <p>Added in 0.3 with a default that returns false, which is always correct.
+     */
+    default boolean revocationFeedComplete() {
+        return false;
     }
 
     /**

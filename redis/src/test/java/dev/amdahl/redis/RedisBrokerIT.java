@@ -65,6 +65,27 @@ class RedisBrokerIT {
     }
 
     @Test
+    void aPollNeverReturnsMoreThanItsMaxEvenWhenSeveralPriorityStreamsFillAtOnce() throws Exception {
+        String q = newQueue();
+        Broker b = broker("");
+        // after an empty poll, the next polls go straight to the blocking read, which reads every level's stream
+        assertThat(b.poll(List.of(q), 1, Duration.ofMillis(20))).isEmpty();
+        b.publishAll(q, List.of(new OutboundMessage("low", bytes("l"), 0, null),
+                new OutboundMessage("mid", bytes("m"), 5, null), new OutboundMessage("high", bytes("h"), 9, null)));
+
+        List<String> seen = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            List<Delivery> got = pollOne(b, q, Duration.ofSeconds(5));
+            assertThat(got).hasSize(1);
+            seen.add(got.get(0).messageId());
+            b.ack(got.get(0));
+        }
+
+        assertThat(seen).containsExactlyInAnyOrder("low", "mid", "high");
+        assertThat(b.poll(List.of(q), 3, Duration.ofMillis(20))).isEmpty();
+    }
+
+    @Test
     void aMessageWhoseConsumerDiedIsDeliveredAgainAfterTheVisibilityTimeoutWithItsCount() throws Exception {
         String q = newQueue();
         Broker dead = broker("visibility-timeout=500ms");

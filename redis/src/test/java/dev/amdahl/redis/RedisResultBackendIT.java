@@ -81,6 +81,38 @@ class RedisResultBackendIT {
     }
 
     @Test
+    void aRevocationStoredWhileTheFeedWasDownIsReplayedWhenItComesBack() throws Exception {
+        try (PrivateRedis redis = new PrivateRedis()) {
+            redis.start();
+            URI url = URI.create("redis://" + redis.hostPort() + "?prefix=replay");
+            RedisClient raw = RedisClient.create("redis://" + redis.hostPort());
+            try (ResultBackend feedSide = new RedisResultBackendProvider().open(url, ProviderContext.ofDefaults());
+                 ResultBackend revoker = new RedisResultBackendProvider().open(url, ProviderContext.ofDefaults());
+                 StatefulRedisConnection<String, String> c = raw.connect()) {
+                java.util.Set<String> heard = java.util.concurrent.ConcurrentHashMap.newKeySet();
+                feedSide.onRevoked(r -> heard.add(r.taskId()));
+                assertThat(feedSide.revocationFeedComplete()).isTrue();
+
+                // the feed's connection drops; Lettuce waits at least 10 ms before it reconnects, and the revocation
+                // is stored meanwhile, so its notice reaches no one: only the replay after the resubscription brings it
+                assertThat(c.sync().clientKill(KillArgs.Builder.typePubsub())).isEqualTo(1);
+                String id = "task-" + UUID.randomUUID();
+                revoker.store(new TaskRecord(id, "t", TaskState.REVOKED, null, null, 0, null, null, Instant.now(), 0));
+
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (!(heard.contains(id) && feedSide.revocationFeedComplete()) && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertThat(heard).contains(id);
+                assertThat(feedSide.revocationFeedComplete()).isTrue();
+                assertThat(c.sync().zcard("replay:revoked")).isEqualTo(1);
+            } finally {
+                raw.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+            }
+        }
+    }
+
+    @Test
     void thousandsOfWaitersShareOneSubscription() throws Exception {
         try (PrivateRedis redis = new PrivateRedis()) {
             redis.start();

@@ -9,9 +9,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,6 +34,8 @@ public final class MemoryResultBackend implements ResultBackend {
     private final Map<String, List<Consumer<TaskRecord>>> waiting = new HashMap<>();
     /** The revocation feed's listeners. */
     private final List<Consumer<TaskRecord>> revocationListeners = new CopyOnWriteArrayList<>();
+    /** Ids of the REVOKED records, replayed to each new revocation listener; guarded by {@code waiting}. */
+    private final Set<String> revokedIds = new HashSet<>();
     /** Claims and when they expire; guarded by itself. Expired ones are swept as new ones come. */
     private final Map<String, Instant> claims = new HashMap<>();
     /** Listeners to non-final records; guarded by {@code waiting}, dropped when the task ends. */
@@ -72,6 +76,9 @@ public final class MemoryResultBackend implements ResultBackend {
             List<Consumer<TaskRecord>> l = listening.get(record.taskId());
             due = l == null ? null : List.copyOf(l);
         }
+        if (record.state() == TaskState.REVOKED) {
+            revokedIds.add(record.taskId());
+        }
         boolean revocation = record.state() == TaskState.REVOKED && !revocationListeners.isEmpty();
         if (due == null && !revocation) {
             return () -> { };
@@ -89,8 +96,22 @@ public final class MemoryResultBackend implements ResultBackend {
 
     @Override
     public Optional<Registration> onRevoked(Consumer<TaskRecord> listener) {
-        revocationListeners.add(listener);
+        List<TaskRecord> before = new ArrayList<>();
+        synchronized (waiting) {
+            // under the stores' lock: a revocation stored from here on is told to the listener, one before is replayed
+            revocationListeners.add(listener);
+            for (String id : revokedIds) {
+                get(id).ifPresent(before::add);
+            }
+        }
+        before.forEach(listener);
         return Optional.of(() -> revocationListeners.remove(listener));
+    }
+
+    /** Every store tells the listeners in the storing thread before it returns, and registration replays the rest. */
+    @Override
+    public boolean revocationFeedComplete() {
+        return true;
     }
 
     @Override

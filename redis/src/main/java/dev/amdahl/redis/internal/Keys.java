@@ -68,6 +68,11 @@ final class Keys {
         return prefix + ":" + database + ":update";
     }
 
+    /** The revocation log: result keys of REVOKED records by time, replayed to workers whose feed (re)connects. */
+    String revocations() {
+        return prefix + ":revoked";
+    }
+
     /** Idempotency keys and other values stored with {@code putIfAbsent}. */
     String value(String name) {
         return prefix + ":v:" + name;

@@ -1,9 +1,13 @@
 package dev.amdahl.redis.internal;
 
+import dev.amdahl.TaskState;
 import dev.amdahl.spi.Registration;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskRecord;
 import io.lettuce.core.KeyValue;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -37,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * task id, so thousands of outstanding tasks cost one subscription. A notice carries the whole record when
  * it is small (no second round trip for the waiter), otherwise only the task id, and the waiter GETs it.
  * {@code whenReady} registers the watcher before it reads the key, so a record stored in between is seen
- * either by the read or by the notice. Notices published while the subscription was down are lost, so each
+ * either by the read or by the notice; {@code whenReadyUnpublished} (a client's own submissions) needs no read. Notices published while the subscription was down are lost, so each
  * time Lettuce (re)subscribes, every pending id is read again with MGET.
  *
  * <h2>Threads</h2>
@@ -75,6 +79,9 @@ public final class RedisResultBackend implements ResultBackend {
     /** Guards the creation of {@code pubsub}; once set, it is never replaced. */
     private final Object subscribeLock = new Object();
     private volatile StatefulRedisPubSubConnection<String, byte[]> pubsub;
+    /** Counts the pub/sub connection's losses; the revocation feed is complete while its replay is of the current one. */
+    private volatile int feedEpoch;
+    private volatile int replayedEpoch = -1;
     private volatile boolean closed;
 
     public RedisResultBackend(RedisSettings settings) {
@@ -164,28 +171,30 @@ public final class RedisResultBackend implements ResultBackend {
         for (int from = 0; from < records.size(); from += STORE_CHUNK) {
             List<TaskRecord> chunk = records.subList(from, Math.min(records.size(), from + STORE_CHUNK));
             chunks.add(chunk);
-            String[] scriptKeys = new String[chunk.size()];
-            byte[][] args = new byte[3 + 2 * chunk.size()][];
+            String[] scriptKeys = new String[1 + chunk.size()];
+            scriptKeys[0] = keys.revocations();
+            byte[][] args = new byte[4 + 2 * chunk.size()][];
             args[0] = ttl;
             args[1] = readyChannel;
             args[2] = updateChannel;
+            args[3] = RedisBroker.utf8(Long.toString(System.currentTimeMillis()));
             for (int i = 0; i < chunk.size(); i++) {
                 TaskRecord r = chunk.get(i);
                 byte[] bytes = r.toBytes();
-                scriptKeys[i] = keys.result(r.taskId());
-                args[3 + 2 * i] = bytes;
-                args[4 + 2 * i] = notice(r, bytes);
+                scriptKeys[1 + i] = keys.result(r.taskId());
+                args[4 + 2 * i] = bytes;
+                args[5 + 2 * i] = notice(r, bytes);
             }
             replies.add(script.run(redis, scriptKeys, args));
         }
         return replies;
     }
 
-    /** The channel marker the store script reads ('F' final, 'U' update), then the notice as published. */
+    /** The kind the store script reads ('F' final, 'R' revoked, 'U' update), then the notice as published. */
     private static byte[] notice(TaskRecord record, byte[] bytes) {
         byte[] payload = bytes.length <= INLINE_LIMIT ? bytes : record.taskId().getBytes(StandardCharsets.UTF_8);
         byte[] notice = new byte[payload.length + 2];
-        notice[0] = (byte) (record.state().isReady() ? 'F' : 'U');
+        notice[0] = (byte) (record.state() == TaskState.REVOKED ? 'R' : record.state().isReady() ? 'F' : 'U');
         notice[1] = bytes.length <= INLINE_LIMIT ? RECORD_NOTICE : ID_NOTICE;
         System.arraycopy(payload, 0, notice, 2, payload.length);
         return notice;
@@ -206,13 +215,58 @@ public final class RedisResultBackend implements ResultBackend {
         return putIfAbsent("claim:" + key, "1", ttl).isEmpty();
     }
 
-    /** Every final record is announced on the ready channel already; the feed listens there for REVOKED ones. */
+    /**
+     * Every final record is announced on the ready channel already; the feed listens there for REVOKED ones,
+     * and replays the revocation log to the new listener once the subscription stands, so a revocation stored
+     * before is in the log and one stored after comes as a notice.
+     */
     @Override
     public Optional<Registration> onRevoked(Consumer<TaskRecord> listener) {
         checkOpen();
         revocationListeners.add(listener);
         ensureSubscribed();
+        int epoch = feedEpoch;
+        replayRevocations(List.of(listener));
+        if (feedEpoch == epoch) {
+            replayedEpoch = epoch;
+        }
         return Optional.of(() -> revocationListeners.remove(listener));
+    }
+
+    @Override
+    public boolean revocationFeedComplete() {
+        StatefulRedisPubSubConnection<String, byte[]> c = pubsub;
+        int epoch = feedEpoch;
+        return c != null && c.isOpen() && replayedEpoch == epoch && !revocationListeners.isEmpty();
+    }
+
+    /**
+     * Tells {@code listeners} of every revocation in the log, as far back as results are kept. Runs on the
+     * caller's thread (a worker starting) or on {@code callbacks} (after a resubscription).
+     */
+    private void replayRevocations(Collection<Consumer<TaskRecord>> listeners) {
+        if (listeners.isEmpty()) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        List<byte[]> resultKeys = Scripts.join(redis.zrangebyscore(keys.revocations(),
+                Range.create((double) (now - settings.resultTtl().toMillis()), Double.POSITIVE_INFINITY)));
+        for (int from = 0; from < resultKeys.size(); from += MGET_CHUNK) {
+            String[] chunk = resultKeys.subList(from, Math.min(resultKeys.size(), from + MGET_CHUNK)).stream()
+                    .map(k -> new String(k, StandardCharsets.UTF_8)).toArray(String[]::new);
+            for (KeyValue<String, byte[]> kv : Scripts.join(redis.mget(chunk))) {
+                TaskRecord record = kv.hasValue() ? decode(kv.getKey(), kv.getValue()) : null;
+                if (record != null && record.state() == TaskState.REVOKED) {
+                    for (Consumer<TaskRecord> l : listeners) {
+                        try {
+                            l.accept(record);
+                        } catch (RuntimeException e) {
+                            log.error("A revocation listener failed on task {}", record.taskId(), e);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     private static final byte[] REVOKED_STATE = "\"state\":\"REVOKED\"".getBytes(StandardCharsets.UTF_8);
@@ -352,6 +406,26 @@ public final class RedisResultBackend implements ResultBackend {
 
     @Override
     public Registration whenReady(String taskId, Consumer<TaskRecord> callback) {
+        Registration registration = watch(taskId, callback);
+        // the record may be final already: read it, batched with the reads of other new watchers
+        toCheck.add(taskId);
+        if (checkScheduled.compareAndSet(false, true)) {
+            dispatch(this::checkNewWatchers);
+        }
+        return registration;
+    }
+
+    /**
+     * No read: the subscription stands before this returns and the task is published after, so its notice
+     * comes (or, if the subscription drops meanwhile, the re-read on resubscribe finds the record). For an
+     * idle client that is a round trip less per task, and for a group of 10,000 ten MGETs of 1,000 keys less.
+     */
+    @Override
+    public Registration whenReadyUnpublished(String taskId, Consumer<TaskRecord> callback) {
+        return watch(taskId, callback);
+    }
+
+    private Registration watch(String taskId, Consumer<TaskRecord> callback) {
         checkOpen();
         Watcher watcher = new Watcher(taskId, callback);
         watchers.compute(taskId, (id, set) -> {
@@ -364,11 +438,6 @@ public final class RedisResultBackend implements ResultBackend {
         } catch (RuntimeException e) {
             remove(watcher);
             throw e;
-        }
-        // the record may be final already: read it, batched with the reads of other new watchers
-        toCheck.add(taskId);
-        if (checkScheduled.compareAndSet(false, true)) {
-            dispatch(this::checkNewWatchers);
         }
         return () -> remove(watcher);
     }
@@ -408,6 +477,12 @@ public final class RedisResultBackend implements ResultBackend {
                 return;
             }
             StatefulRedisPubSubConnection<String, byte[]> c = connections.connectPubSub();
+            c.addListener(new RedisConnectionStateListener() {
+                @Override
+                public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+                    feedEpoch++;   // only this event loop writes it; revocations published until the replay may be missed
+                }
+            });
             c.addListener(new RedisPubSubAdapter<>() {
                 @Override
                 public void message(String channel, byte[] message) {
@@ -421,11 +496,27 @@ public final class RedisResultBackend implements ResultBackend {
                 @Override
                 public void subscribed(String channel, long count) {
                     // also called when Lettuce subscribes again after a reconnect: notices may have been missed
-                    dispatch(RedisResultBackend.this::recheckAll);
+                    if (keys.readyChannel().equals(channel)) {
+                        int epoch = feedEpoch;
+                        dispatch(RedisResultBackend.this::recheckAll);
+                        dispatch(() -> replayAfterResubscribe(epoch));
+                    }
                 }
             });
             Scripts.join(c.async().subscribe(keys.readyChannel()));
             pubsub = c;
+        }
+    }
+
+    private void replayAfterResubscribe(int epoch) {
+        try {
+            replayRevocations(List.copyOf(revocationListeners));
+            if (feedEpoch == epoch && !revocationListeners.isEmpty()) {
+                replayedEpoch = epoch;
+            }
+        } catch (RedisException e) {
+            log.warn("Could not replay the revocation log after resubscribing ({}); workers read each batch's records"
+                    + " until the next reconnect", e.toString());
         }
     }
 

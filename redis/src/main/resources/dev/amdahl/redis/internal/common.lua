@@ -1,4 +1,4 @@
--- Shared helpers, prepended to every broker script (see Scripts.java).
+-- Shared helpers, prepended to every script (see Scripts.java).
 -- Stream entry fields: id (message id), body (opaque bytes), prio (0-9), prior (deliveries before a requeue).
 
 local function field(fields, name)
@@ -41,4 +41,17 @@ local function moveDue(delayed, dead, streamOf, now, limit)
   local first = redis.call('ZRANGE', delayed, 0, 0, 'WITHSCORES')
   if first[2] then return tonumber(first[2]) end
   return -1
+end
+
+-- Publishes a stored record's notice on its channel; a revocation also goes into the revocation log (a sorted
+-- set of result keys by time, kept as long as results are), which workers replay when their feed (re)connects.
+local function announce(log, key, notice, ttl, readyChannel, updateChannel, now)
+  local kind = string.sub(notice, 1, 1)
+  redis.call('PUBLISH', kind == 'U' and updateChannel or readyChannel, string.sub(notice, 2))
+  if kind == 'R' then
+    redis.call('ZADD', log, now, key)
+    redis.call('ZREMRANGEBYSCORE', log, '-inf', '(' .. (tonumber(now) - tonumber(ttl)))
+    redis.call('ZREMRANGEBYRANK', log, 0, -100001)
+    redis.call('PEXPIRE', log, ttl)
+  end
 end
