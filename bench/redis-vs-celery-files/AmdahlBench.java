@@ -27,12 +27,15 @@ public class AmdahlBench {
             int tasks = Integer.parseInt(args[2]);
             int roundTrips = Integer.parseInt(args[3]);
             // warm-up, untimed: connections, scripts, and the JIT, which compiles a method fully only after
-            // some ten thousand calls; the client and the worker both reach steady state here
+            // some ten thousand calls. The two measured shapes take turns, three times: code they share is
+            // compiled for the profile of whichever ran last, and C2 throws it away and compiles it again
+            // when the other comes (seen with -Xlog:jit+compilation: a round trip run straight after the
+            // group paid for some 250 compilations in its first second, and its p99 doubled)
             for (int round = 0; round < 3; round++) {
                 noop.map(IntStream.range(0, tasks).boxed().toList()).get(300, TimeUnit.SECONDS);
-            }
-            for (int i = 0; i < 10_000; i++) {   // the single-submit path is other code: warm it too
-                noop.submit(i).get(10, TimeUnit.SECONDS);
+                for (int i = 0; i < 3_000; i++) {
+                    noop.submit(i).get(10, TimeUnit.SECONDS);
+                }
             }
 
             long start = System.nanoTime();
