@@ -16,7 +16,9 @@ import io.lettuce.core.codec.StringCodec;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -28,74 +30,71 @@ class RedisResultBackendIT {
         return new TaskRecord(id, "t", TaskState.SUCCESS, "\"ok\"", null, 0, "w", Instant.now(), Instant.now(), 1);
     }
 
-    @Test
-    void recordsAndCountersExpireAfterTheResultTtl() throws Exception {
+    /** A test given a backend on a private redis-server, its URL (to open more clients) and a raw connection to it. */
+    private interface PrivateRedisTest {
+        void run(URI url, ResultBackend backend, RedisCommands<String, byte[]> raw) throws Exception;
+    }
+
+    private static void onPrivateRedis(String options, PrivateRedisTest test) throws Exception {
         try (PrivateRedis redis = new PrivateRedis()) {
             redis.start();
-            URI url = URI.create("redis://" + redis.hostPort() + "?prefix=ttl&result-ttl=5s");
+            URI url = URI.create("redis://" + redis.hostPort() + "?" + options);
             RedisClient raw = RedisClient.create("redis://" + redis.hostPort());
             try (ResultBackend backend = new RedisResultBackendProvider().open(url, ProviderContext.ofDefaults());
-                 StatefulRedisConnection<String, String> c = raw.connect()) {
-                backend.store(success("a"));
-                backend.increment("chord-1", 3);
-
-                assertThat(c.sync().pttl("ttl:r:a")).isBetween(1L, 5_000L);
-                assertThat(c.sync().pttl("ttl:c:chord-1")).isBetween(1L, 5_000L);
+                 StatefulRedisConnection<String, byte[]> c = raw.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE))) {
+                test.run(url, backend, c.sync());
             } finally {
                 raw.shutdown(Duration.ZERO, Duration.ofSeconds(1));
             }
         }
+    }
+
+    @Test
+    void recordsAndCountersExpireAfterTheResultTtl() throws Exception {
+        onPrivateRedis("prefix=ttl&result-ttl=5s", (url, backend, raw) -> {
+            backend.store(success("a"));
+            backend.increment("chord-1", 3);
+
+            assertThat(raw.pttl("ttl:r:a")).isBetween(1L, 5_000L);
+            assertThat(raw.pttl("ttl:c:chord-1")).isBetween(1L, 5_000L);
+        });
     }
 
     @Test
     void aNoticeMissedWhileTheSubscriptionWasDownIsMadeUpForOnResubscribe() throws Exception {
-        try (PrivateRedis redis = new PrivateRedis()) {
-            redis.start();
-            URI url = URI.create("redis://" + redis.hostPort() + "?prefix=missed");
-            RedisClient raw = RedisClient.create("redis://" + redis.hostPort());
-            try (ResultBackend backend = new RedisResultBackendProvider().open(url, ProviderContext.ofDefaults());
-                 StatefulRedisConnection<String, byte[]> c = raw.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE))) {
-                String id = "task-" + UUID.randomUUID();
-                CompletableFuture<TaskRecord> woken = new CompletableFuture<>();
-                backend.whenReady(id, woken::complete);
-                // new watchers are checked against their records in order, in batches: once a watcher of a
-                // record stored before it fires, the first watcher's check is done too
-                String probe = "probe-" + UUID.randomUUID();
-                c.sync().set("missed:r:" + probe, success(probe).toBytes());
-                CompletableFuture<TaskRecord> probed = new CompletableFuture<>();
-                backend.whenReady(probe, probed::complete);
-                probed.get(20, TimeUnit.SECONDS);
+        onPrivateRedis("prefix=missed", (url, backend, raw) -> {
+            String id = "task-" + UUID.randomUUID();
+            CompletableFuture<TaskRecord> woken = new CompletableFuture<>();
+            backend.whenReady(id, woken::complete);
+            // new watchers are checked against their records in order, in batches: once a watcher of a
+            // record stored before it fires, the first watcher's check is done too
+            String probe = "probe-" + UUID.randomUUID();
+            raw.set("missed:r:" + probe, success(probe).toBytes());
+            CompletableFuture<TaskRecord> probed = new CompletableFuture<>();
+            backend.whenReady(probe, probed::complete);
+            probed.get(20, TimeUnit.SECONDS);
 
-                // the record lands without a notice (as if it was published while the subscriber was cut off)...
-                c.sync().set("missed:r:" + id, success(id).toBytes());
-                assertThat(woken).isNotDone();
-                // ...and the subscriber's connection drops; Lettuce reconnects and subscribes again
-                RedisCommands<String, byte[]> admin = c.sync();
-                assertThat(admin.clientKill(KillArgs.Builder.typePubsub())).isEqualTo(1);
+            // the record lands without a notice (as if it was published while the subscriber was cut off)...
+            raw.set("missed:r:" + id, success(id).toBytes());
+            assertThat(woken).isNotDone();
+            // ...and the subscriber's connection drops; Lettuce reconnects and subscribes again
+            assertThat(raw.clientKill(KillArgs.Builder.typePubsub())).isEqualTo(1);
 
-                assertThat(woken.get(20, TimeUnit.SECONDS).result()).isEqualTo("\"ok\"");
-            } finally {
-                raw.shutdown(Duration.ZERO, Duration.ofSeconds(1));
-            }
-        }
+            assertThat(woken.get(20, TimeUnit.SECONDS).result()).isEqualTo("\"ok\"");
+        });
     }
 
     @Test
     void aRevocationStoredWhileTheFeedWasDownIsReplayedWhenItComesBack() throws Exception {
-        try (PrivateRedis redis = new PrivateRedis()) {
-            redis.start();
-            URI url = URI.create("redis://" + redis.hostPort() + "?prefix=replay");
-            RedisClient raw = RedisClient.create("redis://" + redis.hostPort());
-            try (ResultBackend feedSide = new RedisResultBackendProvider().open(url, ProviderContext.ofDefaults());
-                 ResultBackend revoker = new RedisResultBackendProvider().open(url, ProviderContext.ofDefaults());
-                 StatefulRedisConnection<String, String> c = raw.connect()) {
-                java.util.Set<String> heard = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        onPrivateRedis("prefix=replay", (url, feedSide, raw) -> {
+            try (ResultBackend revoker = new RedisResultBackendProvider().open(url, ProviderContext.ofDefaults())) {
+                Set<String> heard = ConcurrentHashMap.newKeySet();
                 feedSide.onRevoked(r -> heard.add(r.taskId()));
                 assertThat(feedSide.revocationFeedComplete()).isTrue();
 
                 // the feed's connection drops; Lettuce waits at least 10 ms before it reconnects, and the revocation
                 // is stored meanwhile, so its notice reaches no one: only the replay after the resubscription brings it
-                assertThat(c.sync().clientKill(KillArgs.Builder.typePubsub())).isEqualTo(1);
+                assertThat(raw.clientKill(KillArgs.Builder.typePubsub())).isEqualTo(1);
                 String id = "task-" + UUID.randomUUID();
                 revoker.store(new TaskRecord(id, "t", TaskState.REVOKED, null, null, 0, null, null, Instant.now(), 0));
 
@@ -105,31 +104,21 @@ class RedisResultBackendIT {
                 }
                 assertThat(heard).contains(id);
                 assertThat(feedSide.revocationFeedComplete()).isTrue();
-                assertThat(c.sync().zcard("replay:revoked")).isEqualTo(1);
-            } finally {
-                raw.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+                assertThat(raw.zcard("replay:revoked")).isEqualTo(1);
             }
-        }
+        });
     }
 
     @Test
     void thousandsOfWaitersShareOneSubscription() throws Exception {
-        try (PrivateRedis redis = new PrivateRedis()) {
-            redis.start();
-            URI url = URI.create("redis://" + redis.hostPort() + "?prefix=many");
-            RedisClient raw = RedisClient.create("redis://" + redis.hostPort());
-            try (ResultBackend backend = new RedisResultBackendProvider().open(url, ProviderContext.ofDefaults());
-                 StatefulRedisConnection<String, String> c = raw.connect()) {
-                for (int i = 0; i < 5_000; i++) {
-                    backend.whenReady("t-" + i, r -> { });
-                }
-
-                // one connection of the server subscribes to anything, and to one channel
-                assertThat(c.sync().clientList().lines().filter(l -> l.matches(".* sub=[1-9].*"))
-                        .toList()).singleElement().asString().contains(" sub=1 ");
-            } finally {
-                raw.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+        onPrivateRedis("prefix=many", (url, backend, raw) -> {
+            for (int i = 0; i < 5_000; i++) {
+                backend.whenReady("t-" + i, r -> { });
             }
-        }
+
+            // one connection of the server subscribes to anything, and to one channel
+            assertThat(raw.clientList().lines().filter(l -> l.matches(".* sub=[1-9].*"))
+                    .toList()).singleElement().asString().contains(" sub=1 ");
+        });
     }
 }
