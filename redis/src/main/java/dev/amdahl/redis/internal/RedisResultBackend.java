@@ -41,8 +41,9 @@ import org.slf4j.LoggerFactory;
  * task id, so thousands of outstanding tasks cost one subscription. A notice carries the whole record when
  * it is small (no second round trip for the waiter), otherwise only the task id, and the waiter GETs it.
  * {@code whenReady} registers the watcher before it reads the key, so a record stored in between is seen
- * either by the read or by the notice; {@code whenReadyUnpublished} (a client's own submissions) needs no read. Notices published while the subscription was down are lost, so each
- * time Lettuce (re)subscribes, every pending id is read again with MGET.
+ * either by the read or by the notice; {@code whenReadyUnpublished} (a client's own submissions) needs no
+ * read. Notices published while the subscription was down are lost, so each time Lettuce (re)subscribes,
+ * every pending id is read again with MGET, and the revocation log is replayed to the revocation feed.
  *
  * <h2>Threads</h2>
  * Notices arrive on a Lettuce event-loop thread, which must never block; they are handed to
