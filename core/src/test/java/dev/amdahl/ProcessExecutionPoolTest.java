@@ -19,7 +19,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,24 +26,7 @@ import org.junit.jupiter.api.Test;
  * process left alive. Outcomes are awaited on futures, and "the task is running now" is a socket
  * connection from the task ({@link ProcessPoolTasks#rendezvous}), never a sleep.
  */
-class ProcessExecutionPoolTest {
-
-    private static final Duration WAIT = Duration.ofSeconds(60);
-
-    private final Amdahl app = Amdahl.builder().include(ProcessPoolTasks.class).build();
-    private final Task<String, Long> pid = app.task("p.pid", String.class, Long.class);
-    private final Task<Integer, Long> rendezvous = app.task("p.rendezvous", Integer.class, Long.class);
-
-    @AfterEach
-    void closeAndCheckForOrphans() {
-        app.close();
-        assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).map(ProcessHandle::pid)).isEmpty();
-    }
-
-    private Worker processes(int concurrency, int maxDeliveries) {
-        return app.startWorker(WorkerOptions.builder().pool(Pool.PROCESSES).concurrency(concurrency)
-                .maxDeliveries(maxDeliveries).shutdownGrace(Duration.ofSeconds(5)).build());
-    }
+class ProcessExecutionPoolTest extends ProcessPoolTestBase {
 
     @Test
     void childrenSeeTheTestClassPath() {

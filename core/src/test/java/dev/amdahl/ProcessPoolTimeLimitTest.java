@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,24 +19,7 @@ import org.junit.jupiter.api.Test;
  * its slot; the soft limit reaches the task inside its child. Every test ends with no child process
  * left alive; "the task is running now" is a socket connection from the task, never a sleep.
  */
-class ProcessPoolTimeLimitTest {
-
-    private static final Duration WAIT = Duration.ofSeconds(60);
-
-    private final Amdahl app = Amdahl.builder().include(ProcessPoolTasks.class).build();
-    private final Task<String, Long> pid = app.task("p.pid", String.class, Long.class);
-    private final Task<Integer, Long> rendezvous = app.task("p.rendezvous", Integer.class, Long.class);
-
-    @AfterEach
-    void closeAndCheckForOrphans() {
-        app.close();
-        assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).map(ProcessHandle::pid)).isEmpty();
-    }
-
-    private void processes(int concurrency) {
-        app.startWorker(WorkerOptions.builder().pool(Pool.PROCESSES).concurrency(concurrency)
-                .maxDeliveries(1).shutdownGrace(Duration.ofSeconds(5)).build());
-    }
+class ProcessPoolTimeLimitTest extends ProcessPoolTestBase {
 
     private static TaskOptions limits(Duration soft, Duration hard) {
         return TaskOptions.builder().softTimeLimit(soft).hardTimeLimit(hard).build();
@@ -47,7 +29,7 @@ class ProcessPoolTimeLimitTest {
     void theHardLimitKillsTheChildInACpuLoopAndAFreshChildKeepsTheConcurrency() throws Exception {
         Task<Integer, String> spin = app.task("p.spin", Integer.class, String.class)
                 .withOptions(TaskOptions.builder().hardTimeLimit(Duration.ofMillis(500)).build());
-        processes(2);
+        processes(2, 1);
         try (ServerSocket server = listen()) {
             TaskFuture<String> f = spin.submit(server.getLocalPort());
             long spinner;
@@ -83,7 +65,7 @@ class ProcessPoolTimeLimitTest {
     @Test
     void theSoftLimitInterruptsTheTaskInItsChildWhichReturnsWhatItHas() {
         Task<Integer, String> partial = app.task("p.partial", Integer.class, String.class);
-        processes(1);
+        processes(1, 1);
         long child = pid.submit("x").result(WAIT);
 
         String result = partial.withOptions(limits(Duration.ofMillis(300), Duration.ofSeconds(30))).submit(1_000_000).result(WAIT);
@@ -99,7 +81,7 @@ class ProcessPoolTimeLimitTest {
     void aCpuLoopInAChildSeesItsSoftLimitWhenItChecksIt() {
         Task<String, String> loop = app.task("p.checkSoftLimit", String.class, String.class)
                 .withOptions(limits(Duration.ofMillis(300), Duration.ofSeconds(30)));
-        processes(1);
+        processes(1, 1);
         long child = pid.submit("x").result(WAIT);
 
         TaskFuture<String> f = loop.submit("x");
