@@ -137,12 +137,7 @@ class RetryTest {
             return "done";
         });
         TaskFuture<String> f = polite.submit("x");
-        CountDownLatch retrying = new CountDownLatch(1);
-        app.resultBackend().onUpdate(f.id(), r -> {
-            if (r.state() == TaskState.RETRY) {
-                retrying.countDown();
-            }
-        });
+        CountDownLatch retrying = retryStored(f);
         startWorker();
 
         assertThat(retrying.await(10, TimeUnit.SECONDS)).isTrue();
@@ -158,18 +153,24 @@ class RetryTest {
         }
     }
 
-    @Test
-    void theFutureReportsRetryWhileTheNextTryWaits() throws Exception {
-        Task<String, String> later = app.task("later", String.class, String.class, s -> {
-            throw TaskContext.current().retry(null, Duration.ofHours(1));
-        });
-        TaskFuture<String> f = later.submit("x");
+    /** Released when a RETRY record of the task is stored. */
+    private CountDownLatch retryStored(TaskFuture<?> f) {
         CountDownLatch retrying = new CountDownLatch(1);
         app.resultBackend().onUpdate(f.id(), r -> {
             if (r.state() == TaskState.RETRY) {
                 retrying.countDown();
             }
         });
+        return retrying;
+    }
+
+    @Test
+    void theFutureReportsRetryWhileTheNextTryWaits() throws Exception {
+        Task<String, String> later = app.task("later", String.class, String.class, s -> {
+            throw TaskContext.current().retry(null, Duration.ofHours(1));
+        });
+        TaskFuture<String> f = later.submit("x");
+        CountDownLatch retrying = retryStored(f);
         startWorker();
 
         assertThat(retrying.await(10, TimeUnit.SECONDS)).isTrue();
