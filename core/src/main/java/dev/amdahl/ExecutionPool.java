@@ -3,7 +3,9 @@ package dev.amdahl;
 import dev.amdahl.internal.Outcome;
 import dev.amdahl.internal.TaskMessage;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where a worker's tasks run (threads, virtual threads, child processes). The worker decides what
@@ -31,6 +33,21 @@ interface ExecutionPool {
         /** A job nobody watches: no progress reports, no time limits. */
         Job(TaskMessage message, int deliveryCount, Consumer<Outcome> done) {
             this(message, deliveryCount, done, RunControl.unwatched());
+        }
+
+        /**
+         * Calls {@code done} with the outcome unless {@code reported} says it was called already: a job can end
+         * in more than one way at once (finished, cancelled, its child died), and only the first one counts.
+         */
+        void reportOnce(AtomicBoolean reported, Outcome outcome) {
+            if (reported.compareAndSet(false, true)) {
+                try {
+                    done.accept(outcome);
+                } catch (RuntimeException e) {
+                    LoggerFactory.getLogger(ExecutionPool.class)
+                            .error("reporting the outcome of task {} failed", message.id(), e);
+                }
+            }
         }
     }
 

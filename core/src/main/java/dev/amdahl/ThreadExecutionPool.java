@@ -204,13 +204,7 @@ final class ThreadExecutionPool implements ExecutionPool {
         }
 
         void report(Outcome outcome) {
-            if (reported.compareAndSet(false, true)) {
-                try {
-                    job.done().accept(outcome);
-                } catch (RuntimeException e) {
-                    log.error("reporting the outcome of task {} failed", job.message().id(), e);
-                }
-            }
+            job.reportOnce(reported, outcome);
         }
     }
 
