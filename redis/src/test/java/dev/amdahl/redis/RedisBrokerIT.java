@@ -77,6 +77,7 @@ class RedisBrokerIT {
         for (int i = 0; i < 3; i++) {
             List<Delivery> got = pollOne(b, q, Duration.ofSeconds(5));
             assertThat(got).hasSize(1);
+            assertThat(got.get(0).deliveryCount()).as("a message given back unseen is not counted").isEqualTo(1);
             seen.add(got.get(0).messageId());
             b.ack(got.get(0));
         }

@@ -262,7 +262,7 @@ public final class RedisBroker implements Broker {
                     if (got.size() > max) {
                         // several streams had entries when the read came (each may give up to its count): the
                         // surplus goes back rather than past the caller's limit
-                        got.subList(max, got.size()).forEach(this::requeueQuietly);
+                        got.subList(max, got.size()).forEach(this::giveBackUnseen);
                         return List.copyOf(got.subList(0, max));
                     }
                     if (!got.isEmpty()) {
@@ -273,7 +273,7 @@ public final class RedisBroker implements Broker {
                     giveBack = false;
                     read.reply.whenComplete((r, failure) -> {
                         try {
-                            read.decode(r == null ? List.of() : r).forEach(this::requeueQuietly);
+                            read.decode(r == null ? List.of() : r).forEach(this::giveBackUnseen);
                         } finally {
                             giveBack(connection);
                         }
@@ -529,11 +529,18 @@ public final class RedisBroker implements Broker {
         }
     }
 
-    private void requeueQuietly(Delivery delivery) {
+    /**
+     * Returns a message that a poll read but never handed to its caller (the poll was interrupted, or the read
+     * brought more than asked for). Nobody saw it, so this delivery does not count toward max-deliveries.
+     */
+    private void giveBackUnseen(Delivery delivery) {
         try {
-            requeue(delivery);
+            Receipt r = receipt(delivery);
+            Scripts.<Long>join(Scripts.REQUEUE.run(redis, new String[]{r.stream()}, utf8(Keys.GROUP),
+                    utf8(r.entryId()), num(delivery.deliveryCount() - 1)));
         } catch (RuntimeException e) {
-            log.warn("Could not return {} after an interrupted poll; it is redelivered after the visibility timeout", delivery, e);
+            log.warn("Could not return {}, read by a poll but not handed out; it is redelivered after the visibility"
+                    + " timeout", delivery, e);
         }
     }
 
