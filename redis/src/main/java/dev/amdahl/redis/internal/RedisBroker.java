@@ -160,6 +160,10 @@ public final class RedisBroker implements Broker {
         if (messages.isEmpty()) {
             return;
         }
+        if (messages.size() == 1) {
+            publish(queue, messages.get(0));   // one plain command: a single submit needs no script
+            return;
+        }
         List<String> queueKeys = keys.queueKeys(queue);
         queueKeys.remove(1); // publish.lua takes the delayed set and the streams, not the dead letters
         String[] scriptKeys = queueKeys.toArray(String[]::new);
