@@ -36,9 +36,10 @@ final class Canvas {
      *
      * @param args      its argument, or {@code null} to take the result of what runs before it
      * @param immutable whether it ignores the result of what runs before it
+     * @param options   the options of the task handle it was made from; those that travel go with it
      */
-    record TaskNode(RegisteredTask<?, ?> task, JsonNode args, boolean immutable, String queue, List<Node> errbacks)
-            implements Node {
+    record TaskNode(RegisteredTask<?, ?> task, JsonNode args, boolean immutable, String queue, TaskOptions options,
+                    List<Node> errbacks) implements Node {
     }
 
     record ChainNode(List<Node> steps, List<Node> errbacks) implements Node {
@@ -60,7 +61,7 @@ final class Canvas {
         if (!(node instanceof TaskNode t)) {
             throw new IllegalArgumentException("only a single task's signature can be immutable, not " + describe(node));
         }
-        return new TaskNode(t.task(), t.args(), true, t.queue(), t.errbacks());
+        return new TaskNode(t.task(), t.args(), true, t.queue(), t.options(), t.errbacks());
     }
 
     static Node chain(List<Node> steps) {
@@ -87,7 +88,7 @@ final class Canvas {
             throw new IllegalArgumentException("an error callback must be a single task's signature, not " + describe(errback));
         }
         if (node instanceof TaskNode t) {
-            return new TaskNode(t.task(), t.args(), t.immutable(), t.queue(), append(t.errbacks(), errback));
+            return new TaskNode(t.task(), t.args(), t.immutable(), t.queue(), t.options(), append(t.errbacks(), errback));
         }
         if (node instanceof ChainNode c) {
             return new ChainNode(c.steps(), append(c.errbacks(), errback));
@@ -235,6 +236,7 @@ final class Canvas {
                 sig.put("immutable", true);
             }
             sig.put("queue", t.queue());
+            StepOptions.write(sig, t.options());
             if (!t.errbacks().isEmpty()) {
                 link(sig, "errlink", compileErrbacks(t.errbacks()));
             }

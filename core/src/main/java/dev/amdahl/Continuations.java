@@ -32,7 +32,7 @@ final class Continuations {
     /** Where continuations go: the broker for workers, the caller's thread in eager mode. */
     @FunctionalInterface
     interface Publisher {
-        void publish(String queue, TaskMessage message);
+        void publish(String queue, TaskMessage message, int priority);
     }
 
     private final ResultBackend backend;
@@ -152,8 +152,17 @@ final class Continuations {
         }
         JsonNode args = sig.path("immutable").asBoolean(false) && sig.has("args") ? sig.get("args") : parentResult;
         JsonNode workflow = sig.get("workflow");
-        publisher.publish(queue, new TaskMessage(id, task, args, false, 0, null, null, null,
-                workflow != null && workflow.isObject() ? workflow : null));
+        StepOptions.Step step;
+        try {
+            step = StepOptions.read(sig, id, task, args, workflow != null && workflow.isObject() ? workflow : null, clock.instant());
+        } catch (IllegalArgumentException e) {
+            // the step cannot be published as asked: it, and whatever waits for it, ends with the reason
+            log.warn("workflow step '{}' (id {}) has options this worker rejects: {}", task, id, e.getMessage());
+            failAll(sig, TaskError.of("dev.amdahl.MalformedWorkflow", "workflow step '" + task + "' (id " + id
+                    + ") was not run: its options are invalid: " + e.getMessage()));
+            return;
+        }
+        publisher.publish(queue, step.message(), step.priority());
     }
 
     private static JsonNode parse(String json, String taskId) {

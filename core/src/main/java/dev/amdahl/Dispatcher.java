@@ -54,7 +54,7 @@ final class Dispatcher {
         this.clock = clock;
         this.eagerInvoker = eagerInvoker;
         this.registry = registry;
-        this.eagerContinuations = new Continuations(backend, (queue, m) -> runEagerly(m), clock);
+        this.eagerContinuations = new Continuations(backend, (queue, m, priority) -> runEagerly(m), clock);
     }
 
     /** Publishes a compiled workflow's heads; the future watches its one last task. */
@@ -81,14 +81,26 @@ final class Dispatcher {
     }
 
     private void publishHeads(Canvas.Compiled workflow) {
-        java.util.Map<String, List<TaskMessage>> byQueue = new java.util.LinkedHashMap<>();
+        java.util.Map<String, List<StepOptions.Step>> byQueue = new java.util.LinkedHashMap<>();
+        Instant now = clock.instant();
         for (ObjectNode head : workflow.heads()) {
             JsonNode wf = head.get("workflow");
-            byQueue.computeIfAbsent(head.get("queue").asText(), q -> new ArrayList<>()).add(new TaskMessage(
-                    head.get("id").asText(), head.get("task").asText(), head.get("args"), false, 0, null, null, null,
-                    wf != null && wf.isObject() ? wf : null));
+            byQueue.computeIfAbsent(head.get("queue").asText(), q -> new ArrayList<>()).add(StepOptions.read(head,
+                    head.get("id").asText(), head.get("task").asText(), head.get("args"), wf != null && wf.isObject() ? wf : null, now));
         }
-        byQueue.forEach(this::send);
+        byQueue.forEach(this::sendSteps);
+    }
+
+    private void sendSteps(String queue, List<StepOptions.Step> steps) {
+        if (eagerInvoker != null) {
+            steps.forEach(s -> runEagerly(s.message()));
+            return;
+        }
+        List<OutboundMessage> out = new ArrayList<>(steps.size());
+        for (StepOptions.Step s : steps) {
+            out.add(new OutboundMessage(s.message().id(), MessageCodec.encode(s.message()), s.priority(), s.message().eta()));
+        }
+        broker.publishAll(queue, out);
     }
 
     <A, R> TaskFuture<R> submit(RegisteredTask<A, R> task, A argument, String queue) {
@@ -131,9 +143,19 @@ final class Dispatcher {
     /** A message with the options that travel: ETA, expiry, retries, time limits. */
     private static TaskMessage message(String id, RegisteredTask<?, ?> task, JsonNode args, boolean chunk, String groupId,
                                        TaskOptions options, Instant now) {
+        return message(id, task.name(), args, chunk, groupId, null, options, now);
+    }
+
+    /** A workflow step's message, published at {@code now} (see {@link StepOptions}). */
+    static TaskMessage message(String id, String task, JsonNode args, JsonNode workflow, TaskOptions options, Instant now) {
+        return message(id, task, args, false, null, workflow, options, now);
+    }
+
+    private static TaskMessage message(String id, String task, JsonNode args, boolean chunk, String groupId, JsonNode workflow,
+                                       TaskOptions options, Instant now) {
         Instant eta = options.eta().orElse(options.countdown().map(now::plus).orElse(null));
         Instant expires = options.expiresAt().orElse(options.expiresIn().map(now::plus).orElse(null));
-        return new TaskMessage(id, task.name(), args, chunk, 0, eta, expires, groupId, null, options.maxRetriesOrNull(),
+        return new TaskMessage(id, task, args, chunk, 0, eta, expires, groupId, workflow, options.maxRetriesOrNull(),
                 options.softTimeLimit().orElse(null), options.hardTimeLimit().orElse(null));
     }
 
@@ -232,10 +254,6 @@ final class Dispatcher {
                     : TaskError.of("dev.amdahl.AmdahlException", "the task ended in " + record.state() + " without an error");
             future.fail(record, new TaskFailedException(future.taskName(), future.id(), error));
         }
-    }
-
-    private void send(String queue, List<TaskMessage> messages) {
-        send(queue, messages, TaskOptions.ofDefaults());
     }
 
     private void send(String queue, List<TaskMessage> messages, TaskOptions options) {

@@ -1,6 +1,8 @@
 package dev.amdahl;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -102,13 +104,21 @@ public final class Task<A, R> {
      * @throws AmdahlException at once when the argument cannot be encoded as JSON
      */
     public Signature<R> sig(A argument) {
-        return new Signature<>(new Canvas.TaskNode(definition, Dispatcher.encodeArgument(definition, argument), false, queue,
-                java.util.List.of()), canvas);
+        return signature(Dispatcher.encodeArgument(definition, argument));
     }
 
     /** A signature without an argument: in a chain it takes the result of the step before. */
     public Signature<R> sig() {
-        return new Signature<>(new Canvas.TaskNode(definition, null, false, queue, java.util.List.of()), canvas);
+        return signature(null);
+    }
+
+    /** Carries this handle's queue and the options that travel (priority, ETA, expiry, retries, time limits). */
+    private Signature<R> signature(JsonNode args) {
+        if (options.idempotencyKey().isPresent()) {
+            throw new IllegalArgumentException("an idempotency key names one submission, and a workflow step is published"
+                    + " by the step before it: make the signature from a handle without one");
+        }
+        return new Signature<>(new Canvas.TaskNode(definition, args, false, queue, options, List.of()), canvas);
     }
 
     /** Submits one task per argument, as a group; the results come back in argument order. */

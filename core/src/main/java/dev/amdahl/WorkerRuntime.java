@@ -211,8 +211,8 @@ final class WorkerRuntime implements Worker {
         this.timer = timerThread;
         this.shutdownHook = new Thread(this::close, "amdahl-shutdown-" + name);
         this.globalWindows = new GlobalRateLimiter(backend);
-        this.continuations = new Continuations(backend, (queue, m) ->
-                broker.publish(queue, new OutboundMessage(m.id(), MessageCodec.encode(m), 0, m.eta())), clock);
+        this.continuations = new Continuations(backend, (queue, m, priority) ->
+                broker.publish(queue, new OutboundMessage(m.id(), MessageCodec.encode(m), priority, m.eta())), clock);
     }
 
     void start() {

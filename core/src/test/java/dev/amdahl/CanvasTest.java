@@ -187,6 +187,22 @@ class CanvasTest {
     }
 
     @Test
+    void aChainStepKeepsTheTimeLimitOfTheHandleItWasMadeFrom() {
+        start(false);
+        Task<Integer, Integer> sleepy = app.task("sleepy", Integer.class, Integer.class, x -> {
+            Thread.sleep(WAIT.toMillis());
+            return x;
+        });
+        Task<Integer, Integer> limited = sleepy.withOptions(TaskOptions.builder().softTimeLimit(Duration.ofMillis(200)).build());
+
+        TaskFuture<Integer> f = twice.sig(1).then(limited).submit();
+
+        // published by the worker after the first step, the second step still has its limit
+        assertThatThrownBy(() -> f.result(WAIT)).isInstanceOfSatisfying(TaskFailedException.class,
+                e -> assertThat(e.remoteType()).isEqualTo(SoftTimeLimitExceeded.class.getName()));
+    }
+
+    @Test
     void workflowMistakesAreClearErrors() {
         start(true);
 
@@ -196,5 +212,7 @@ class CanvasTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("only a single task's signature");
         assertThatThrownBy(() -> twice.sig(1).onError(app.group(List.of(twice.sig(1))).asSignature()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("single task's signature");
+        assertThatThrownBy(() -> twice.withOptions(TaskOptions.builder().idempotencyKey("once").build()).sig(1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("a workflow step is published");
     }
 }
