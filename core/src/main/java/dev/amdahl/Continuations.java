@@ -152,9 +152,12 @@ final class Continuations {
         }
         JsonNode args = sig.path("immutable").asBoolean(false) && sig.has("args") ? sig.get("args") : parentResult;
         JsonNode workflow = sig.get("workflow");
+        // even a last step carries a workflow object, empty: a step published here may be published again (when this
+        // message is redelivered), and a worker reads the record of any workflow step before it runs it
+        JsonNode carried = workflow != null && workflow.isObject() ? workflow : Json.mapper().createObjectNode();
         StepOptions.Step step;
         try {
-            step = StepOptions.read(sig, id, task, args, workflow != null && workflow.isObject() ? workflow : null, clock.instant());
+            step = StepOptions.read(sig, id, task, args, carried, clock.instant());
         } catch (IllegalArgumentException e) {
             // the step cannot be published as asked: it, and whatever waits for it, ends with the reason
             log.warn("workflow step '{}' (id {}) has options this worker rejects: {}", task, id, e.getMessage());

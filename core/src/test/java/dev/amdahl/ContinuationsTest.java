@@ -98,6 +98,7 @@ class ContinuationsTest {
 
         assertThat(published).singleElement().satisfies(next -> {
             assertThat(next.args().asInt()).isEqualTo(2);
+            assertThat(next.workflow()).as("a step that may come twice is marked, so workers read its record").isNotNull();
             assertThat(next.maxRetries()).isEqualTo(5);
             assertThat(next.softTimeLimit()).isEqualTo(Duration.ofMillis(1500));
             assertThat(next.hardTimeLimit()).isEqualTo(Duration.ofSeconds(3));
