@@ -49,8 +49,8 @@ import org.slf4j.MDC;
  *   <li><b>Late acknowledgement.</b> A message is acked only after its final record is stored. If the
  *       store fails the message is requeued; if this process dies first, the broker redelivers it.</li>
  *   <li><b>Redeliveries do not run twice.</b> Before running a batch, the worker reads the records of
- *       its redelivered tasks and of workflow steps (a step's continuations are published again when the
- *       step is redelivered); a task already final (its result stored before a crash lost the ack, or
+ *       its redelivered tasks, retries and workflow steps (a retry or a step's continuations are published
+ *       again when the message they came from is redelivered); a task already final (its result stored before a crash lost the ack, or
  *       revoked) is acknowledged without running. First deliveries are read too unless the revocation feed
  *       is complete (see below).</li>
  *   <li><b>Every held message is settled exactly once</b>: acked, requeued or rejected, also on shutdown.
@@ -305,7 +305,9 @@ final class WorkerRuntime implements Worker {
         List<String> toRead = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
             TaskMessage m = messages.get(i);
-            if (!feedComplete || runnable.get(i).redelivered() || m.workflow() != null) {
+            // what can arrive twice is read: redeliveries, and what a worker published (a retry, a workflow step),
+            // which it publishes again when the message it came from is redelivered
+            if (!feedComplete || runnable.get(i).redelivered() || m.workflow() != null || m.retries() > 0) {
                 toRead.add(m.id());
             }
         }
