@@ -3,6 +3,7 @@ package dev.amdahl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.amdahl.testkit.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

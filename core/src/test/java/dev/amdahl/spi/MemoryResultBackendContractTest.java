@@ -1,6 +1,8 @@
 package dev.amdahl.spi;
 
 import dev.amdahl.internal.memory.MemoryResultBackend;
+import dev.amdahl.testkit.BrokerContractTest;
+import dev.amdahl.testkit.ResultBackendContractTest;
 
 class MemoryResultBackendContractTest extends ResultBackendContractTest {
 

@@ -1,7 +1,7 @@
 package dev.amdahl.redis;
 
 import dev.amdahl.spi.Broker;
-import dev.amdahl.spi.BrokerContractTest;
+import dev.amdahl.testkit.BrokerContractTest;
 import dev.amdahl.spi.ProviderContext;
 import org.junit.jupiter.api.AfterAll;
 

@@ -2,7 +2,7 @@ package dev.amdahl.redis;
 
 import dev.amdahl.spi.ProviderContext;
 import dev.amdahl.spi.ResultBackend;
-import dev.amdahl.spi.ResultBackendContractTest;
+import dev.amdahl.testkit.ResultBackendContractTest;
 import org.junit.jupiter.api.AfterAll;
 
 class RedisResultBackendContractIT extends ResultBackendContractTest {

@@ -1,8 +1,13 @@
-package dev.amdahl.spi;
+package dev.amdahl.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.amdahl.spi.Broker;
+import dev.amdahl.spi.DeadLetter;
+import dev.amdahl.spi.Delivery;
+import dev.amdahl.spi.OutboundMessage;
+import dev.amdahl.spi.ProviderContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;

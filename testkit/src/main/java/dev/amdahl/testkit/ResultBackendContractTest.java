@@ -1,8 +1,12 @@
-package dev.amdahl.spi;
+package dev.amdahl.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.amdahl.TaskState;
+import dev.amdahl.spi.Registration;
+import dev.amdahl.spi.ResultBackend;
+import dev.amdahl.spi.TaskError;
+import dev.amdahl.spi.TaskRecord;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
