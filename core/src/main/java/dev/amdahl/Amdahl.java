@@ -1,8 +1,21 @@
 package dev.amdahl;
 
 import com.fasterxml.jackson.databind.JavaType;
-import dev.amdahl.internal.Json;
-import dev.amdahl.internal.Providers;
+import dev.amdahl.internal.beat.Beat;
+import dev.amdahl.internal.client.Dispatcher;
+import dev.amdahl.internal.json.Json;
+import dev.amdahl.internal.process.ProcessExecutionPool;
+import dev.amdahl.internal.provider.Providers;
+import dev.amdahl.internal.task.ApplicationAccess;
+import dev.amdahl.internal.task.QueueNames;
+import dev.amdahl.internal.task.RegisteredTask;
+import dev.amdahl.internal.task.Router;
+import dev.amdahl.internal.task.TaskInvoker;
+import dev.amdahl.internal.task.TaskRegistry;
+import dev.amdahl.internal.worker.ExecutionPool;
+import dev.amdahl.internal.worker.ThreadExecutionPool;
+import dev.amdahl.internal.worker.WorkerRuntime;
+import dev.amdahl.internal.workflow.Canvas;
 import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.ProviderContext;
 import dev.amdahl.spi.ResultBackend;
@@ -11,14 +24,13 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.regex.Pattern;
 
 /**
  * An Amdahl application: the tasks it knows, the broker that carries them and the backend that keeps
@@ -38,7 +50,29 @@ import java.util.regex.Pattern;
  */
 public final class Amdahl implements AutoCloseable {
 
-    private static final Pattern QUEUE_NAME = Pattern.compile("[A-Za-z0-9_.:\\-]{1,200}");
+    static {
+        ApplicationAccess.install(new ApplicationAccess() {
+            @Override
+            public TaskInvoker invoker(Amdahl app) {
+                return app.invoker();
+            }
+
+            @Override
+            public TaskRegistry registry(Amdahl app) {
+                return app.registry;
+            }
+
+            @Override
+            public List<Class<? extends TaskCatalog>> catalogs(Amdahl app) {
+                return app.catalogs();
+            }
+
+            @Override
+            public int maxResultBytes(Amdahl app) {
+                return app.maxResultBytes;
+            }
+        });
+    }
 
     private final Broker broker;
     private final ResultBackend backend;
@@ -48,7 +82,6 @@ public final class Amdahl implements AutoCloseable {
     private final int maxResultBytes;
     private final TaskRegistry registry = new TaskRegistry();
     private final Dispatcher dispatcher;
-    private final Canvas canvas;
     private final Set<Class<? extends TaskCatalog>> catalogs = new LinkedHashSet<>();
     private final List<Worker> workers = new CopyOnWriteArrayList<>();
     /** Periodic tasks by name, in the order they were added; guarded by itself. */
@@ -65,7 +98,6 @@ public final class Amdahl implements AutoCloseable {
         this.router = b.router;
         this.maxResultBytes = b.maxResultBytes;
         this.dispatcher = new Dispatcher(broker, backend, clock, b.eager ? invoker() : null, registry);
-        this.canvas = new Canvas(dispatcher);
         for (Class<? extends TaskCatalog> catalog : b.catalogs) {
             include(catalog);
         }
@@ -121,7 +153,7 @@ public final class Amdahl implements AutoCloseable {
         JavaType a = Json.mapper().constructType(argumentType);
         JavaType r = Json.mapper().constructType(resultType);
         RegisteredTask<A, R> task = registry.register(new RegisteredTask<>(name, a, r, code, code == null ? null : registering, defaults));
-        return new Task<>(task, dispatcher, canvas, queueOf(task), task.defaults());
+        return new Task<>(task, dispatcher, queueOf(task), task.defaults());
     }
 
     /** Where a task goes unless a submission says otherwise: its registration, else the routes, else the default queue. */
@@ -138,7 +170,7 @@ public final class Amdahl implements AutoCloseable {
      * }</pre>
      */
     public <R> GroupSignature<R> group(List<Signature<R>> members) {
-        return new GroupSignature<>(new Canvas.GroupNode(members.stream().map(Signature::node).toList()), canvas);
+        return new GroupSignature<>(new Canvas.GroupNode(members.stream().map(Signature::node).toList()), dispatcher);
     }
 
     /** Registers the tasks of a catalog, which worker processes can then replay. */
@@ -177,7 +209,7 @@ public final class Amdahl implements AutoCloseable {
         ExecutionPool pool = switch (options.pool()) {
             case THREADS -> ThreadExecutionPool.platform(invoker(), options.concurrency());
             case VIRTUAL -> ThreadExecutionPool.virtual(invoker(), options.concurrency());
-            case PROCESSES -> ProcessExecutionPool.start(this, options);
+            case PROCESSES -> ProcessExecutionPool.start(registry, catalogs(), maxResultBytes, options);
         };
         WorkerRuntime[] self = new WorkerRuntime[1];
         WorkerRuntime worker = new WorkerRuntime(options, broker, backend, clock, pool, () -> workers.remove(self[0]),
@@ -208,12 +240,12 @@ public final class Amdahl implements AutoCloseable {
      *                                  another application, or it cannot be submitted (its first task has no argument)
      */
     public void schedule(String name, Schedule schedule, Signature<?> signature) {
-        if (name == null || !QUEUE_NAME.matcher(name).matches()) {
+        if (!QueueNames.allowed(name)) {
             throw new IllegalArgumentException("periodic task name '" + name + "' is not allowed: use 1 to 200 letters, digits, '_', '-', '.' or ':'");
         }
         Objects.requireNonNull(schedule, "schedule");
         Objects.requireNonNull(signature, "signature");
-        if (signature.canvas() != canvas) {
+        if (signature.dispatcher() != dispatcher) {
             throw new IllegalArgumentException("periodic task '" + name + "': the signature was made by another Amdahl"
                     + " application; make it with a task handle of this one");
         }
@@ -288,20 +320,12 @@ public final class Amdahl implements AutoCloseable {
         return registry.names();
     }
 
-    TaskInvoker invoker() {
+    private TaskInvoker invoker() {
         return new TaskInvoker(registry, clock, maxResultBytes);
     }
 
-    TaskRegistry registry() {
-        return registry;
-    }
-
-    synchronized List<Class<? extends TaskCatalog>> catalogs() {
+    private synchronized List<Class<? extends TaskCatalog>> catalogs() {
         return new ArrayList<>(catalogs);
-    }
-
-    int maxResultBytes() {
-        return maxResultBytes;
     }
 
     /** Stops this application's schedulers, then its workers gracefully, then closes the broker and backend. */
@@ -318,12 +342,6 @@ public final class Amdahl implements AutoCloseable {
             broker.close();
         } finally {
             backend.close();
-        }
-    }
-
-    static void checkQueueName(String queue) {
-        if (queue == null || !QUEUE_NAME.matcher(queue).matches()) {
-            throw new IllegalArgumentException("queue name '" + queue + "' is not allowed: use 1 to 200 letters, digits, '_', '-', '.' or ':'");
         }
     }
 
@@ -402,7 +420,7 @@ public final class Amdahl implements AutoCloseable {
 
         /** The queue tasks go to unless a handle says otherwise ({@code amdahl} by default). */
         public Builder defaultQueue(String queue) {
-            checkQueueName(queue);
+            QueueNames.check(queue);
             this.defaultQueue = queue;
             return this;
         }

@@ -1,5 +1,8 @@
 package dev.amdahl;
 
+import dev.amdahl.internal.client.Dispatcher;
+import dev.amdahl.internal.workflow.Canvas;
+
 /**
  * Signatures to run in parallel, made by {@link Amdahl#group}. Submitted alone it is a group (results
  * in order); followed by a callback with {@link #then} it is a chord.
@@ -16,11 +19,11 @@ package dev.amdahl;
 public final class GroupSignature<R> {
 
     private final Canvas.Node node;
-    private final Canvas canvas;
+    private final Dispatcher dispatcher;
 
-    GroupSignature(Canvas.Node node, Canvas canvas) {
+    GroupSignature(Canvas.Node node, Dispatcher dispatcher) {
         this.node = node;
-        this.canvas = canvas;
+        this.dispatcher = dispatcher;
     }
 
     /**
@@ -29,17 +32,17 @@ public final class GroupSignature<R> {
      * result backend; nothing polls. A failed member fails the chord with that member's error.
      */
     public <T> Signature<T> then(Signature<T> callback) {
-        return new Signature<>(Canvas.chord(node, callback.node()), canvas);
+        return new Signature<>(Canvas.chord(node, callback.node()), dispatcher);
     }
 
     /** Runs the members in parallel; the future completes with their results in member order. */
     public GroupFuture<R> submit() {
-        return canvas.submitGroup(node);
+        return dispatcher.submitGroup(node);
     }
 
     /** This group as one step of a chain (the step's result is the list of the members' results). */
     public Signature<java.util.List<R>> asSignature() {
-        return new Signature<>(node, canvas);
+        return new Signature<>(node, dispatcher);
     }
 
     @Override

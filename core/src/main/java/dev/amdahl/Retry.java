@@ -23,7 +23,8 @@ public final class Retry extends AmdahlException {
 
     private final Duration countdown;
 
-    Retry(String message, Throwable cause, Duration countdown) {
+    /** A retry request; tasks get one from {@link TaskContext#retry}, tests may make their own. */
+    public Retry(String message, Throwable cause, Duration countdown) {
         super(message, cause);
         this.countdown = countdown;
     }

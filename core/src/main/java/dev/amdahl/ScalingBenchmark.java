@@ -1,7 +1,7 @@
 package dev.amdahl;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.amdahl.internal.Json;
+import dev.amdahl.internal.json.Json;
 import dev.amdahl.scaling.JobStats;
 import dev.amdahl.scaling.ScalingAnalysis;
 import dev.amdahl.scaling.ScalingReport;

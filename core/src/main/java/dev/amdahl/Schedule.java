@@ -1,5 +1,6 @@
 package dev.amdahl;
 
+import dev.amdahl.internal.beat.CronExpression;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -87,8 +88,11 @@ public final class Schedule {
         return Instant.ofEpochSecond((k + 1) * intervalSeconds);
     }
 
-    /** The last tick at or before {@code atOrBefore}, but not before {@code notBefore}; {@code null} if none. */
-    Instant latestBetween(Instant notBefore, Instant atOrBefore) {
+    /**
+     * The last tick at or before {@code atOrBefore}, but not before {@code notBefore}; {@code null} if none.
+     * Schedulers use it to find the tick a missed interval should catch up on.
+     */
+    public Instant latestBetween(Instant notBefore, Instant atOrBefore) {
         if (cron == null) {
             long k = Math.floorDiv(atOrBefore.getEpochSecond(), intervalSeconds);
             Instant t = Instant.ofEpochSecond(k * intervalSeconds);

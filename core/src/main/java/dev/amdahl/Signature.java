@@ -1,5 +1,7 @@
 package dev.amdahl;
 
+import dev.amdahl.internal.client.Dispatcher;
+import dev.amdahl.internal.workflow.Canvas;
 import java.util.List;
 
 /**
@@ -25,19 +27,19 @@ import java.util.List;
 public final class Signature<R> {
 
     private final Canvas.Node node;
-    private final Canvas canvas;
+    private final Dispatcher dispatcher;
 
-    Signature(Canvas.Node node, Canvas canvas) {
+    Signature(Canvas.Node node, Dispatcher dispatcher) {
         this.node = node;
-        this.canvas = canvas;
+        this.dispatcher = dispatcher;
     }
 
     Canvas.Node node() {
         return node;
     }
 
-    Canvas canvas() {
-        return canvas;
+    Dispatcher dispatcher() {
+        return dispatcher;
     }
 
     /**
@@ -45,7 +47,7 @@ public final class Signature<R> {
      * used instead). Only for a single task's signature.
      */
     public Signature<R> immutable() {
-        return new Signature<>(Canvas.immutable(node), canvas);
+        return new Signature<>(Canvas.immutable(node), dispatcher);
     }
 
     /** A chain: {@code next} runs after this, with this workflow's result as its argument. */
@@ -58,7 +60,7 @@ public final class Signature<R> {
      * result becomes its argument (a chord's callback gets the list of the group's results).
      */
     public <T> Signature<T> then(Signature<T> next) {
-        return new Signature<>(Canvas.chain(List.of(node, next.node)), canvas);
+        return new Signature<>(Canvas.chain(List.of(node, next.node)), dispatcher);
     }
 
     /**
@@ -67,12 +69,12 @@ public final class Signature<R> {
      * chord, the first failed member does.
      */
     public Signature<R> onError(Signature<?> errorCallback) {
-        return new Signature<>(Canvas.onError(node, errorCallback.node), canvas);
+        return new Signature<>(Canvas.onError(node, errorCallback.node), dispatcher);
     }
 
     /** Submits the workflow; the future completes with the result of its last task. */
     public TaskFuture<R> submit() {
-        return canvas.submit(node);
+        return dispatcher.submit(node);
     }
 
     @Override

@@ -27,7 +27,8 @@ import java.time.Duration;
  */
 public final class SoftTimeLimitExceeded extends AmdahlException {
 
-    SoftTimeLimitExceeded(String taskName, String taskId, Duration limit, Throwable cause) {
+    /** The error a task gets when its soft time limit of {@code limit} has passed. */
+    public SoftTimeLimitExceeded(String taskName, String taskId, Duration limit, Throwable cause) {
         super("task '" + taskName + "' (id " + taskId + ") exceeded its soft time limit of " + limit, cause);
     }
 }

@@ -1,6 +1,10 @@
 package dev.amdahl;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.amdahl.internal.client.Dispatcher;
+import dev.amdahl.internal.task.QueueNames;
+import dev.amdahl.internal.task.RegisteredTask;
+import dev.amdahl.internal.workflow.Canvas;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
@@ -24,19 +28,17 @@ public final class Task<A, R> {
 
     private final RegisteredTask<A, R> definition;
     private final Dispatcher dispatcher;
-    private final Canvas canvas;
     private final String queue;
     private final TaskOptions options;
 
-    Task(RegisteredTask<A, R> definition, Dispatcher dispatcher, Canvas canvas, String queue) {
-        this(definition, dispatcher, canvas, queue, definition.defaults());
+    Task(RegisteredTask<A, R> definition, Dispatcher dispatcher, String queue) {
+        this(definition, dispatcher, queue, definition.defaults());
     }
 
-    Task(RegisteredTask<A, R> definition, Dispatcher dispatcher, Canvas canvas, String queue, TaskOptions options) {
+    Task(RegisteredTask<A, R> definition, Dispatcher dispatcher, String queue, TaskOptions options) {
         this.definition = definition;
         this.dispatcher = dispatcher;
-        this.canvas = canvas;
-        this.queue = queue;
+                this.queue = queue;
         this.options = options;
     }
 
@@ -52,7 +54,7 @@ public final class Task<A, R> {
 
     /** This task, submitted to another queue (workers consume the queues they are told to). */
     public Task<A, R> onQueue(String queue) {
-        Amdahl.checkQueueName(queue);
+        QueueNames.check(queue);
         return withOptions(TaskOptions.builder().queue(queue).build());
     }
 
@@ -84,7 +86,7 @@ public final class Task<A, R> {
                     + " applies the one the task was registered with. Set it in app.task(name, ..., options, code)");
         }
         TaskOptions merged = options.overriddenBy(overrides);
-        return new Task<>(definition, dispatcher, canvas, overrides.queue().orElse(queue), merged);
+        return new Task<>(definition, dispatcher, overrides.queue().orElse(queue), merged);
     }
 
     /**
@@ -118,7 +120,7 @@ public final class Task<A, R> {
             throw new IllegalArgumentException("an idempotency key names one submission, and a workflow step is published"
                     + " by the step before it: make the signature from a handle without one");
         }
-        return new Signature<>(new Canvas.TaskNode(definition, args, false, queue, options, List.of()), canvas);
+        return new Signature<>(new Canvas.TaskNode(definition, args, false, queue, options, List.of()), dispatcher);
     }
 
     /** Submits one task per argument, as a group; the results come back in argument order. */

@@ -1,5 +1,6 @@
 package dev.amdahl;
 
+import dev.amdahl.internal.task.RunningTask;
 import java.time.Duration;
 
 /**
@@ -18,62 +19,28 @@ import java.time.Duration;
  * });
  * }</pre>
  */
-public final class TaskContext {
-
-    private static final ThreadLocal<TaskContext> CURRENT = new ThreadLocal<>();
-
-    private final String taskId;
-    private final String taskName;
-    private final int retries;
-    private final int deliveryCount;
-    private final Duration softTimeLimit;
-    private final RunControl control;
-
-    TaskContext(String taskId, String taskName, int retries, int deliveryCount) {
-        this(taskId, taskName, retries, deliveryCount, null, RunControl.unwatched());
-    }
-
-    TaskContext(String taskId, String taskName, int retries, int deliveryCount, Duration softTimeLimit, RunControl control) {
-        this.taskId = taskId;
-        this.taskName = taskName;
-        this.retries = retries;
-        this.deliveryCount = deliveryCount;
-        this.softTimeLimit = softTimeLimit;
-        this.control = control;
-    }
+public interface TaskContext {
 
     /**
      * The context of the task running on this thread.
      *
      * @throws IllegalStateException when no task is running on this thread
      */
-    public static TaskContext current() {
-        TaskContext context = CURRENT.get();
-        if (context == null) {
-            throw new IllegalStateException("no task is running on this thread: TaskContext.current() works only inside a task's code");
-        }
-        return context;
+    static TaskContext current() {
+        return RunningTask.current();
     }
 
     /** The running task's id. */
-    public String taskId() {
-        return taskId;
-    }
+    String taskId();
 
     /** The running task's registered name. */
-    public String taskName() {
-        return taskName;
-    }
+    String taskName();
 
     /** How many times the task was retried before this run. */
-    public int retries() {
-        return retries;
-    }
+    int retries();
 
     /** 1 on first delivery; more when a worker died while running the task and it was delivered again. */
-    public int deliveryCount() {
-        return deliveryCount;
-    }
+    int deliveryCount();
 
     /**
      * Reports how far the task has come; the caller sees it on {@link TaskFuture#progress()} and
@@ -84,9 +51,7 @@ public final class TaskContext {
      * @param message  what the task is doing now, or {@code null}
      * @throws IllegalArgumentException when the fraction is outside 0..1
      */
-    public void progress(double fraction, String message) {
-        control.progress(new Progress(fraction, message));
-    }
+    void progress(double fraction, String message);
 
     /**
      * An exception to throw to run this task again after {@code countdown}, with the retry count one
@@ -97,16 +62,16 @@ public final class TaskContext {
      * @param countdown how long to wait, or {@code null} for the task's {@link RetryBackoff}
      * @throws IllegalArgumentException when the countdown is negative
      */
-    public Retry retry(Throwable cause, Duration countdown) {
-        if (countdown != null) {
-            TaskOptions.checkNotNegative(countdown, "the retry countdown");
+    default Retry retry(Throwable cause, Duration countdown) {
+        if (countdown != null && countdown.isNegative()) {
+            throw new IllegalArgumentException("the retry countdown must not be negative, was " + countdown);
         }
-        return new Retry("task '" + taskName + "' (id " + taskId + ") asked to be retried"
+        return new Retry("task '" + taskName() + "' (id " + taskId() + ") asked to be retried"
                 + (cause == null ? "" : ": " + cause), cause, countdown);
     }
 
     /** {@link #retry(Throwable, Duration)} after the task's {@link RetryBackoff} delay. */
-    public Retry retry(Throwable cause) {
+    default Retry retry(Throwable cause) {
         return retry(cause, null);
     }
 
@@ -114,40 +79,11 @@ public final class TaskContext {
      * Whether the soft time limit has passed. The worker also interrupts the task's thread at that
      * moment; this flag tells the interruption apart from others.
      */
-    public boolean softTimeLimitExceeded() {
-        return control.softLimitExceeded();
-    }
+    boolean softTimeLimitExceeded();
 
     /**
      * Throws {@link SoftTimeLimitExceeded} once the soft time limit has passed; for CPU loops that never
      * block and so never see the interruption.
      */
-    public void checkSoftTimeLimit() {
-        if (control.softLimitExceeded()) {
-            throw softTimeLimitError(null);
-        }
-    }
-
-    SoftTimeLimitExceeded softTimeLimitError(Throwable cause) {
-        return new SoftTimeLimitExceeded(taskName, taskId, softTimeLimit, cause);
-    }
-
-    RunControl control() {
-        return control;
-    }
-
-    /** Runs {@code body} with this context set on the current thread; internal. */
-    <T> T runWith(java.util.concurrent.Callable<T> body) throws Exception {
-        TaskContext previous = CURRENT.get();
-        CURRENT.set(this);
-        try {
-            return body.call();
-        } finally {
-            if (previous == null) {
-                CURRENT.remove();
-            } else {
-                CURRENT.set(previous);
-            }
-        }
-    }
+    void checkSoftTimeLimit();
 }

@@ -1,6 +1,7 @@
 package dev.amdahl;
 
 import dev.amdahl.spi.TaskError;
+import java.util.Optional;
 
 /**
  * A task ended in FAILURE. Carries what the worker reported: the remote exception's type name,
@@ -45,9 +46,17 @@ public class TaskFailedException extends AmdahlException {
         return taskId;
     }
 
-    /** The class name of the exception the task threw, e.g. {@code java.lang.IllegalStateException}. */
+    /**
+     * The class name of the exception the task threw, e.g. {@code java.lang.IllegalStateException}, or the type
+     * name of an {@link ErrorType} when the runtime ended the task.
+     */
     public String remoteType() {
         return remoteType;
+    }
+
+    /** The runtime error that ended the task, or empty when the task's own code threw. */
+    public Optional<ErrorType> errorType() {
+        return ErrorType.of(remoteType);
     }
 
     /** The message of the exception the task threw, or {@code null}. */

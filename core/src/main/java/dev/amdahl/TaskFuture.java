@@ -1,5 +1,6 @@
 package dev.amdahl;
 
+import dev.amdahl.internal.client.CompletionOrder;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Optional;

@@ -1,5 +1,7 @@
 package dev.amdahl;
 
+import dev.amdahl.internal.task.QueueNames;
+import dev.amdahl.internal.worker.RateLimit;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashSet;
@@ -9,7 +11,6 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.StringJoiner;
-import java.util.regex.Pattern;
 
 /**
  * How a task is delivered and run: its queue and priority, when it may run and until when, how it is
@@ -53,7 +54,6 @@ public final class TaskOptions {
     public static final Duration DEFAULT_IDEMPOTENCY_WINDOW = Duration.ofHours(1);
 
     private static final TaskOptions DEFAULTS = new Builder().build();
-    private static final Pattern QUEUE_NAME = Pattern.compile("[A-Za-z0-9_.:\\-]{1,200}");
 
     // null means "not set": merging falls back to the base
     private final String queue;
@@ -197,31 +197,6 @@ public final class TaskOptions {
     }
 
     // --- internal views ---
-
-    RateLimit parsedRateLimit() {
-        return rateLimit;
-    }
-
-    RateLimit parsedGlobalRateLimit() {
-        return globalRateLimit;
-    }
-
-    int effectiveMaxRetries() {
-        return maxRetries == null ? DEFAULT_MAX_RETRIES : maxRetries;
-    }
-
-    RetryBackoff effectiveBackoff() {
-        return backoff == null ? DEFAULT_BACKOFF : backoff;
-    }
-
-    Integer maxRetriesOrNull() {
-        return maxRetries;
-    }
-
-    /** Whether {@code error} is one of the types that retry the task. */
-    boolean retries(Throwable error) {
-        return retryOn != null && retryOn.stream().anyMatch(type -> type.isInstance(error));
-    }
 
     /**
      * These options with every option set in {@code overrides} replacing this one's. A countdown or an
@@ -405,9 +380,7 @@ public final class TaskOptions {
 
         /** The queue to submit to; a name matched by the application's routes otherwise. */
         public Builder queue(String queue) {
-            if (queue == null || !QUEUE_NAME.matcher(queue).matches()) {
-                throw new IllegalArgumentException("queue name '" + queue + "' is not allowed: use 1 to 200 letters, digits, '_', '-', '.' or ':'");
-            }
+            QueueNames.check(queue);
             this.queue = queue;
             return this;
         }

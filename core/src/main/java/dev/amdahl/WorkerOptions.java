@@ -1,5 +1,6 @@
 package dev.amdahl;
 
+import dev.amdahl.internal.task.QueueNames;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -38,7 +39,7 @@ public record WorkerOptions(List<String> queues, int concurrency, int prefetch, 
         if (queues.isEmpty()) {
             throw new IllegalArgumentException("a worker needs at least one queue to consume");
         }
-        queues.forEach(Amdahl::checkQueueName);
+        queues.forEach(QueueNames::check);
         if (concurrency < 1) {
             throw new IllegalArgumentException("concurrency must be at least 1, was " + concurrency);
         }

@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.amdahl.internal.TaskMessage;
+import dev.amdahl.internal.client.Dispatcher;
 import dev.amdahl.internal.memory.MemoryResultBackend;
+import dev.amdahl.internal.wire.TaskMessage;
+import dev.amdahl.internal.workflow.Canvas;
+import dev.amdahl.internal.workflow.Continuations;
 import dev.amdahl.spi.TaskError;
 import dev.amdahl.spi.TaskRecord;
 import java.time.Clock;
@@ -51,7 +54,7 @@ class ContinuationsTest {
 
     private static TaskRecord revoked(TaskMessage m) {
         return new TaskRecord(m.id(), m.task(), TaskState.REVOKED, null,
-                TaskError.of(Dispatcher.REVOKED, "task " + m.id() + " was revoked"), 0, null, null, Instant.now(), 0);
+                TaskError.of(ErrorType.REVOKED.typeName(), "task " + m.id() + " was revoked"), 0, null, null, Instant.now(), 0);
     }
 
     @Test
@@ -64,7 +67,7 @@ class ContinuationsTest {
 
         assertThat(backend.get(callback)).hasValueSatisfying(r -> {
             assertThat(r.state()).isEqualTo(TaskState.FAILURE);
-            assertThat(r.error().type()).isEqualTo(Dispatcher.REVOKED);
+            assertThat(r.error().type()).isEqualTo(ErrorType.REVOKED.typeName());
             assertThat(r.error().message()).contains("chord member 'twice'", "was revoked");
         });
         assertThat(published).isEmpty();

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.amdahl.internal.memory.MemoryBroker;
 import dev.amdahl.internal.memory.MemoryResultBackend;
+import dev.amdahl.internal.worker.GlobalRateLimiter;
+import dev.amdahl.internal.worker.RateLimit;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;

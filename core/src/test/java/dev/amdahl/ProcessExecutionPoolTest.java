@@ -3,6 +3,8 @@ package dev.amdahl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.amdahl.internal.process.ProcessExecutionPool;
+import dev.amdahl.internal.process.ProcessPoolChild;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -94,7 +96,7 @@ class ProcessExecutionPoolTest extends ProcessPoolTestBase {
         TaskFuture<String> f = exit.submit(3);
 
         assertThatThrownBy(() -> f.result(WAIT)).isInstanceOfSatisfying(TaskFailedException.class, e -> {
-            assertThat(e.remoteType()).isEqualTo(ProcessExecutionPool.WORKER_LOST);
+            assertThat(e.remoteType()).isEqualTo(ErrorType.WORKER_LOST.typeName());
             assertThat(e.remoteMessage()).contains("p.exit", f.id(), "delivered 2 times", "exited with code 3");
         });
         long replacement = pid.submit("y").result(WAIT);

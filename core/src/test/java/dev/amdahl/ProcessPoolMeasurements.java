@@ -1,8 +1,13 @@
 package dev.amdahl;
 
 import com.fasterxml.jackson.databind.node.TextNode;
-import dev.amdahl.internal.Outcome;
-import dev.amdahl.internal.TaskMessage;
+import dev.amdahl.internal.process.ProcessExecutionPool;
+import dev.amdahl.internal.task.ApplicationAccess;
+import dev.amdahl.internal.task.Outcome;
+import dev.amdahl.internal.task.RunControl;
+import dev.amdahl.internal.wire.TaskMessage;
+import dev.amdahl.internal.worker.ExecutionPool;
+import dev.amdahl.internal.worker.ThreadExecutionPool;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
@@ -30,7 +35,7 @@ public final class ProcessPoolMeasurements {
                 long[] ms = new long[starts];
                 for (int i = 0; i < starts; i++) {
                     long t0 = System.nanoTime();
-                    ExecutionPool pool = ProcessExecutionPool.start(app, options(concurrency));
+                    ExecutionPool pool = start(app, options(concurrency));
                     ms[i] = (System.nanoTime() - t0) / 1_000_000;
                     pool.shutdown(Duration.ofSeconds(5));
                 }
@@ -38,8 +43,8 @@ public final class ProcessPoolMeasurements {
                 System.out.printf("start-up, %d child(ren) in parallel: median %d ms (min %d, max %d) over %d starts%n",
                         concurrency, ms[starts / 2], ms[0], ms[starts - 1], starts);
             }
-            ExecutionPool processes = ProcessExecutionPool.start(app, options(1));
-            ExecutionPool threads = ThreadExecutionPool.platform(app.invoker(), 1);
+            ExecutionPool processes = start(app, options(1));
+            ExecutionPool threads = ThreadExecutionPool.platform(ApplicationAccess.get().invoker(app), 1);
             try {
                 for (int round = 0; round < 2; round++) {
                     // first round warms both JVMs up; the second is the figure
@@ -72,12 +77,17 @@ public final class ProcessPoolMeasurements {
         long t0 = System.nanoTime();
         for (int i = 0; i < calls; i++) {
             CompletableFuture<Outcome> done = new CompletableFuture<>();
-            pool.execute(new ExecutionPool.Job(new TaskMessage("m-" + i, task, arg, false, 0, null, null, null, null), 1, done::complete));
+            pool.execute(new ExecutionPool.Job(new TaskMessage("m-" + i, task, arg, false, 0, null, null, null, null), 1, done::complete, RunControl.unwatched()));
             Outcome o = done.get(60, TimeUnit.SECONDS);
             if (o.kind() != Outcome.Kind.SUCCESS) {
                 throw new IllegalStateException(task + ": " + o);
             }
         }
         return (System.nanoTime() - t0) / 1000.0 / calls;
+    }
+
+    private static ExecutionPool start(Amdahl app, WorkerOptions options) {
+        ApplicationAccess access = ApplicationAccess.get();
+        return ProcessExecutionPool.start(access.registry(app), access.catalogs(app), access.maxResultBytes(app), options);
     }
 }

@@ -3,6 +3,8 @@ package dev.amdahl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.amdahl.internal.worker.RateLimit;
+import dev.amdahl.internal.worker.TokenBucket;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;

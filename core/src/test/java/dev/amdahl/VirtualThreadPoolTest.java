@@ -3,6 +3,7 @@ package dev.amdahl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.amdahl.internal.worker.ThreadExecutionPool;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.IntStream;

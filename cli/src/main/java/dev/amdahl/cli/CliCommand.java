@@ -3,10 +3,10 @@ package dev.amdahl.cli;
 import dev.amdahl.TaskFailedException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * The base of the subcommands: turns what they throw into a message and an exit code, so a user sees

@@ -1,9 +1,9 @@
 package dev.amdahl.cli;
 
 import java.io.PrintWriter;
-import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.UnmatchedArgumentException;
+import picocli.CommandLine;
 
 /** Entry point of the {@code amdahl} command. */
 public final class Main {

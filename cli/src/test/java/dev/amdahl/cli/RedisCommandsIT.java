@@ -2,10 +2,10 @@ package dev.amdahl.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.amdahl.examples.MonteCarloPi;
-import dev.amdahl.examples.PiChunk;
 import dev.amdahl.Amdahl;
 import dev.amdahl.WorkerOptions;
+import dev.amdahl.examples.MonteCarloPi;
+import dev.amdahl.examples.PiChunk;
 import java.nio.file.Path;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;

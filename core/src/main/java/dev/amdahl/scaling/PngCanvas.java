@@ -17,7 +17,7 @@ import java.io.UncheckedIOException;
 import javax.imageio.ImageIO;
 
 /** Draws on an off-screen {@link BufferedImage}; needs no display (headless AWT is enough). */
-final class PngCanvas implements Canvas {
+final class PngCanvas implements ChartCanvas {
 
     private final BufferedImage image;
     private final Graphics2D g;

@@ -1,7 +1,7 @@
 package dev.amdahl.scaling;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.amdahl.internal.Json;
+import dev.amdahl.internal.json.Json;
 import java.util.List;
 import java.util.Objects;
 

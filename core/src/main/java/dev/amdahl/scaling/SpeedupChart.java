@@ -1,7 +1,7 @@
 package dev.amdahl.scaling;
 
-import dev.amdahl.scaling.Canvas.Anchor;
-import dev.amdahl.scaling.Canvas.Pen;
+import dev.amdahl.scaling.ChartCanvas.Anchor;
+import dev.amdahl.scaling.ChartCanvas.Pen;
 import dev.amdahl.scaling.ScalingReport.Measurement;
 import dev.amdahl.scaling.ScalingReport.Model;
 import dev.amdahl.scaling.ScalingReport.ModelFit;
@@ -157,7 +157,7 @@ public final class SpeedupChart {
 
     // ---- layout, shared by both renderings ----
 
-    private void draw(Canvas canvas) {
+    private void draw(ChartCanvas canvas) {
         double left = 64;
         double right = width - 24;
         double top = 44;
@@ -187,7 +187,7 @@ public final class SpeedupChart {
         drawLegend(canvas, left + 12, top + 10, ceilingShown);
     }
 
-    private static void plot(Canvas canvas, Axes axes, DoubleUnaryOperator speedup, double upTo, Pen pen) {
+    private static void plot(ChartCanvas canvas, Axes axes, DoubleUnaryOperator speedup, double upTo, Pen pen) {
         int samples = 240;
         double[] xs = new double[samples + 1];
         double[] ys = new double[samples + 1];
@@ -216,7 +216,7 @@ public final class SpeedupChart {
         return highest;
     }
 
-    private void drawGrid(Canvas canvas, Axes axes) {
+    private void drawGrid(ChartCanvas canvas, Axes axes) {
         Pen grid = new Pen(GRID, 1.0, false);
         Pen axis = new Pen(INK, 1.0, false);
         for (double n = 1; n <= axes.xMax() * 1.0001; n *= base) {
@@ -237,7 +237,7 @@ public final class SpeedupChart {
         canvas.text(16, axes.top() - 12, "speedup", 13, Anchor.START, INK);
     }
 
-    private void drawLegend(Canvas canvas, double x, double y, boolean ceilingShown) {
+    private void drawLegend(ChartCanvas canvas, double x, double y, boolean ceilingShown) {
         List<String> labels = new ArrayList<>();
         List<Pen> pens = new ArrayList<>();
         labels.add("ideal (speedup = n)");

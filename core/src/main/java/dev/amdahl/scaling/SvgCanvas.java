@@ -3,7 +3,7 @@ package dev.amdahl.scaling;
 import java.util.Locale;
 
 /** Writes SVG 1.1 markup by hand: the chart uses five elements, not worth a library. */
-final class SvgCanvas implements Canvas {
+final class SvgCanvas implements ChartCanvas {
 
     private final StringBuilder body = new StringBuilder();
     private final int width;

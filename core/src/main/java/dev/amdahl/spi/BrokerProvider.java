@@ -1,7 +1,6 @@
 package dev.amdahl.spi;
 
 import java.net.URI;
-import java.util.ServiceLoader;
 import java.util.Set;
 
 /**

@@ -2,7 +2,6 @@ package dev.amdahl.spi;
 
 import dev.amdahl.Progress;
 import dev.amdahl.TaskState;
-import dev.amdahl.internal.RecordCodec;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -53,7 +52,7 @@ public record TaskRecord(String taskId, String taskName, TaskState state, String
 
     /** Encodes this record for storage. */
     public byte[] toBytes() {
-        return RecordCodec.encode(this);
+        return TaskRecordCodec.encode(this);
     }
 
     /**
@@ -62,6 +61,6 @@ public record TaskRecord(String taskId, String taskName, TaskState state, String
      * @throws IllegalArgumentException saying what is wrong when the bytes are not a task record
      */
     public static TaskRecord fromBytes(byte[] bytes) {
-        return RecordCodec.decode(bytes);
+        return TaskRecordCodec.decode(bytes);
     }
 }

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.amdahl.Progress;
 import dev.amdahl.TaskState;
+import dev.amdahl.internal.json.Json;
+import dev.amdahl.internal.wire.MalformedMessageException;
+import dev.amdahl.internal.wire.MessageCodec;
+import dev.amdahl.internal.wire.TaskMessage;
 import dev.amdahl.spi.TaskRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

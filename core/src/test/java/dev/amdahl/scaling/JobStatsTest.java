@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.amdahl.internal.Json;
+import dev.amdahl.internal.json.Json;
 import org.junit.jupiter.api.Test;
 
 class JobStatsTest {

@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.amdahl.internal.Json;
+import dev.amdahl.internal.json.Json;
 import dev.amdahl.scaling.ScalingReport.Measurement;
 import dev.amdahl.scaling.ScalingReport.Model;
 import java.util.HashMap;

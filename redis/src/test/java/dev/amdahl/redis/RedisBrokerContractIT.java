@@ -1,8 +1,8 @@
 package dev.amdahl.redis;
 
 import dev.amdahl.spi.Broker;
-import dev.amdahl.testkit.BrokerContractTest;
 import dev.amdahl.spi.ProviderContext;
+import dev.amdahl.testkit.BrokerContractTest;
 import org.junit.jupiter.api.AfterAll;
 
 class RedisBrokerContractIT extends BrokerContractTest {

@@ -1,0 +1,216 @@
+package dev.amdahl.internal.client;
+
+import dev.amdahl.Progress;
+import dev.amdahl.TaskFuture;
+import dev.amdahl.TaskState;
+import dev.amdahl.spi.Registration;
+import dev.amdahl.spi.ResultBackend;
+import dev.amdahl.spi.TaskRecord;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A task's future, completed by the dispatcher when the result backend reports the task's final
+ * record. Users cannot complete it themselves: {@code complete} and friends throw.
+ */
+public class DefaultTaskFuture<R> extends CompletableFuture<R> implements TaskFuture<R> {
+
+    private static final Logger log = LoggerFactory.getLogger(DefaultTaskFuture.class);
+
+    private final String id;
+    private final String taskName;
+    private final ResultBackend backend;
+    /** Revokes by id; the flag is whether to stop the task if it is running. */
+    private final BiConsumer<String, Boolean> revoker;
+    private final Function<DefaultTaskFuture<?>, Registration> progressSubscriber;
+    private volatile TaskRecord finalRecord;
+    /** Guarded by {@code listeners}: the progress last handed to the listeners, and the subscription feeding them. */
+    private Progress lastProgress;
+    private Registration subscription;
+    private final List<Consumer<? super Progress>> listeners = new ArrayList<>();
+
+    DefaultTaskFuture(String id, String taskName, ResultBackend backend, BiConsumer<String, Boolean> revoker) {
+        this(id, taskName, backend, revoker, null);
+    }
+
+    /** @param progressSubscriber starts feeding {@link #progressed} for a future; {@code null} when progress is not tracked */
+    DefaultTaskFuture(String id, String taskName, ResultBackend backend, BiConsumer<String, Boolean> revoker,
+                      Function<DefaultTaskFuture<?>, Registration> progressSubscriber) {
+        this.id = id;
+        this.taskName = taskName;
+        this.backend = backend;
+        this.revoker = revoker;
+        this.progressSubscriber = progressSubscriber;
+        whenComplete((v, e) -> stopProgress());
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    /** The registered name of the task. */
+    String taskName() {
+        return taskName;
+    }
+
+    /** The final record once the task ended, or {@code null}. */
+    TaskRecord finalRecord() {
+        return finalRecord;
+    }
+
+    @Override
+    public TaskState state() {
+        TaskRecord r = finalRecord;
+        if (r != null) {
+            return r.state();
+        }
+        return backend.get(id).map(TaskRecord::state).orElse(TaskState.PENDING);
+    }
+
+    @Override
+    public Optional<Progress> progress() {
+        if (!isDone()) {
+            backend.get(id).map(TaskRecord::progress).ifPresent(this::progressed);
+        }
+        synchronized (listeners) {
+            return Optional.ofNullable(lastProgress);
+        }
+    }
+
+    @Override
+    public TaskFuture<R> onProgress(Consumer<? super Progress> listener) {
+        Objects.requireNonNull(listener, "listener");
+        boolean subscribe;
+        Progress known;
+        synchronized (listeners) {
+            if (isDone()) {
+                return this;
+            }
+            listeners.add(listener);
+            subscribe = subscription == null && progressSubscriber != null;
+            known = lastProgress;
+        }
+        if (known != null) {
+            listener.accept(known);
+        }
+        if (subscribe) {
+            Registration r = progressSubscriber.apply(this);
+            synchronized (listeners) {
+                if (subscription == null && !isDone()) {
+                    subscription = r;
+                    r = null;
+                }
+            }
+            if (r != null) {
+                r.cancel();
+            }
+        }
+        return this;
+    }
+
+    /** A progress report arrived; listeners hear of it if it is new. Called in order by one thread at a time. */
+    void progressed(Progress p) {
+        List<Consumer<? super Progress>> targets;
+        synchronized (listeners) {
+            if (p == null || p.equals(lastProgress)) {
+                return;
+            }
+            lastProgress = p;
+            targets = List.copyOf(listeners);
+        }
+        for (Consumer<? super Progress> l : targets) {
+            try {
+                l.accept(p);
+            } catch (RuntimeException e) {
+                log.warn("a progress listener of task {} failed: {}", id, e.toString());
+            }
+        }
+    }
+
+    private void stopProgress() {
+        Registration r;
+        synchronized (listeners) {
+            r = subscription;
+            subscription = null;
+            listeners.clear();
+        }
+        if (r != null) {
+            r.cancel();
+        }
+    }
+
+    @Override
+    public R result(Duration timeout) {
+        return Waiting.result(this, timeout, "task '" + taskName + "' (id " + id + ")",
+                () -> "; it is " + state() + ". Is a worker consuming its queue?");
+    }
+
+    /**
+     * Revokes the task ({@link Amdahl#revoke}); with {@code mayInterruptIfRunning} a worker running it stops
+     * it. The future completes as cancelled once the backend reports it.
+     */
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+        if (isDone()) {
+            return false;
+        }
+        revoker.accept(id, mayInterruptIfRunning);
+        return isCancelled() || !isDone();
+    }
+
+    void succeed(TaskRecord record, R value) {
+        finalRecord = record;
+        super.complete(value);
+    }
+
+    void fail(TaskRecord record, Throwable error) {
+        finalRecord = record;
+        super.completeExceptionally(error);
+    }
+
+    void revoked(TaskRecord record) {
+        finalRecord = record;
+        super.completeExceptionally(new CancellationException("task '" + taskName + "' (id " + id + ") was revoked"));
+    }
+
+    @Override
+    public boolean complete(R value) {
+        throw new UnsupportedOperationException("a task's future is completed by its task, not by hand");
+    }
+
+    @Override
+    public boolean completeExceptionally(Throwable ex) {
+        throw new UnsupportedOperationException("a task's future is completed by its task, not by hand");
+    }
+
+    @Override
+    public void obtrudeValue(R value) {
+        throw new UnsupportedOperationException("a task's future is completed by its task, not by hand");
+    }
+
+    @Override
+    public void obtrudeException(Throwable ex) {
+        throw new UnsupportedOperationException("a task's future is completed by its task, not by hand");
+    }
+
+    @Override
+    public <U> CompletableFuture<U> newIncompleteFuture() {
+        return new CompletableFuture<>();
+    }
+
+    @Override
+    public String toString() {
+        return "TaskFuture[" + taskName + " " + id + (isDone() ? ", done" : "") + "]";
+    }
+}

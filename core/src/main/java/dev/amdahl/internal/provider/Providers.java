@@ -1,0 +1,63 @@
+package dev.amdahl.internal.provider;
+
+import dev.amdahl.spi.Broker;
+import dev.amdahl.spi.BrokerProvider;
+import dev.amdahl.spi.ProviderContext;
+import dev.amdahl.spi.ResultBackend;
+import dev.amdahl.spi.ResultBackendProvider;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.function.Function;
+
+/** Finds the provider of a URL scheme among those on the class path. */
+public final class Providers {
+
+    private Providers() {
+    }
+
+    /** Opens a broker with the provider of the URL's scheme. */
+    public static Broker openBroker(URI uri, ProviderContext context) {
+        return find(BrokerProvider.class, uri, BrokerProvider::schemes, "broker").open(uri, context);
+    }
+
+    /** Opens a result backend with the provider of the URL's scheme. */
+    public static ResultBackend openBackend(URI uri, ProviderContext context) {
+        return find(ResultBackendProvider.class, uri, ResultBackendProvider::schemes, "result backend").open(uri, context);
+    }
+
+    private static String moduleHint(String scheme) {
+        String module = switch (scheme) {
+            case "redis", "rediss" -> "amdahl-redis";
+            case "amqp", "amqps" -> "amdahl-rabbitmq";
+            case "postgres", "postgresql" -> "amdahl-postgres";
+            default -> null;
+        };
+        return module == null ? "; check the URL's scheme" : "; add the module that provides it, dev.amdahl:" + module;
+    }
+
+    /**
+     * The provider of {@code uri}'s scheme.
+     *
+     * @throws IllegalArgumentException naming the scheme, the known schemes and the module to add
+     */
+    static <P> P find(Class<P> type, URI uri, Function<P, Set<String>> schemes, String what) {
+        String scheme = uri.getScheme();
+        if (scheme == null) {
+            throw new IllegalArgumentException("the " + what + " URL '" + uri
+                    + "' has no scheme: write memory://, redis://127.0.0.1:6379 ...");
+        }
+        List<String> known = new ArrayList<>();
+        for (P provider : ServiceLoader.load(type, Providers.class.getClassLoader())) {
+            Set<String> its = schemes.apply(provider);
+            if (its.contains(scheme)) {
+                return provider;
+            }
+            known.addAll(its);
+        }
+        throw new IllegalArgumentException("no " + what + " for '" + scheme + "://' on the class path (known: "
+                + known + ")" + moduleHint(scheme));
+    }
+}
