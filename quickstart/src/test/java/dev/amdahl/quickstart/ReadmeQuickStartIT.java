@@ -53,7 +53,9 @@ class ReadmeQuickStartIT {
 
         List<String> command = new ArrayList<>();
         command.add(mavenExecutable().toString());
-        command.addAll(List.of("-B", "-ntp", "-Dstyle.color=never", "-s", settings.toString(), "-gs", settings.toString()));
+        command.addAll(List.of("-B", "-ntp", "-Dstyle.color=never", "-s", settings.toString(), "-gs", settings.toString(),
+                // wins over a maven.repo.local that MAVEN_OPTS may carry from the outer build's environment
+                "-Dmaven.repo.local=" + repository.toAbsolutePath()));
         command.addAll(runCommand.subList(1, runCommand.size()));
         String output = run(command, project);
 
