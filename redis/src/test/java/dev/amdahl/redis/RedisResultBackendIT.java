@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.amdahl.TaskState;
 import dev.amdahl.spi.ProviderContext;
 import dev.amdahl.spi.ResultBackend;
+import dev.amdahl.spi.RevocationFeed;
 import dev.amdahl.spi.TaskRecord;
 import io.lettuce.core.KillArgs;
 import io.lettuce.core.RedisClient;
@@ -89,8 +90,9 @@ class RedisResultBackendIT {
         onPrivateRedis("prefix=replay", (url, feedSide, raw) -> {
             try (ResultBackend revoker = new RedisResultBackendProvider().open(url, ProviderContext.ofDefaults())) {
                 Set<String> heard = ConcurrentHashMap.newKeySet();
-                feedSide.onRevoked(r -> heard.add(r.taskId()));
-                assertThat(feedSide.revocationFeedComplete()).isTrue();
+                RevocationFeed feed = feedSide.capability(RevocationFeed.class).orElseThrow();
+                feed.onRevoked(r -> heard.add(r.taskId()));
+                assertThat(feed.revocationFeedComplete()).isTrue();
 
                 // the feed's connection drops; Lettuce waits at least 10 ms before it reconnects, and the revocation
                 // is stored meanwhile, so its notice reaches no one: only the replay after the resubscription brings it
@@ -99,11 +101,11 @@ class RedisResultBackendIT {
                 revoker.store(new TaskRecord(id, "t", TaskState.REVOKED, null, null, 0, null, null, Instant.now(), 0));
 
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                while (!(heard.contains(id) && feedSide.revocationFeedComplete()) && System.nanoTime() < deadline) {
+                while (!(heard.contains(id) && feed.revocationFeedComplete()) && System.nanoTime() < deadline) {
                     Thread.sleep(10);
                 }
                 assertThat(heard).contains(id);
-                assertThat(feedSide.revocationFeedComplete()).isTrue();
+                assertThat(feed.revocationFeedComplete()).isTrue();
                 assertThat(raw.zcard("replay:revoked")).isEqualTo(1);
             }
         });

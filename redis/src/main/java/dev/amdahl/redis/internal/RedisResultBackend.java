@@ -1,9 +1,13 @@
 package dev.amdahl.redis.internal;
 
 import dev.amdahl.TaskState;
+import dev.amdahl.spi.Claims;
+import dev.amdahl.spi.IdempotencyKeys;
 import dev.amdahl.spi.Registration;
 import dev.amdahl.spi.ResultBackend;
+import dev.amdahl.spi.RevocationFeed;
 import dev.amdahl.spi.TaskRecord;
+import dev.amdahl.spi.UpdateFeed;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisChannelHandler;
@@ -50,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * {@code callbacks}, one thread, which also runs the callbacks. {@code watchers} is a concurrent map whose
  * per-id sets are replaced atomically with {@code compute}; a watcher fires at most once ({@code Watcher.fired}).
  */
-public final class RedisResultBackend implements ResultBackend {
+public final class RedisResultBackend implements ResultBackend, IdempotencyKeys, Claims, RevocationFeed, UpdateFeed {
 
     private static final Logger log = LoggerFactory.getLogger(RedisResultBackend.class);
 
@@ -222,7 +226,7 @@ public final class RedisResultBackend implements ResultBackend {
      * before is in the log and one stored after comes as a notice.
      */
     @Override
-    public Optional<Registration> onRevoked(Consumer<TaskRecord> listener) {
+    public Registration onRevoked(Consumer<TaskRecord> listener) {
         checkOpen();
         revocationListeners.add(listener);
         ensureSubscribed();
@@ -231,7 +235,7 @@ public final class RedisResultBackend implements ResultBackend {
         if (feedEpoch == epoch) {
             replayedEpoch = epoch;
         }
-        return Optional.of(() -> revocationListeners.remove(listener));
+        return () -> revocationListeners.remove(listener);
     }
 
     @Override
@@ -296,7 +300,7 @@ public final class RedisResultBackend implements ResultBackend {
     }
 
     @Override
-    public Optional<Registration> onUpdate(String taskId, Consumer<TaskRecord> listener) {
+    public Registration onUpdate(String taskId, Consumer<TaskRecord> listener) {
         checkOpen();
         updateListeners.compute(taskId, (id, set) -> {
             Set<Consumer<TaskRecord>> s = set == null ? ConcurrentHashMap.newKeySet() : set;
@@ -312,10 +316,10 @@ public final class RedisResultBackend implements ResultBackend {
                 }
             }
         }
-        return Optional.of(() -> updateListeners.computeIfPresent(taskId, (id, set) -> {
+        return () -> updateListeners.computeIfPresent(taskId, (id, set) -> {
             set.remove(listener);
             return set.isEmpty() ? null : set;
-        }));
+        });
     }
 
     private void onUpdateNotice(byte[] message) {
