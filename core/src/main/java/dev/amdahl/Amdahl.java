@@ -17,6 +17,7 @@ import dev.amdahl.internal.worker.ThreadExecutionPool;
 import dev.amdahl.internal.worker.WorkerRuntime;
 import dev.amdahl.internal.workflow.Canvas;
 import dev.amdahl.spi.Broker;
+import dev.amdahl.spi.Claims;
 import dev.amdahl.spi.ProviderContext;
 import dev.amdahl.spi.ResultBackend;
 import java.lang.reflect.Constructor;
@@ -261,15 +262,22 @@ public final class Amdahl implements AutoCloseable {
     /**
      * Starts a scheduler ("beat") that submits this application's periodic tasks when they come due. Run
      * one per host next to the workers: each tick still fires once (see {@link Scheduler}).
+     *
+     * @throws AmdahlException when the result backend has no expiring claims ({@link Claims}), which make each
+     *                         tick fire once however many schedulers run
      */
     public Scheduler startScheduler(SchedulerOptions options) {
         Objects.requireNonNull(options, "options");
+        Claims claims = backend.capability(Claims.class).orElseThrow(() -> new AmdahlException("cannot start a"
+                + " scheduler: the result backend " + backend.getClass().getName() + " does not support expiring claims"
+                + " (it has no " + Claims.class.getName() + " capability), by which each tick fires once however many"
+                + " schedulers run; start it with a result backend that supports them, such as redis:// or the embedded one"));
         Scheduler[] self = new Scheduler[1];
         Beat beat = new Beat(options, () -> {
             synchronized (schedules) {
                 return List.copyOf(schedules.values());
             }
-        }, backend, clock, () -> schedulers.remove(self[0]));
+        }, backend, claims, clock, () -> schedulers.remove(self[0]));
         self[0] = beat;
         schedulers.add(beat);
         beat.start();

@@ -13,7 +13,7 @@ package dev.amdahl;
  *
  * <h2>Many schedulers, one tick</h2>
  * Run one scheduler per worker host, for availability: each tick is fired by exactly one of them. A
- * scheduler claims a tick with {@link dev.amdahl.spi.ResultBackend#claim} on the key
+ * scheduler claims a tick with {@link dev.amdahl.spi.Claims#claim} on the key
  * {@code beat:<name>:<tick epoch second>}; only the one that wins the claim submits the task. Then it
  * records the tick as the schedule's last fired one, under the record id {@code beat:<name>}, which is
  * how a scheduler that starts later knows what was missed ({@link MissedTicks}).
@@ -21,7 +21,8 @@ package dev.amdahl;
  * <p>A tick is fired at most once, and exactly once when its winner stays up long enough to publish it:
  * a scheduler that dies between its claim and the publish loses that tick (a duplicate nightly report is
  * the worse failure). Claims are kept for a day; the backend keeps the last-fired record as long as it keeps
- * results (Redis: its result TTL), so catching up reaches back that far.
+ * results (Redis: its result TTL), so catching up reaches back that far. A result backend without expiring
+ * claims ({@link dev.amdahl.spi.Claims}) cannot run a scheduler: {@code startScheduler} says so.
  */
 public interface Scheduler extends AutoCloseable {
 

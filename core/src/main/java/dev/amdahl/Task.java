@@ -77,6 +77,8 @@ public final class Task<A, R> {
      * @throws IllegalArgumentException when the result is inconsistent (a soft time limit above the hard
      *                                  one), or when {@code overrides} changes retryOn, backoff or rateLimit:
      *                                  those are applied by the worker from the task's registration
+     * @throws AmdahlException          when {@code overrides} sets an idempotency key and the result backend
+     *                                  does not support them ({@link dev.amdahl.spi.IdempotencyKeys})
      */
     public Task<A, R> withOptions(TaskOptions overrides) {
         Objects.requireNonNull(overrides, "overrides");
@@ -84,6 +86,9 @@ public final class Task<A, R> {
         if (taskLevel != null) {
             throw new IllegalArgumentException(taskLevel + " of task '" + name() + "' cannot change per submission: the worker"
                     + " applies the one the task was registered with. Set it in app.task(name, ..., options, code)");
+        }
+        if (overrides.idempotencyKey().isPresent()) {
+            dispatcher.idempotencyKeys(name());   // fails here, where the key is set, not at the first submission
         }
         TaskOptions merged = options.overriddenBy(overrides);
         return new Task<>(definition, dispatcher, overrides.queue().orElse(queue), merged);

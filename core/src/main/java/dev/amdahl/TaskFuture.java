@@ -47,7 +47,7 @@ public interface TaskFuture<R> extends Future<R>, CompletionStage<R> {
      * Calls {@code listener} with each progress report of the task, from when this is called until the
      * task ends; the latest report so far comes first, if there is one. Reports arrive in order on a
      * background thread; the listener must not block. Where the result backend cannot push updates
-     * (see {@link dev.amdahl.spi.ResultBackend#onUpdate}) they are read from it every 250 ms, so quick
+     * (see {@link dev.amdahl.spi.UpdateFeed}) they are read from it every 250 ms, so quick
      * successive reports may be seen only as the last of them.
      *
      * <pre>{@code

@@ -3,12 +3,15 @@ package dev.amdahl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.amdahl.internal.memory.MemoryBroker;
 import dev.amdahl.testkit.MutableClock;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** An idempotency key makes a repeated submission return the first one's future. */
 class IdempotencyTest {
@@ -60,19 +63,30 @@ class IdempotencyTest {
     }
 
     @Test
-    void mapRefusesAKeyAndABackendWithoutSupportSaysSo() {
+    void mapRefusesAKey() {
         try (Amdahl app = Amdahl.builder().build()) {
             Task<Integer, Integer> a = app.task("a", Integer.class, Integer.class, x -> x);
             assertThatThrownBy(() -> a.withOptions(key("k")).map(List.of(1, 2))).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("map makes many");
         }
-        try (Amdahl app = Amdahl.builder().broker(new dev.amdahl.internal.memory.MemoryBroker(java.time.Clock.systemUTC()))
-                .resultBackend(new PlainBackend()).build()) {
+    }
+
+    /** The key is refused where it is set, before anything is published, naming the backend and the fix. */
+    @Test
+    @Timeout(30)
+    void aBackendWithoutIdempotencyKeysRefusesAKey() {
+        try (Amdahl app = Amdahl.builder().broker(new MemoryBroker(Clock.systemUTC())).resultBackend(new PlainBackend()).build()) {
             Task<Integer, Integer> a = app.task("a", Integer.class, Integer.class, x -> x);
-            assertThatThrownBy(() -> a.withOptions(key("k")).submit(1)).isInstanceOf(AmdahlException.class)
-                    .hasMessageContaining("task 'a' was submitted with an idempotency key, but")
-                    .hasMessageContaining("does not support idempotency keys");
+            Task<Integer, Integer> keyed = app.task("keyed", Integer.class, Integer.class, key("k"), x -> x);
+
+            assertThatThrownBy(() -> a.withOptions(key("k"))).isInstanceOf(AmdahlException.class)
+                    .hasMessage("task 'a' has an idempotency key, but the result backend dev.amdahl.PlainBackend does not"
+                            + " support idempotency keys (it has no dev.amdahl.spi.IdempotencyKeys capability): submit"
+                            + " without a key, or use a result backend that supports them, such as redis:// or the embedded one");
+            assertThatThrownBy(() -> keyed.submit(1)).isInstanceOf(AmdahlException.class)   // a key it was registered with
+                    .hasMessageStartingWith("task 'keyed' has an idempotency key, but the result backend dev.amdahl.PlainBackend");
             assertThat(app.broker().depth(app.defaultQueue())).isZero();
+            assertThat(a.submit(1).id()).as("without a key it submits").isNotEmpty();
         }
     }
 }

@@ -4,12 +4,16 @@ import dev.amdahl.internal.memory.MemoryResultBackend;
 import dev.amdahl.spi.Registration;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskRecord;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * A result backend with only the SPI's required methods, every optional one left at its default: what a
- * backend written before those methods existed looks like.
+ * A result backend with only the SPI's required methods and no capability: the least a backend may be. The
+ * runtime falls back where a feature has a fallback (revocations through whenReady, progress by reading) and
+ * refuses the others (idempotency keys, schedulers) with a message.
  */
 final class PlainBackend implements ResultBackend {
 
@@ -18,6 +22,11 @@ final class PlainBackend implements ResultBackend {
     @Override
     public void store(TaskRecord record) {
         inner.store(record);
+    }
+
+    @Override
+    public Map<String, TaskRecord> storeAllUnlessFinal(List<TaskRecord> records) {
+        return inner.storeAllUnlessFinal(records);
     }
 
     @Override
@@ -33,6 +42,11 @@ final class PlainBackend implements ResultBackend {
     @Override
     public long increment(String key, long delta) {
         return inner.increment(key, delta);
+    }
+
+    @Override
+    public long increment(String key, long delta, Duration ttl) {
+        return inner.increment(key, delta, ttl);
     }
 
     @Override

@@ -70,7 +70,7 @@ class ProgressTest {
         }
     }
 
-    /** The SPI's default onUpdate cannot push: subscribers are fed by reading the record. */
+    /** Without the UpdateFeed capability nothing is pushed: subscribers are fed by reading the record. */
     @Test
     void aBackendThatCannotPushIsRead() throws Exception {
         try (Amdahl app = Amdahl.builder().broker(new MemoryBroker(Clock.systemUTC())).resultBackend(new PlainBackend()).build()) {

@@ -9,6 +9,7 @@ import dev.amdahl.spi.DeadLetter;
 import dev.amdahl.spi.Delivery;
 import dev.amdahl.spi.OutboundMessage;
 import dev.amdahl.spi.TaskRecord;
+import dev.amdahl.spi.UpdateFeed;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -43,7 +44,7 @@ class RetryTest {
     /** Every non-final record stored for the task, from before a worker starts. */
     private List<TaskRecord> updatesOf(TaskFuture<?> f) {
         List<TaskRecord> updates = new CopyOnWriteArrayList<>();
-        app.resultBackend().onUpdate(f.id(), updates::add).orElseThrow();
+        app.resultBackend().capability(UpdateFeed.class).orElseThrow().onUpdate(f.id(), updates::add);
         return updates;
     }
 
@@ -156,7 +157,7 @@ class RetryTest {
     /** Released when a RETRY record of the task is stored. */
     private CountDownLatch retryStored(TaskFuture<?> f) {
         CountDownLatch retrying = new CountDownLatch(1);
-        app.resultBackend().onUpdate(f.id(), r -> {
+        app.resultBackend().capability(UpdateFeed.class).orElseThrow().onUpdate(f.id(), r -> {
             if (r.state() == TaskState.RETRY) {
                 retrying.countDown();
             }

@@ -216,19 +216,7 @@ class RevokeTest {
 
     @Test
     void withoutARevocationFeedTheWorkerWatchesEachTaskItHolds() throws Exception {
-        // a backend that cannot broadcast: the ResultBackend default for onRevoked
-        dev.amdahl.spi.ResultBackend plain = new dev.amdahl.internal.memory.MemoryResultBackend();
-        dev.amdahl.spi.ResultBackend noFeed = (dev.amdahl.spi.ResultBackend) java.lang.reflect.Proxy.newProxyInstance(
-                getClass().getClassLoader(), new Class<?>[]{dev.amdahl.spi.ResultBackend.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("onRevoked")) {
-                        return java.util.Optional.empty();
-                    }
-                    try {
-                        return method.invoke(plain, args);
-                    } catch (java.lang.reflect.InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        PlainBackend noFeed = new PlainBackend();   // no RevocationFeed capability
         CountDownLatch running = new CountDownLatch(1);
         AtomicBoolean stopped = new AtomicBoolean();
         try (Amdahl watched = Amdahl.builder().resultBackend(noFeed).build()) {
@@ -248,7 +236,7 @@ class RevokeTest {
             f.cancel(true);
 
             await("the task to be stopped and settled", () -> stopped.get() && worker.completedCount() == 1);
-            assertThat(plain.get(f.id()).orElseThrow().state()).isEqualTo(TaskState.REVOKED);
+            assertThat(noFeed.get(f.id()).orElseThrow().state()).isEqualTo(TaskState.REVOKED);
         }
     }
 
@@ -271,8 +259,11 @@ class RevokeTest {
     private List<String> revokeOneRunTwo(boolean feedComplete) throws Exception {
         dev.amdahl.spi.ResultBackend memory = new dev.amdahl.internal.memory.MemoryResultBackend();
         List<String> read = new java.util.concurrent.CopyOnWriteArrayList<>();
-        dev.amdahl.spi.ResultBackend backend = (dev.amdahl.spi.ResultBackend) java.lang.reflect.Proxy.newProxyInstance(
-                getClass().getClassLoader(), new Class<?>[]{dev.amdahl.spi.ResultBackend.class}, (proxy, method, args) -> {
+        dev.amdahl.spi.ResultBackend backend = (dev.amdahl.spi.ResultBackend) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[]{dev.amdahl.spi.ResultBackend.class, dev.amdahl.spi.RevocationFeed.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("capability")) {   // the proxy's own, so revocationFeedComplete comes here
+                        return ((Class<?>) args[0]).isInstance(proxy) ? java.util.Optional.of(proxy) : java.util.Optional.empty();
+                    }
                     if (method.getName().equals("revocationFeedComplete")) {
                         return feedComplete;
                     }

@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Schedulers driven by a fake clock: exactly one fire per tick across schedulers, missed ticks, bad input. */
 class SchedulerTest {
@@ -246,5 +247,19 @@ class SchedulerTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("has no argument");
         assertThatThrownBy(() -> app.schedule("echo.foreign", hourly, foreign.sig("x")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("another Amdahl application");
+    }
+
+    /** Without expiring claims two schedulers could both fire a tick: refused at start, not at the first tick. */
+    @Test
+    @Timeout(30)
+    void aBackendWithoutClaimsRefusesToStartAScheduler() {
+        Amdahl app = closeLater(Amdahl.builder().broker(new MemoryBroker(Clock.systemUTC())).resultBackend(new PlainBackend()).build());
+        Task<String, String> echo = app.task("echo", String.class, String.class, s -> s);
+        app.schedule("echo.hourly", Schedule.cron("@hourly"), echo.sig("x"));   // registering is fine: workers do it too
+
+        assertThatThrownBy(() -> app.startScheduler(MANUAL)).isInstanceOf(AmdahlException.class)
+                .hasMessage("cannot start a scheduler: the result backend dev.amdahl.PlainBackend does not support expiring"
+                        + " claims (it has no dev.amdahl.spi.Claims capability), by which each tick fires once however many"
+                        + " schedulers run; start it with a result backend that supports them, such as redis:// or the embedded one");
     }
 }

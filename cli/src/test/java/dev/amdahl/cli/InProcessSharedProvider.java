@@ -126,6 +126,11 @@ public final class InProcessSharedProvider implements BrokerProvider {
         }
 
         @Override
+        public Map<String, TaskRecord> storeAllUnlessFinal(List<TaskRecord> records) {
+            return delegate.storeAllUnlessFinal(records);
+        }
+
+        @Override
         public Optional<TaskRecord> get(String taskId) {
             return delegate.get(taskId);
         }
@@ -138,6 +143,16 @@ public final class InProcessSharedProvider implements BrokerProvider {
         @Override
         public long increment(String key, long delta) {
             return delegate.increment(key, delta);
+        }
+
+        @Override
+        public long increment(String key, long delta, Duration ttl) {
+            return delegate.increment(key, delta, ttl);
+        }
+
+        @Override
+        public <C extends Capability> Optional<C> capability(Class<C> type) {
+            return delegate.capability(type);
         }
 
         @Override

@@ -9,7 +9,7 @@ import java.util.List;
  * {@link BrokerProvider}.
  *
  * <h2>Contract</h2>
- * Every implementation passes the abstract {@code BrokerContractTest} in core's test-jar; that test
+ * Every implementation passes the abstract {@code BrokerContractTest} of {@code amdahl-testkit}; that test
  * is the definition of this contract. In words:
  * <ul>
  *   <li><b>At-least-once, late acknowledgement.</b> A delivered message stays owned by its consumer
@@ -28,8 +28,12 @@ import java.util.List;
  * </ul>
  *
  * <h2>Stability</h2>
- * This interface is the plug-in point for new transports. Methods may be added with a default
- * implementation in a minor release; none is removed or changed without a major release.
+ * This interface is the plug-in point for transports that live outside this project. From version 1.0
+ * on: a method is added only with a default that keeps its contract on every existing broker (as
+ * {@link #publishAll} does on {@link #publish}); nothing is removed and no contract is changed without a
+ * new major version. Before 1.0 (nothing has been released yet) this SPI may still change in a minor
+ * version; the contract kit changes with it, so a broker that passes the kit of a version works with that
+ * version.
  *
  * <pre>{@code
  * try (Broker broker = provider.open(URI.create("redis://127.0.0.1:6379"), ProviderContext.ofDefaults())) {

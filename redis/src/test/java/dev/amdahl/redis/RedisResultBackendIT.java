@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.amdahl.TaskState;
 import dev.amdahl.spi.ProviderContext;
 import dev.amdahl.spi.ResultBackend;
+import dev.amdahl.spi.RevocationFeed;
 import dev.amdahl.spi.TaskRecord;
 import io.lettuce.core.KillArgs;
 import io.lettuce.core.RedisClient;
@@ -14,20 +15,34 @@ import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Redis-specific result backend behaviour, on a private redis-server so that connections can be killed. */
+@Timeout(120)
 class RedisResultBackendIT {
 
     private static TaskRecord success(String id) {
         return new TaskRecord(id, "t", TaskState.SUCCESS, "\"ok\"", null, 0, "w", Instant.now(), Instant.now(), 1);
+    }
+
+    /** The value of a result key, as the README's key table describes it: the state, a space, the record's bytes. */
+    private static byte[] stored(TaskRecord record) {
+        byte[] state = (record.state() + " ").getBytes(StandardCharsets.US_ASCII);
+        byte[] bytes = record.toBytes();
+        byte[] value = Arrays.copyOf(state, state.length + bytes.length);
+        System.arraycopy(bytes, 0, value, state.length, bytes.length);
+        return value;
     }
 
     /** A test given a backend on a private redis-server, its URL (to open more clients) and a raw connection to it. */
@@ -69,13 +84,13 @@ class RedisResultBackendIT {
             // new watchers are checked against their records in order, in batches: once a watcher of a
             // record stored before it fires, the first watcher's check is done too
             String probe = "probe-" + UUID.randomUUID();
-            raw.set("missed:r:" + probe, success(probe).toBytes());
+            raw.set("missed:r:" + probe, stored(success(probe)));
             CompletableFuture<TaskRecord> probed = new CompletableFuture<>();
             backend.whenReady(probe, probed::complete);
             probed.get(20, TimeUnit.SECONDS);
 
             // the record lands without a notice (as if it was published while the subscriber was cut off)...
-            raw.set("missed:r:" + id, success(id).toBytes());
+            raw.set("missed:r:" + id, stored(success(id)));
             assertThat(woken).isNotDone();
             // ...and the subscriber's connection drops; Lettuce reconnects and subscribes again
             assertThat(raw.clientKill(KillArgs.Builder.typePubsub())).isEqualTo(1);
@@ -89,8 +104,9 @@ class RedisResultBackendIT {
         onPrivateRedis("prefix=replay", (url, feedSide, raw) -> {
             try (ResultBackend revoker = new RedisResultBackendProvider().open(url, ProviderContext.ofDefaults())) {
                 Set<String> heard = ConcurrentHashMap.newKeySet();
-                feedSide.onRevoked(r -> heard.add(r.taskId()));
-                assertThat(feedSide.revocationFeedComplete()).isTrue();
+                RevocationFeed feed = feedSide.capability(RevocationFeed.class).orElseThrow();
+                feed.onRevoked(r -> heard.add(r.taskId()));
+                assertThat(feed.revocationFeedComplete()).isTrue();
 
                 // the feed's connection drops; Lettuce waits at least 10 ms before it reconnects, and the revocation
                 // is stored meanwhile, so its notice reaches no one: only the replay after the resubscription brings it
@@ -99,13 +115,40 @@ class RedisResultBackendIT {
                 revoker.store(new TaskRecord(id, "t", TaskState.REVOKED, null, null, 0, null, null, Instant.now(), 0));
 
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                while (!(heard.contains(id) && feedSide.revocationFeedComplete()) && System.nanoTime() < deadline) {
+                while (!(heard.contains(id) && feed.revocationFeedComplete()) && System.nanoTime() < deadline) {
                     Thread.sleep(10);
                 }
                 assertThat(heard).contains(id);
-                assertThat(feedSide.revocationFeedComplete()).isTrue();
+                assertThat(feed.revocationFeedComplete()).isTrue();
                 assertThat(raw.zcard("replay:revoked")).isEqualTo(1);
             }
+        });
+    }
+
+    @Test
+    void aRecordIsStoredAsItsStateBesideItsBytes() throws Exception {
+        onPrivateRedis("prefix=layout", (url, backend, raw) -> {
+            TaskRecord done = success("a");
+            TaskRecord running = new TaskRecord("b", "t", TaskState.STARTED, null, null, 0, "w", Instant.now(), null, 0);
+
+            backend.store(done);
+            backend.storeAllUnlessFinal(List.of(running));
+
+            assertThat(raw.get("layout:r:a")).isEqualTo(stored(done));
+            assertThat(raw.get("layout:r:b")).isEqualTo(stored(running));
+        });
+    }
+
+    /** Nothing was released before this layout; what an earlier build left behind is no record, and is replaced. */
+    @Test
+    void aValueWithoutTheStatePrefixReadsAsNoRecordAndIsReplaced() throws Exception {
+        onPrivateRedis("prefix=old", (url, backend, raw) -> {
+            raw.set("old:r:a", success("a").toBytes());
+            TaskRecord running = new TaskRecord("a", "t", TaskState.STARTED, null, null, 0, "w", Instant.now(), null, 0);
+
+            assertThat(backend.get("a")).isEmpty();
+            assertThat(backend.storeAllUnlessFinal(List.of(running))).isEmpty();
+            assertThat(backend.get("a").map(TaskRecord::state)).contains(TaskState.STARTED);
         });
     }
 

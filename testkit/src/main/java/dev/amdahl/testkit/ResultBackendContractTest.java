@@ -2,11 +2,17 @@ package dev.amdahl.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import dev.amdahl.TaskState;
+import dev.amdahl.spi.Claims;
+import dev.amdahl.spi.IdempotencyKeys;
 import dev.amdahl.spi.Registration;
 import dev.amdahl.spi.ResultBackend;
+import dev.amdahl.spi.RevocationFeed;
 import dev.amdahl.spi.TaskError;
 import dev.amdahl.spi.TaskRecord;
+import dev.amdahl.spi.UpdateFeed;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -25,13 +31,30 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The definition of "a result backend works"; a backend module extends it with a near-empty subclass.
  * Task ids are random, so the class can run against a shared server.
+ *
+ * <pre>{@code
+ * class SqlResultBackendContractIT extends ResultBackendContractTest {
+ *     @Override
+ *     protected ResultBackend createBackend() {
+ *         return new SqlResultBackendProvider().open(URI.create("postgresql://127.0.0.1/amdahl"), ProviderContext.ofDefaults());
+ *     }
+ * }
+ * }</pre>
+ *
+ * Every backend passes the tests of the required methods. The tests of a capability
+ * ({@link ResultBackend#capability}: {@link IdempotencyKeys}, {@link Claims}, {@link RevocationFeed},
+ * {@link UpdateFeed}) run where the backend declares it and are skipped, saying why, where it does not; their
+ * names start with the capability's.
  */
+@Timeout(60)   // a backend that hangs fails its test instead of the build
 public abstract class ResultBackendContractTest {
 
     protected ResultBackend backend;
@@ -61,6 +84,13 @@ public abstract class ResultBackendContractTest {
 
     protected static TaskRecord started(String id) {
         return new TaskRecord(id, "contract.task", TaskState.STARTED, null, null, 0, "worker-1", Instant.now(), null, 0);
+    }
+
+    /** The backend's capability {@code type}; skips the calling test where the backend does not declare it. */
+    protected <C extends ResultBackend.Capability> C capability(Class<C> type) {
+        Optional<C> c = backend.capability(type);
+        assumeTrue(c.isPresent(), () -> backend.getClass().getName() + " does not declare the capability " + type.getSimpleName());
+        return c.get();
     }
 
     @Test
@@ -124,6 +154,51 @@ public abstract class ResultBackendContractTest {
         assertThat(kept).containsExactly(Map.entry(id, done));
         assertThat(keptAgain).containsExactly(Map.entry(id, done));
         assertThat(backend.get(id)).contains(done);
+    }
+
+    /** The backend's idea of "final" is {@link TaskState#isReady()}'s, state by state. */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(TaskState.class)
+    void storeUnlessFinalKeepsExactlyTheFinalStates(TaskState stored) {
+        String id = newId();
+        TaskRecord first = new TaskRecord(id, "contract.task", stored, stored == TaskState.SUCCESS ? "1" : null, null, 0,
+                "worker-1", null, null, 0);
+        backend.store(first);
+
+        Map<String, TaskRecord> kept = backend.storeAllUnlessFinal(List.of(started(id)));
+
+        if (stored.isReady()) {
+            assertThat(kept).containsExactly(Map.entry(id, first));
+            assertThat(backend.get(id)).contains(first);
+        } else {
+            assertThat(kept).isEmpty();
+            assertThat(backend.get(id).map(TaskRecord::state)).contains(TaskState.STARTED);
+        }
+    }
+
+    /** Large enough that a backend which sends it in parts has to match each part's answer to its records. */
+    @Test
+    void storeUnlessFinalAnswersForEveryRecordOfALargeBatch() {
+        List<TaskRecord> batch = new ArrayList<>();
+        List<TaskRecord> done = new ArrayList<>();
+        for (int i = 0; i < 1_200; i++) {
+            String id = newId();
+            if (i % 3 == 0) {
+                done.add(success(id, "\"before\""));
+            }
+            batch.add(success(id, Integer.toString(i)));
+        }
+        backend.storeAll(done);
+
+        Map<String, TaskRecord> kept = backend.storeAllUnlessFinal(batch);
+
+        assertThat(kept).hasSize(done.size());
+        for (TaskRecord r : done) {
+            assertThat(kept).containsEntry(r.taskId(), r);
+        }
+        for (TaskRecord r : batch) {
+            assertThat(backend.get(r.taskId())).contains(kept.getOrDefault(r.taskId(), r));
+        }
     }
 
     @Test
@@ -314,75 +389,6 @@ public abstract class ResultBackendContractTest {
     }
 
     @Test
-    void aClaimIsWonByExactlyOneCaller() throws Exception {
-        String key = newId();
-        ExecutorService threads = Executors.newFixedThreadPool(4);
-        try {
-            List<Future<Boolean>> claims = new ArrayList<>();
-            for (int i = 0; i < 16; i++) {
-                claims.add(threads.submit(() -> backend.claim(key, Duration.ofMinutes(1))));
-            }
-            int won = 0;
-            for (Future<Boolean> c : claims) {
-                won += c.get() ? 1 : 0;
-            }
-            assertThat(won).isEqualTo(1);
-        } finally {
-            threads.shutdownNow();
-        }
-        assertThat(backend.claim(key, Duration.ofMinutes(1))).isFalse();
-        assertThat(backend.claim(newId(), Duration.ofMinutes(1))).as("another key").isTrue();
-    }
-
-    @Test
-    void theRevocationFeedCarriesRevokedRecordsOnly() throws Exception {
-        List<TaskRecord> heard = new CopyOnWriteArrayList<>();
-        CompletableFuture<TaskRecord> revoked = new CompletableFuture<>();
-        String done = newId();
-        String cancelled = newId();
-        Optional<Registration> feed = backend.onRevoked(r -> {
-            heard.add(r);
-            if (r.taskId().equals(cancelled)) {
-                revoked.complete(r);
-            }
-        });
-        assertThat(feed).as("onRevoked: backends of this project broadcast revocations").isPresent();
-        TaskRecord revocation = new TaskRecord(cancelled, "contract.task", TaskState.REVOKED, null,
-                new TaskError("dev.amdahl.Terminated", "revoked", null), 0, null, null,
-                Instant.now().truncatedTo(ChronoUnit.MILLIS), 0);
-
-        backend.store(success(done, "1"));
-        backend.store(revocation);
-
-        assertThat(revoked.get(10, TimeUnit.SECONDS)).isEqualTo(revocation);
-        feed.get().cancel();
-        String afterCancel = newId();
-        backend.store(new TaskRecord(afterCancel, "contract.task", TaskState.REVOKED, null, null, 0, null, null, null, 0));
-        assertThat(backend.await(done, Duration.ofSeconds(5))).isPresent();
-        // the feed may replay revocations stored before it was joined (other tests'), never other states
-        assertThat(heard).allMatch(r -> r.state() == TaskState.REVOKED).contains(revocation)
-                .noneMatch(r -> r.taskId().equals(afterCancel) || r.taskId().equals(done));
-    }
-
-    @Test
-    void aCompleteRevocationFeedHasReplayedTheRevocationsStoredBeforeItWasJoined() {
-        String early = newId();
-        TaskRecord revocation = new TaskRecord(early, "contract.task", TaskState.REVOKED, null,
-                new TaskError("dev.amdahl.Revoked", "revoked", null), 0, null, null,
-                Instant.now().truncatedTo(ChronoUnit.MILLIS), 0);
-        backend.store(revocation);
-        backend.store(success(newId(), "1"));
-        List<TaskRecord> heard = new CopyOnWriteArrayList<>();
-
-        Optional<Registration> feed = backend.onRevoked(heard::add);
-
-        // what a worker relies on when it skips reading the records of first deliveries
-        assertThat(backend.revocationFeedComplete()).as("revocationFeedComplete once joined").isTrue();
-        assertThat(heard).contains(revocation).allMatch(r -> r.state() == TaskState.REVOKED);
-        feed.orElseThrow().cancel();
-    }
-
-    @Test
     void forgetRemovesTheRecord() {
         String id = newId();
         backend.store(success(id, "1"));
@@ -403,42 +409,138 @@ public abstract class ResultBackendContractTest {
         assertThat(backend.get(id)).contains(r);
     }
 
+    // ---------------------------------------------------------------- Claims
 
     @Test
-    void putIfAbsentKeepsTheFirstValue() {
+    void claimsAreWonByExactlyOneCaller() throws Exception {
+        Claims claims = capability(Claims.class);
         String key = newId();
-
-        assertThat(backend.putIfAbsent(key, "first", Duration.ofMinutes(1))).isEmpty();
-        assertThat(backend.putIfAbsent(key, "second", Duration.ofMinutes(1))).contains("first");
-        assertThat(backend.putIfAbsent(newId(), "other", Duration.ofMinutes(1))).isEmpty();
+        ExecutorService threads = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Boolean>> racing = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                racing.add(threads.submit(() -> claims.claim(key, Duration.ofMinutes(1))));
+            }
+            int won = 0;
+            for (Future<Boolean> c : racing) {
+                won += c.get(10, TimeUnit.SECONDS) ? 1 : 0;
+            }
+            assertThat(won).isEqualTo(1);
+        } finally {
+            threads.shutdownNow();
+        }
+        assertThat(claims.claim(key, Duration.ofMinutes(1))).isFalse();
+        assertThat(claims.claim(newId(), Duration.ofMinutes(1))).as("another key").isTrue();
     }
 
     @Test
-    void putIfAbsentForgetsTheKeyAfterItsTtl() throws Exception {
+    void claimsEndAfterTheirTtlAndLosingCallsDoNotExtendThem() throws Exception {
+        Claims claims = capability(Claims.class);
         String key = newId();
-        assertThat(backend.putIfAbsent(key, "first", Duration.ofMillis(200))).isEmpty();
+        assertThat(claims.claim(key, Duration.ofMillis(200))).isTrue();
 
-        // await the expiry rather than sleep a fixed time: the clock of a real server decides
+        // each losing call asks for a minute: were it to extend the claim, the claim would never end
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        boolean won;
+        while (!(won = claims.claim(key, Duration.ofMinutes(1))) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(won).as("claimed again after the first claim's 200 ms").isTrue();
+        assertThat(claims.claim(key, Duration.ofMinutes(1))).as("held by the second claim").isFalse();
+    }
+
+    // ---------------------------------------------------------------- RevocationFeed
+
+    @Test
+    void revocationFeedCarriesRevokedRecordsOnly() throws Exception {
+        RevocationFeed revocations = capability(RevocationFeed.class);
+        List<TaskRecord> heard = new CopyOnWriteArrayList<>();
+        CompletableFuture<TaskRecord> revoked = new CompletableFuture<>();
+        String done = newId();
+        String cancelled = newId();
+        Registration feed = revocations.onRevoked(r -> {
+            heard.add(r);
+            if (r.taskId().equals(cancelled)) {
+                revoked.complete(r);
+            }
+        });
+        TaskRecord revocation = new TaskRecord(cancelled, "contract.task", TaskState.REVOKED, null,
+                new TaskError("dev.amdahl.Terminated", "revoked", null), 0, null, null,
+                Instant.now().truncatedTo(ChronoUnit.MILLIS), 0);
+
+        backend.store(success(done, "1"));
+        backend.store(revocation);
+
+        assertThat(revoked.get(10, TimeUnit.SECONDS)).isEqualTo(revocation);
+        feed.cancel();
+        String afterCancel = newId();
+        backend.store(new TaskRecord(afterCancel, "contract.task", TaskState.REVOKED, null, null, 0, null, null, null, 0));
+        assertThat(backend.await(done, Duration.ofSeconds(5))).isPresent();
+        // the feed may replay revocations stored before it was joined (other tests'), never other states
+        assertThat(heard).allMatch(r -> r.state() == TaskState.REVOKED).contains(revocation)
+                .noneMatch(r -> r.taskId().equals(afterCancel) || r.taskId().equals(done));
+    }
+
+    /** What a worker relies on when it skips reading the records of first deliveries. */
+    @Test
+    void revocationFeedThatSaysItIsCompleteHasReplayedTheRevocationsStoredBeforeItWasJoined() {
+        RevocationFeed revocations = capability(RevocationFeed.class);
+        String early = newId();
+        TaskRecord revocation = new TaskRecord(early, "contract.task", TaskState.REVOKED, null,
+                new TaskError("dev.amdahl.Revoked", "revoked", null), 0, null, null,
+                Instant.now().truncatedTo(ChronoUnit.MILLIS), 0);
+        backend.store(revocation);
+        backend.store(success(newId(), "1"));
+        List<TaskRecord> heard = new CopyOnWriteArrayList<>();
+
+        try (Registration feed = revocations.onRevoked(heard::add)) {
+            assumeTrue(revocations.revocationFeedComplete(), () -> backend.getClass().getName() + "'s revocation feed"
+                    + " does not report itself complete (it keeps no log to replay), which is allowed");
+            assertThat(heard).contains(revocation).allMatch(r -> r.state() == TaskState.REVOKED);
+        }
+    }
+
+    // ---------------------------------------------------------------- IdempotencyKeys
+
+    @Test
+    void idempotencyKeysKeepTheFirstValue() {
+        IdempotencyKeys keys = capability(IdempotencyKeys.class);
+        String key = newId();
+
+        assertThat(keys.putIfAbsent(key, "first", Duration.ofMinutes(1))).isEmpty();
+        assertThat(keys.putIfAbsent(key, "second", Duration.ofMinutes(1))).contains("first");
+        assertThat(keys.putIfAbsent(newId(), "other", Duration.ofMinutes(1))).isEmpty();
+    }
+
+    @Test
+    void idempotencyKeysAreForgottenAfterTheirTtlAndLaterCallsDoNotExtendThem() throws Exception {
+        IdempotencyKeys keys = capability(IdempotencyKeys.class);
+        String key = newId();
+        assertThat(keys.putIfAbsent(key, "first", Duration.ofMillis(200))).isEmpty();
+
+        // await the expiry rather than sleep a fixed time: the clock of a real server decides; each call asks
+        // for a minute, so a call that extended the key would keep it forever
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         Optional<String> held;
-        while ((held = backend.putIfAbsent(key, "second", Duration.ofMinutes(1))).isPresent() && System.nanoTime() < deadline) {
+        while ((held = keys.putIfAbsent(key, "second", Duration.ofMinutes(1))).isPresent() && System.nanoTime() < deadline) {
             assertThat(held).contains("first");
             Thread.sleep(20);
         }
         assertThat(held).isEmpty();
-        assertThat(backend.putIfAbsent(key, "third", Duration.ofMinutes(1))).contains("second");
+        assertThat(keys.putIfAbsent(key, "third", Duration.ofMinutes(1))).contains("second");
     }
 
     @Test
-    void putIfAbsentHasOneWinnerAcrossThreads() throws Exception {
+    void idempotencyKeysHaveOneWinnerAcrossThreads() throws Exception {
+        IdempotencyKeys keys = capability(IdempotencyKeys.class);
         String key = newId();
-        backend.putIfAbsent(newId(), "probe", Duration.ofSeconds(1));
+        keys.putIfAbsent(newId(), "probe", Duration.ofSeconds(1));
         ExecutorService threads = Executors.newFixedThreadPool(4);
         try {
             List<Future<Optional<String>>> answers = new ArrayList<>();
             for (int t = 0; t < 16; t++) {
                 String value = "v" + t;
-                answers.add(threads.submit(() -> backend.putIfAbsent(key, value, Duration.ofMinutes(1))));
+                answers.add(threads.submit(() -> keys.putIfAbsent(key, value, Duration.ofMinutes(1))));
             }
             List<String> winners = new ArrayList<>();
             java.util.Set<String> seen = new java.util.HashSet<>();
@@ -457,18 +559,20 @@ public abstract class ResultBackendContractTest {
         }
     }
 
+    // ---------------------------------------------------------------- UpdateFeed
+
     @Test
-    void onUpdateReportsNonFinalRecordsInOrderUntilTheTaskEnds() throws Exception {
+    void updateFeedReportsNonFinalRecordsInOrderUntilTheTaskEnds() throws Exception {
+        UpdateFeed updates = capability(UpdateFeed.class);
         String id = newId();
         List<TaskRecord> seen = new CopyOnWriteArrayList<>();
         CompletableFuture<Void> second = new CompletableFuture<>();
-        Optional<Registration> registration = backend.onUpdate(id, r -> {
+        Registration registration = updates.onUpdate(id, r -> {
             seen.add(r);
             if (seen.size() == 2) {
                 second.complete(null);
             }
         });
-        assertThat(registration).as("onUpdate: backends of this project push updates").isPresent();
         TaskRecord p1 = new TaskRecord(id, "contract.task", TaskState.STARTED, null, null, 0, "w", null, null, 0,
                 new dev.amdahl.Progress(0.25, "one"));
         TaskRecord p2 = new TaskRecord(id, "contract.task", TaskState.STARTED, null, null, 0, "w", null, null, 0,
@@ -482,17 +586,17 @@ public abstract class ResultBackendContractTest {
         backend.store(p1);   // after the end the registration is gone (a worker would not do this)
 
         assertThat(seen).containsExactly(p1, p2);
-        registration.get().cancel();
+        registration.cancel();
     }
 
     @Test
-    void aCancelledUpdateRegistrationIsNotCalled() {
+    void updateFeedDoesNotCallACancelledRegistration() {
+        UpdateFeed updates = capability(UpdateFeed.class);
         String id = newId();
         List<TaskRecord> seen = new CopyOnWriteArrayList<>();
-        Optional<Registration> registration = backend.onUpdate(id, seen::add);
-        assertThat(registration).as("onUpdate: backends of this project push updates").isPresent();
+        Registration registration = updates.onUpdate(id, seen::add);
 
-        registration.get().cancel();
+        registration.cancel();
         backend.store(started(id));
 
         assertThat(backend.get(id)).isPresent();

@@ -10,6 +10,7 @@ import dev.amdahl.TaskFuture;
 import dev.amdahl.TaskState;
 import dev.amdahl.internal.json.Json;
 import dev.amdahl.internal.task.ProcessTag;
+import dev.amdahl.spi.Claims;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskRecord;
 import java.time.Clock;
@@ -69,6 +70,7 @@ public final class Beat implements Scheduler {
     private final String name;
     private final Supplier<Collection<PeriodicTask>> entries;
     private final ResultBackend backend;
+    private final Claims claims;
     private final Clock clock;
     private final Runnable onClosed;
     private final Map<String, Cursor> cursors = new HashMap<>();
@@ -91,10 +93,12 @@ public final class Beat implements Scheduler {
         }
     }
 
-    public Beat(SchedulerOptions options, Supplier<Collection<PeriodicTask>> entries, ResultBackend backend, Clock clock, Runnable onClosed) {
+    public Beat(SchedulerOptions options, Supplier<Collection<PeriodicTask>> entries, ResultBackend backend, Claims claims,
+                Clock clock, Runnable onClosed) {
         this.name = options.name() != null ? options.name() : defaultName();
         this.entries = entries;
         this.backend = backend;
+        this.claims = claims;
         this.clock = clock;
         this.onClosed = onClosed;
         this.thread = options.background() ? new Thread(this::run, "amdahl-beat-" + name) : null;
@@ -204,7 +208,7 @@ public final class Beat implements Scheduler {
 
     /** Claims tick {@code t}; if won, records it and submits. Returns whether this scheduler fired it. */
     private boolean fire(PeriodicTask e, Instant t) {
-        if (!backend.claim("beat:" + e.name() + ":" + t.getEpochSecond(), CLAIM_TTL)) {
+        if (!claims.claim("beat:" + e.name() + ":" + t.getEpochSecond(), CLAIM_TTL)) {
             log.debug("scheduler {}: tick {} of '{}' was fired by another scheduler", name, t, e.name());
             return false;
         }

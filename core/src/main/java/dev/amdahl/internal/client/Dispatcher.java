@@ -22,11 +22,13 @@ import dev.amdahl.internal.workflow.Canvas;
 import dev.amdahl.internal.workflow.Continuations;
 import dev.amdahl.internal.workflow.StepOptions;
 import dev.amdahl.spi.Broker;
+import dev.amdahl.spi.IdempotencyKeys;
 import dev.amdahl.spi.OutboundMessage;
 import dev.amdahl.spi.Registration;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskError;
 import dev.amdahl.spi.TaskRecord;
+import dev.amdahl.spi.UpdateFeed;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -162,13 +164,16 @@ public final class Dispatcher {
      */
     private String claim(RegisteredTask<?, ?> task, String key, TaskMessage message, TaskOptions options, Instant now) {
         Duration pending = message.eta() == null || message.eta().isBefore(now) ? Duration.ZERO : Duration.between(now, message.eta());
-        try {
-            return backend.putIfAbsent("amdahl:idempotency:" + task.name() + ":" + key, message.id(),
-                    pending.plus(options.idempotencyWindow())).orElse(null);
-        } catch (UnsupportedOperationException e) {
-            throw new AmdahlException("task '" + task.name() + "' was submitted with an idempotency key, but "
-                    + e.getMessage(), e);
-        }
+        return idempotencyKeys(task.name()).putIfAbsent("amdahl:idempotency:" + task.name() + ":" + key, message.id(),
+                pending.plus(options.idempotencyWindow())).orElse(null);
+    }
+
+    /** The backend's idempotency keys, for task {@code taskName} given a key; fails, naming the fix, where it has none. */
+    public IdempotencyKeys idempotencyKeys(String taskName) {
+        return backend.capability(IdempotencyKeys.class).orElseThrow(() -> new AmdahlException("task '" + taskName
+                + "' has an idempotency key, but the result backend " + backend.getClass().getName() + " does not support"
+                + " idempotency keys (it has no " + IdempotencyKeys.class.getName() + " capability): submit without a key,"
+                + " or use a result backend that supports them, such as redis:// or the embedded one"));
     }
 
     /** A message with the options that travel: ETA, expiry, retries, time limits. */
@@ -343,7 +348,8 @@ public final class Dispatcher {
      * subscription is read once, so a report made earlier is not missed.
      */
     private Registration subscribeToProgress(DefaultTaskFuture<?> future) {
-        Optional<Registration> pushed = backend.onUpdate(future.id(), r -> future.progressed(r.progress()));
+        Optional<Registration> pushed = backend.capability(UpdateFeed.class)
+                .map(feed -> feed.onUpdate(future.id(), r -> future.progressed(r.progress())));
         Registration registration = pushed.orElseGet(() -> {
             ScheduledFuture<?> poll = poller().scheduleWithFixedDelay(() -> readProgress(future),
                     PROGRESS_POLL.toMillis(), PROGRESS_POLL.toMillis(), TimeUnit.MILLISECONDS);

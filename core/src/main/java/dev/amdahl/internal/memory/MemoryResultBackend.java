@@ -1,9 +1,13 @@
 package dev.amdahl.internal.memory;
 
 import dev.amdahl.TaskState;
+import dev.amdahl.spi.Claims;
+import dev.amdahl.spi.IdempotencyKeys;
 import dev.amdahl.spi.Registration;
 import dev.amdahl.spi.ResultBackend;
+import dev.amdahl.spi.RevocationFeed;
 import dev.amdahl.spi.TaskRecord;
+import dev.amdahl.spi.UpdateFeed;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,9 +25,10 @@ import java.util.function.Consumer;
 
 /**
  * The embedded result backend: records in a map of this process. Records go through
- * {@link TaskRecord#toBytes()} like on any other backend, so what works here works on Redis.
+ * {@link TaskRecord#toBytes()} like on any other backend, so what works here works on Redis. It has every
+ * capability, so the embedded default runs every feature.
  */
-public final class MemoryResultBackend implements ResultBackend {
+public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys, Claims, RevocationFeed, UpdateFeed {
 
     private final Clock clock;
     private final Map<String, byte[]> records = new ConcurrentHashMap<>();
@@ -50,7 +55,7 @@ public final class MemoryResultBackend implements ResultBackend {
         this(Clock.systemUTC());
     }
 
-    /** @param clock decides when idempotency keys expire */
+    /** @param clock decides when idempotency keys, claims and counters with a time to live expire */
     public MemoryResultBackend(Clock clock) {
         this.clock = clock;
     }
@@ -95,7 +100,7 @@ public final class MemoryResultBackend implements ResultBackend {
     }
 
     @Override
-    public Optional<Registration> onRevoked(Consumer<TaskRecord> listener) {
+    public Registration onRevoked(Consumer<TaskRecord> listener) {
         List<TaskRecord> before = new ArrayList<>();
         synchronized (waiting) {
             // under the stores' lock: a revocation stored from here on is told to the listener, one before is replayed
@@ -105,7 +110,7 @@ public final class MemoryResultBackend implements ResultBackend {
             }
         }
         before.forEach(listener);
-        return Optional.of(() -> revocationListeners.remove(listener));
+        return () -> revocationListeners.remove(listener);
     }
 
     /** Every store tells the listeners in the storing thread before it returns, and registration replays the rest. */
@@ -131,11 +136,11 @@ public final class MemoryResultBackend implements ResultBackend {
     }
 
     @Override
-    public Optional<Registration> onUpdate(String taskId, Consumer<TaskRecord> listener) {
+    public Registration onUpdate(String taskId, Consumer<TaskRecord> listener) {
         synchronized (waiting) {
             listening.computeIfAbsent(taskId, id -> new ArrayList<>()).add(listener);
         }
-        return Optional.of(() -> {
+        return () -> {
             synchronized (waiting) {
                 List<Consumer<TaskRecord>> l = listening.get(taskId);
                 if (l != null) {
@@ -145,7 +150,7 @@ public final class MemoryResultBackend implements ResultBackend {
                     }
                 }
             }
-        });
+        };
     }
 
     @Override

@@ -18,6 +18,7 @@ import dev.amdahl.spi.Delivery;
 import dev.amdahl.spi.OutboundMessage;
 import dev.amdahl.spi.Registration;
 import dev.amdahl.spi.ResultBackend;
+import dev.amdahl.spi.RevocationFeed;
 import dev.amdahl.spi.TaskError;
 import dev.amdahl.spi.TaskRecord;
 import java.time.Clock;
@@ -74,10 +75,10 @@ import org.slf4j.MDC;
  * <h2>Revocation</h2>
  * A revocation is a REVOKED record in the backend ({@link Amdahl#revoke}). The worker tracks every task it
  * holds in {@code tracked} <em>before</em> it looks for revocations, and hears of them from the backend's
- * revocation feed ({@link ResultBackend#onRevoked}, one subscription), or, where the backend has none, from
+ * revocation feed ({@link RevocationFeed#onRevoked}, one subscription), or, where the backend has none, from
  * a {@code whenReady} watch per held task. It looks in one of two places:
  * <ul>
- *   <li>where the feed is complete ({@link ResultBackend#revocationFeedComplete}: it replayed the revocations
+ *   <li>where the feed is complete ({@link RevocationFeed#revocationFeedComplete}: it replayed the revocations
  *       stored before), in {@code heardRevoked}, the revocations the feed brought (the last
  *       {@value #HEARD_REVOKED_MAX}, as Celery keeps its revoked ids). That costs no round trip, which is
  *       about a third of an idle worker's latency; a revocation still on its way when the task is taken
@@ -226,7 +227,7 @@ public final class WorkerRuntime implements Worker {
         long every = options.leaseRenewal().toMillis();
         leaseRenewer.scheduleWithFixedDelay(this::renewLeases, every, every, TimeUnit.MILLISECONDS);
         Runtime.getRuntime().addShutdownHook(shutdownHook);
-        revocations = backend.onRevoked(this::revoked).orElse(null);
+        revocations = backend.capability(RevocationFeed.class).map(feed -> feed.onRevoked(this::revoked)).orElse(null);
         settler.start();
         consumer.start();
         log.info("worker {} consuming {} with {} {} (prefetch {})", name, options.queues(), options.concurrency(),
@@ -298,7 +299,8 @@ public final class WorkerRuntime implements Worker {
         for (int i = 0; i < messages.size(); i++) {
             track(runnable.get(i), messages.get(i));   // before the look: see "Revocation"
         }
-        boolean feedComplete = revocations != null && backend.revocationFeedComplete();
+        boolean feedComplete = revocations != null
+                && backend.capability(RevocationFeed.class).map(RevocationFeed::revocationFeedComplete).orElse(false);
         List<String> toRead = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
             TaskMessage m = messages.get(i);

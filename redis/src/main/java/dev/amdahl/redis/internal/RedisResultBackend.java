@@ -1,9 +1,13 @@
 package dev.amdahl.redis.internal;
 
 import dev.amdahl.TaskState;
+import dev.amdahl.spi.Claims;
+import dev.amdahl.spi.IdempotencyKeys;
 import dev.amdahl.spi.Registration;
 import dev.amdahl.spi.ResultBackend;
+import dev.amdahl.spi.RevocationFeed;
 import dev.amdahl.spi.TaskRecord;
+import dev.amdahl.spi.UpdateFeed;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisChannelHandler;
@@ -33,8 +37,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A result backend on Redis: each record is a string key with a TTL; final records are announced on one
- * pub/sub channel per prefix and database.
+ * A result backend on Redis: each record is a string key with a TTL, its value the record's state beside its
+ * bytes ({@link RecordValue}); final records are announced on one pub/sub channel per prefix and database.
  *
  * <h2>Waking waiters</h2>
  * A client holds one subscription, made on its first {@link #whenReady}, and a local map of watchers by
@@ -50,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * {@code callbacks}, one thread, which also runs the callbacks. {@code watchers} is a concurrent map whose
  * per-id sets are replaced atomically with {@code compute}; a watcher fires at most once ({@code Watcher.fired}).
  */
-public final class RedisResultBackend implements ResultBackend {
+public final class RedisResultBackend implements ResultBackend, IdempotencyKeys, Claims, RevocationFeed, UpdateFeed {
 
     private static final Logger log = LoggerFactory.getLogger(RedisResultBackend.class);
 
@@ -60,6 +64,8 @@ public final class RedisResultBackend implements ResultBackend {
     private static final int MGET_CHUNK = 1000;
     private static final byte RECORD_NOTICE = 'R';
     private static final byte ID_NOTICE = 'I';
+    /** Tells the store scripts to publish {@link #RECORD_NOTICE} and the value itself, so the value is sent once. */
+    private static final byte[] INLINE = {RECORD_NOTICE};
 
     private final RedisSettings settings;
     private final Keys keys;
@@ -181,23 +187,21 @@ public final class RedisResultBackend implements ResultBackend {
             args[3] = RedisBroker.utf8(Long.toString(System.currentTimeMillis()));
             for (int i = 0; i < chunk.size(); i++) {
                 TaskRecord r = chunk.get(i);
-                byte[] bytes = r.toBytes();
+                byte[] value = RecordValue.encode(r);
                 scriptKeys[1 + i] = keys.result(r.taskId());
-                args[4 + 2 * i] = bytes;
-                args[5 + 2 * i] = notice(r, bytes);
+                args[4 + 2 * i] = value;
+                args[5 + 2 * i] = value.length <= INLINE_LIMIT ? INLINE : idNotice(r.taskId());
             }
             replies.add(script.run(redis, scriptKeys, args));
         }
         return replies;
     }
 
-    /** The kind the store script reads ('F' final, 'R' revoked, 'U' update), then the notice as published. */
-    private static byte[] notice(TaskRecord record, byte[] bytes) {
-        byte[] payload = bytes.length <= INLINE_LIMIT ? bytes : record.taskId().getBytes(StandardCharsets.UTF_8);
-        byte[] notice = new byte[payload.length + 2];
-        notice[0] = (byte) (record.state() == TaskState.REVOKED ? 'R' : record.state().isReady() ? 'F' : 'U');
-        notice[1] = bytes.length <= INLINE_LIMIT ? RECORD_NOTICE : ID_NOTICE;
-        System.arraycopy(payload, 0, notice, 2, payload.length);
+    private static byte[] idNotice(String taskId) {
+        byte[] id = taskId.getBytes(StandardCharsets.UTF_8);
+        byte[] notice = new byte[id.length + 1];
+        notice[0] = ID_NOTICE;
+        System.arraycopy(id, 0, notice, 1, id.length);
         return notice;
     }
 
@@ -222,7 +226,7 @@ public final class RedisResultBackend implements ResultBackend {
      * before is in the log and one stored after comes as a notice.
      */
     @Override
-    public Optional<Registration> onRevoked(Consumer<TaskRecord> listener) {
+    public Registration onRevoked(Consumer<TaskRecord> listener) {
         checkOpen();
         revocationListeners.add(listener);
         ensureSubscribed();
@@ -231,7 +235,7 @@ public final class RedisResultBackend implements ResultBackend {
         if (feedEpoch == epoch) {
             replayedEpoch = epoch;
         }
-        return Optional.of(() -> revocationListeners.remove(listener));
+        return () -> revocationListeners.remove(listener);
     }
 
     @Override
@@ -256,8 +260,9 @@ public final class RedisResultBackend implements ResultBackend {
             String[] chunk = resultKeys.subList(from, Math.min(resultKeys.size(), from + MGET_CHUNK)).stream()
                     .map(k -> new String(k, StandardCharsets.UTF_8)).toArray(String[]::new);
             for (KeyValue<String, byte[]> kv : Scripts.join(redis.mget(chunk))) {
-                TaskRecord record = kv.hasValue() ? decode(kv.getKey(), kv.getValue()) : null;
-                if (record != null && record.state() == TaskState.REVOKED) {
+                boolean revoked = kv.hasValue() && RecordValue.state(kv.getValue()) == TaskState.REVOKED;
+                TaskRecord record = revoked ? decode(kv.getKey(), kv.getValue()) : null;
+                if (record != null) {
                     for (Consumer<TaskRecord> l : listeners) {
                         try {
                             l.accept(record);
@@ -270,8 +275,6 @@ public final class RedisResultBackend implements ResultBackend {
         }
     }
 
-    private static final byte[] REVOKED_STATE = "\"state\":\"REVOKED\"".getBytes(StandardCharsets.UTF_8);
-
     private void tellRevocationListeners(TaskRecord record) {
         for (Consumer<TaskRecord> l : revocationListeners) {
             try {
@@ -282,21 +285,8 @@ public final class RedisResultBackend implements ResultBackend {
         }
     }
 
-    private static boolean mentionsRevoked(byte[] recordBytes) {
-        outer:
-        for (int i = 0; i + REVOKED_STATE.length <= recordBytes.length; i++) {
-            for (int j = 0; j < REVOKED_STATE.length; j++) {
-                if (recordBytes[i + j] != REVOKED_STATE[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
-    }
-
     @Override
-    public Optional<Registration> onUpdate(String taskId, Consumer<TaskRecord> listener) {
+    public Registration onUpdate(String taskId, Consumer<TaskRecord> listener) {
         checkOpen();
         updateListeners.compute(taskId, (id, set) -> {
             Set<Consumer<TaskRecord>> s = set == null ? ConcurrentHashMap.newKeySet() : set;
@@ -312,10 +302,10 @@ public final class RedisResultBackend implements ResultBackend {
                 }
             }
         }
-        return Optional.of(() -> updateListeners.computeIfPresent(taskId, (id, set) -> {
+        return () -> updateListeners.computeIfPresent(taskId, (id, set) -> {
             set.remove(listener);
             return set.isEmpty() ? null : set;
-        }));
+        });
     }
 
     private void onUpdateNotice(byte[] message) {
@@ -390,15 +380,15 @@ public final class RedisResultBackend implements ResultBackend {
         return found;
     }
 
-    /** The record, or null when there is none; a value that is not a record is logged and treated as none. */
-    private static TaskRecord decode(String key, byte[] bytes) {
-        if (bytes == null) {
+    /** The record a stored value holds, or null when there is none; a value that is not one is logged and treated as none. */
+    private static TaskRecord decode(String key, byte[] value) {
+        if (value == null) {
             return null;
         }
         try {
-            return TaskRecord.fromBytes(bytes);
+            return RecordValue.decode(value);
         } catch (RuntimeException e) {
-            log.error("The result stored for {} is not a task record ({} bytes): {}", key, bytes.length, e.getMessage());
+            log.error("The result stored for {} is not a task record ({} bytes): {}", key, value.length, e.getMessage());
             return null;
         }
     }
@@ -537,7 +527,7 @@ public final class RedisResultBackend implements ResultBackend {
         byte[] payload = new byte[message.length - 1];
         System.arraycopy(message, 1, payload, 0, payload.length);
         if (message[0] == RECORD_NOTICE) {
-            boolean revocation = !revocationListeners.isEmpty() && mentionsRevoked(payload);
+            boolean revocation = !revocationListeners.isEmpty() && RecordValue.state(payload) == TaskState.REVOKED;
             if (watchers.isEmpty() && updateListeners.isEmpty() && !revocation) {
                 return; // a worker hears every final record; decoding those nobody waits for would cost it dearly
             }
@@ -548,7 +538,7 @@ public final class RedisResultBackend implements ResultBackend {
                 if (waiting != null) {
                     waiting.forEach(w -> w.fire(record));
                 }
-                if (record.state() == dev.amdahl.TaskState.REVOKED) {
+                if (record.state() == TaskState.REVOKED) {
                     tellRevocationListeners(record);
                 }
             }

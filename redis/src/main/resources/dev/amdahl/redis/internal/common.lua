@@ -43,12 +43,27 @@ local function moveDue(delayed, dead, streamOf, now, limit)
   return -1
 end
 
--- Publishes a stored record's notice on its channel; a revocation also goes into the revocation log (a sorted
--- set of result keys by time, kept as long as results are), which workers replay when their feed (re)connects.
-local function announce(log, key, notice, ttl, readyChannel, updateChannel, now)
-  local kind = string.sub(notice, 1, 1)
-  redis.call('PUBLISH', kind == 'U' and updateChannel or readyChannel, string.sub(notice, 2))
-  if kind == 'R' then
+-- A stored record is its state's name, a space, then the record's bytes (RecordValue.java): the scripts read
+-- the state from that prefix and never look inside the record. FINAL must match TaskState.isReady(); the kit's
+-- storeUnlessFinalKeepsExactlyTheFinalStates checks every state.
+local FINAL = {SUCCESS = true, FAILURE = true, REVOKED = true}
+
+local function stateOf(value)
+  return value and string.match(value, '^(%u+) ')
+end
+
+-- Stores a record with the result TTL and announces it in the same script: final records on the ready channel
+-- (whenReady), the others on the update channel (onUpdate: progress, retries). A revocation also goes into the
+-- revocation log (a sorted set of result keys by time, kept as long as results are), which workers replay when
+-- their feed (re)connects. notice is 'R' to publish 'R' and the value itself (small records), or what to
+-- publish instead ('I' and the task id). The SET comes before the PUBLISH, so a subscriber that reads the key
+-- on a notice finds the record.
+local function storeAndAnnounce(log, key, value, notice, ttl, readyChannel, updateChannel, now)
+  redis.call('SET', key, value, 'PX', ttl)
+  local state = stateOf(value)
+  if notice == 'R' then notice = 'R' .. value end
+  redis.call('PUBLISH', FINAL[state] and readyChannel or updateChannel, notice)
+  if state == 'REVOKED' then
     redis.call('ZADD', log, now, key)
     redis.call('ZREMRANGEBYSCORE', log, '-inf', '(' .. (tonumber(now) - tonumber(ttl)))
     redis.call('ZREMRANGEBYRANK', log, 0, -100001)
