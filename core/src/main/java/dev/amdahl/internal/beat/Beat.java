@@ -9,6 +9,7 @@ import dev.amdahl.Signature;
 import dev.amdahl.TaskFuture;
 import dev.amdahl.TaskState;
 import dev.amdahl.internal.json.Json;
+import dev.amdahl.internal.task.BackendKeys;
 import dev.amdahl.internal.task.ProcessTag;
 import dev.amdahl.spi.Claims;
 import dev.amdahl.spi.ResultBackend;
@@ -208,14 +209,14 @@ public final class Beat implements Scheduler {
 
     /** Claims tick {@code t}; if won, records it and submits. Returns whether this scheduler fired it. */
     private boolean fire(PeriodicTask e, Instant t) {
-        if (!claims.claim("beat:" + e.name() + ":" + t.getEpochSecond(), CLAIM_TTL)) {
+        if (!claims.claim(BackendKeys.beatTick(e.name(), t.getEpochSecond()), CLAIM_TTL)) {
             log.debug("scheduler {}: tick {} of '{}' was fired by another scheduler", name, t, e.name());
             return false;
         }
         try {
             Optional<Instant> last = lastFired(e.name());
             if (last.isEmpty() || last.get().isBefore(t)) {
-                backend.store(new TaskRecord("beat:" + e.name(), MARKER_TASK, TaskState.SUCCESS,
+                backend.store(new TaskRecord(BackendKeys.beatLastFired(e.name()), MARKER_TASK, TaskState.SUCCESS,
                         "{\"tick\":" + t.getEpochSecond() + "}", null, 0, name, t, clock.instant(), 0));
             }
         } catch (RuntimeException ex) {
@@ -236,7 +237,7 @@ public final class Beat implements Scheduler {
 
     /** The last tick recorded as fired, by any scheduler. */
     private Optional<Instant> lastFired(String entry) {
-        return backend.get("beat:" + entry).map(r -> {
+        return backend.get(BackendKeys.beatLastFired(entry)).map(r -> {
             try {
                 JsonNode tick = Json.mapper().readTree(r.result()).get("tick");
                 return tick != null && tick.canConvertToLong() ? Instant.ofEpochSecond(tick.asLong()) : null;

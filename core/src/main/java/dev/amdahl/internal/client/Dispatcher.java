@@ -11,6 +11,7 @@ import dev.amdahl.TaskFuture;
 import dev.amdahl.TaskOptions;
 import dev.amdahl.TaskState;
 import dev.amdahl.internal.json.Json;
+import dev.amdahl.internal.task.BackendKeys;
 import dev.amdahl.internal.task.Outcome;
 import dev.amdahl.internal.task.RegisteredTask;
 import dev.amdahl.internal.task.RunControl;
@@ -164,7 +165,7 @@ public final class Dispatcher {
      */
     private String claim(RegisteredTask<?, ?> task, String key, TaskMessage message, TaskOptions options, Instant now) {
         Duration pending = message.eta() == null || message.eta().isBefore(now) ? Duration.ZERO : Duration.between(now, message.eta());
-        return idempotencyKeys(task.name()).putIfAbsent("amdahl:idempotency:" + task.name() + ":" + key, message.id(),
+        return idempotencyKeys(task.name()).putIfAbsent(BackendKeys.idempotency(task.name(), key), message.id(),
                 pending.plus(options.idempotencyWindow())).orElse(null);
     }
 

@@ -1,5 +1,6 @@
 package dev.amdahl.internal.worker;
 
+import dev.amdahl.internal.task.BackendKeys;
 import dev.amdahl.spi.ResultBackend;
 import java.time.Duration;
 
@@ -33,7 +34,7 @@ public final class GlobalRateLimiter {
         Duration keep = Duration.ofMillis(2 * windowMillis);
         long first = Math.floorDiv(notBeforeMillis, windowMillis);
         for (long w = first; w < first + MAX_WINDOWS_AHEAD; w++) {
-            if (backend.increment("rate:" + task + ":" + w, 1, keep) <= limit.permits()) {
+            if (backend.increment(BackendKeys.rateWindow(task, w), 1, keep) <= limit.permits()) {
                 return Math.max(0, w * windowMillis - notBeforeMillis);
             }
         }

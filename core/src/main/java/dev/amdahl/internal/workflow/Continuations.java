@@ -8,6 +8,7 @@ import dev.amdahl.FailedTask;
 import dev.amdahl.TaskState;
 import dev.amdahl.WorkerOptions;
 import dev.amdahl.internal.json.Json;
+import dev.amdahl.internal.task.BackendKeys;
 import dev.amdahl.internal.wire.TaskMessage;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskError;
@@ -83,10 +84,10 @@ public final class Continuations {
     private void countChordMember(TaskMessage message, JsonNode chord) {
         String chordId = chord.path("id").asText();
         JsonNode members = chord.path("members");
-        if (backend.increment("chord:" + chordId + ":counted:" + message.id(), 1) != 1) {
+        if (backend.increment(BackendKeys.chordMemberCounted(chordId, message.id()), 1) != 1) {
             return; // a redelivery of a member already counted
         }
-        long done = backend.increment("chord:" + chordId, 1);
+        long done = backend.increment(BackendKeys.chordDone(chordId), 1);
         if (done != members.size()) {
             return;
         }
@@ -121,7 +122,7 @@ public final class Continuations {
             failAll(link, upstream);
         }
         JsonNode chord = wf.path("chord");
-        if (chord.isObject() && backend.increment("chord:" + chord.path("id").asText() + ":failed", 1) == 1) {
+        if (chord.isObject() && backend.increment(BackendKeys.chordFailed(chord.path("id").asText()), 1) == 1) {
             // the first failed member fails the chord with its error; the chord's error callbacks run once
             TaskError memberError = new TaskError(error.type(), "chord member '" + message.task() + "' (id " + message.id()
                     + ") failed: " + error.summary(), error.stackTrace());
