@@ -119,9 +119,9 @@ public final class Amdahl implements AutoCloseable {
     }
 
     /**
-     * Registers a task with its default options: how it is retried, its time and rate limits, its queue...
-     * Each submission may override them with {@link Task#withOptions}, except the task-level ones
-     * (retryOn, backoff, rateLimit), which the worker applies from here.
+     * Registers a task with its options: how it is retried, its rate limits, and the defaults of its
+     * submissions (queue, priority, expiry, retries, time limits), which a submission may change with
+     * {@link Task#withOptions} and {@link SubmitOptions}.
      *
      * <pre>{@code
      * Task<Url, Page> fetch = app.task("web.fetch", Url.class, Page.class,
@@ -154,7 +154,7 @@ public final class Amdahl implements AutoCloseable {
         JavaType a = Json.mapper().constructType(argumentType);
         JavaType r = Json.mapper().constructType(resultType);
         RegisteredTask<A, R> task = registry.register(new RegisteredTask<>(name, a, r, code, code == null ? null : registering, defaults));
-        return new Task<>(task, dispatcher, queueOf(task), task.defaults());
+        return new Task<>(task, dispatcher, queueOf(task), task.defaults().submitDefaults());
     }
 
     /** Where a task goes unless a submission says otherwise: its registration, else the routes, else the default queue. */

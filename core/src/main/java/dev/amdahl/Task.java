@@ -18,7 +18,7 @@ import java.util.Objects;
  * TaskFuture<int[]> one = render.submit(firstTile);
  * GroupFuture<int[]> all = render.map(tiles);          // one message per tile
  * GroupFuture<int[]> fewer = render.map(tiles, 8);     // eight tiles per message
- * render.withOptions(TaskOptions.builder().priority(9).countdown(Duration.ofSeconds(10)).build()).submit(tile);
+ * render.withOptions(SubmitOptions.builder().priority(9).countdown(Duration.ofSeconds(10)).build()).submit(tile);
  * }</pre>
  *
  * @param <A> the argument type
@@ -29,16 +29,12 @@ public final class Task<A, R> {
     private final RegisteredTask<A, R> definition;
     private final Dispatcher dispatcher;
     private final String queue;
-    private final TaskOptions options;
+    private final SubmitOptions options;
 
-    Task(RegisteredTask<A, R> definition, Dispatcher dispatcher, String queue) {
-        this(definition, dispatcher, queue, definition.defaults());
-    }
-
-    Task(RegisteredTask<A, R> definition, Dispatcher dispatcher, String queue, TaskOptions options) {
+    Task(RegisteredTask<A, R> definition, Dispatcher dispatcher, String queue, SubmitOptions options) {
         this.definition = definition;
         this.dispatcher = dispatcher;
-                this.queue = queue;
+        this.queue = queue;
         this.options = options;
     }
 
@@ -55,11 +51,11 @@ public final class Task<A, R> {
     /** This task, submitted to another queue (workers consume the queues they are told to). */
     public Task<A, R> onQueue(String queue) {
         QueueNames.check(queue);
-        return withOptions(TaskOptions.builder().queue(queue).build());
+        return withOptions(SubmitOptions.builder().queue(queue).build());
     }
 
-    /** The options this handle submits with: the task's registration overridden by {@link #withOptions}. */
-    public TaskOptions options() {
+    /** The options this handle submits with: the registration's {@link TaskOptions#submitDefaults()} overridden by {@link #withOptions}. */
+    public SubmitOptions options() {
         return options;
     }
 
@@ -68,29 +64,22 @@ public final class Task<A, R> {
      * handle is unchanged. Options not set in {@code overrides} keep their current value.
      *
      * <pre>{@code
-     * Task<Tile, int[]> urgent = render.withOptions(TaskOptions.builder().priority(9).build());
+     * Task<Tile, int[]> urgent = render.withOptions(SubmitOptions.builder().priority(9).build());
      * urgent.submit(tile);
-     * render.withOptions(TaskOptions.builder().countdown(Duration.ofMinutes(10)).idempotencyKey("nightly-" + date).build())
+     * render.withOptions(SubmitOptions.builder().countdown(Duration.ofMinutes(10)).idempotencyKey("nightly-" + date).build())
      *       .submit(tile);
      * }</pre>
      *
-     * @throws IllegalArgumentException when the result is inconsistent (a soft time limit above the hard
-     *                                  one), or when {@code overrides} changes retryOn, backoff or rateLimit:
-     *                                  those are applied by the worker from the task's registration
+     * @throws IllegalArgumentException when the result is inconsistent (a soft time limit above the hard one)
      * @throws AmdahlException          when {@code overrides} sets an idempotency key and the result backend
      *                                  does not support them ({@link dev.amdahl.spi.IdempotencyKeys})
      */
-    public Task<A, R> withOptions(TaskOptions overrides) {
+    public Task<A, R> withOptions(SubmitOptions overrides) {
         Objects.requireNonNull(overrides, "overrides");
-        String taskLevel = definition.defaults().taskLevelConflict(overrides);
-        if (taskLevel != null) {
-            throw new IllegalArgumentException(taskLevel + " of task '" + name() + "' cannot change per submission: the worker"
-                    + " applies the one the task was registered with. Set it in app.task(name, ..., options, code)");
-        }
         if (overrides.idempotencyKey().isPresent()) {
             dispatcher.idempotencyKeys(name());   // fails here, where the key is set, not at the first submission
         }
-        TaskOptions merged = options.overriddenBy(overrides);
+        SubmitOptions merged = options.overriddenBy(overrides);
         return new Task<>(definition, dispatcher, overrides.queue().orElse(queue), merged);
     }
 

@@ -3,7 +3,6 @@ package dev.amdahl;
 import dev.amdahl.internal.task.QueueNames;
 import dev.amdahl.internal.worker.RateLimit;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -13,14 +12,12 @@ import java.util.Set;
 import java.util.StringJoiner;
 
 /**
- * How a task is delivered and run: its queue and priority, when it may run and until when, how it is
- * retried, how long it may take, how often it may start, and whether a repeated submission is the same
- * one. Immutable; made by {@link #builder()}, {@link #ofDefaults()} or {@link #from(TaskOptions)}.
- * Every option is optional: one that is not set falls back to the task's registration, then to the
- * application.
+ * How a task is registered: how it is retried, how often it may start, and the defaults of its submissions
+ * (queue, priority, expiry, retries, time limits). Given once to {@link Amdahl#task}; a submission changes
+ * the defaults with {@link SubmitOptions}, never the rest, so the compiler keeps the two apart. Immutable;
+ * made by {@link #builder()}, {@link #ofDefaults()} or {@link #from(TaskOptions)}.
  *
  * <pre>{@code
- * // at registration: the task's defaults
  * Task<Url, Page> fetch = app.task("web.fetch", Url.class, Page.class, TaskOptions.builder()
  *         .retryOn(IOException.class).maxRetries(5)
  *         .backoff(RetryBackoff.exponential(Duration.ofSeconds(1), Duration.ofMinutes(1), 0.5))
@@ -29,18 +26,17 @@ import java.util.StringJoiner;
  *         .globalRateLimit("100/m")          // across all workers, counted in the result backend
  *         .build(), Crawler::fetch);
  *
- * // per submission: overrides
- * fetch.withOptions(TaskOptions.builder().countdown(Duration.ofMinutes(5)).priority(9).build()).submit(url);
+ * fetch.withOptions(SubmitOptions.builder().countdown(Duration.ofMinutes(5)).priority(9).build()).submit(url);
  * }</pre>
  *
- * <p>Options are checked as they are set: a negative countdown, a priority outside 0..9, a malformed rate
- * limit or a soft time limit above the hard one is an {@link IllegalArgumentException} at once.
- *
  * <h2>Where each option acts</h2>
- * Queue, priority, countdown/ETA, expiry, max retries, time limits and the idempotency key belong to a
- * submission: they travel in the message. {@link Builder#retryOn retryOn}, {@link Builder#backoff backoff}
- * {@link Builder#rateLimit rateLimit} and {@link Builder#globalRateLimit globalRateLimit} belong to the task: the worker applies the ones the task was
- * registered with, so {@link Task#withOptions} refuses to change them.
+ * {@link Builder#retryOn retryOn}, {@link Builder#backoff backoff}, {@link Builder#rateLimit rateLimit} and
+ * {@link Builder#globalRateLimit globalRateLimit} belong to the task: workers apply the ones it was registered
+ * with. Queue, priority, expiry, max retries and time limits are the defaults of every submission
+ * ({@link #submitDefaults()}): they travel in each message, and a submission may override them.
+ *
+ * <p>Options are checked as they are set (a priority outside 0..9, a malformed rate limit) and together at
+ * {@link Builder#build()} (a soft time limit above the hard one), naming what is wrong.
  */
 public final class TaskOptions {
 
@@ -50,48 +46,35 @@ public final class TaskOptions {
     /** The backoff when none is set: exponential from 1 s, at most 5 min, with half jitter. */
     public static final RetryBackoff DEFAULT_BACKOFF = RetryBackoff.exponential(Duration.ofSeconds(1), Duration.ofMinutes(5), 0.5);
 
-    /** How long an idempotency key is remembered after the task's ETA when no window is set. */
-    public static final Duration DEFAULT_IDEMPOTENCY_WINDOW = Duration.ofHours(1);
-
     private static final TaskOptions DEFAULTS = new Builder().build();
 
-    // null means "not set": merging falls back to the base
+    // null means "not set": the application's defaults apply
     private final String queue;
     private final Integer priority;
-    private final Duration countdown;
-    private final Instant eta;
     private final Duration expiresIn;
-    private final Instant expiresAt;
     private final Integer maxRetries;
-    private final Set<Class<? extends Throwable>> retryOn;
-    private final RetryBackoff backoff;
     private final Duration softTimeLimit;
     private final Duration hardTimeLimit;
+    private final Set<Class<? extends Throwable>> retryOn;
+    private final RetryBackoff backoff;
     private final RateLimit rateLimit;
     private final RateLimit globalRateLimit;
-    private final String idempotencyKey;
-    private final Duration idempotencyWindow;
 
     private TaskOptions(Builder b) {
         this.queue = b.queue;
         this.priority = b.priority;
-        this.countdown = b.countdown;
-        this.eta = b.eta;
         this.expiresIn = b.expiresIn;
-        this.expiresAt = b.expiresAt;
         this.maxRetries = b.maxRetries;
-        this.retryOn = b.retryOn == null ? null : Set.copyOf(b.retryOn);
-        this.backoff = b.backoff;
         this.softTimeLimit = b.softTimeLimit;
         this.hardTimeLimit = b.hardTimeLimit;
+        this.retryOn = b.retryOn == null ? null : Set.copyOf(b.retryOn);
+        this.backoff = b.backoff;
         this.rateLimit = b.rateLimit;
         this.globalRateLimit = b.globalRateLimit;
-        this.idempotencyKey = b.idempotencyKey;
-        this.idempotencyWindow = b.idempotencyWindow;
-        checkConsistent();
+        checkLimits(softTimeLimit, hardTimeLimit);
     }
 
-    /** No option set: everything falls back to the task's registration and the application. */
+    /** No option set: the application's defaults apply. */
     public static TaskOptions ofDefaults() {
         return DEFAULTS;
     }
@@ -105,19 +88,14 @@ public final class TaskOptions {
         Builder b = new Builder();
         b.queue = base.queue;
         b.priority = base.priority;
-        b.countdown = base.countdown;
-        b.eta = base.eta;
         b.expiresIn = base.expiresIn;
-        b.expiresAt = base.expiresAt;
         b.maxRetries = base.maxRetries;
-        b.retryOn = base.retryOn == null ? null : new LinkedHashSet<>(base.retryOn);
-        b.backoff = base.backoff;
         b.softTimeLimit = base.softTimeLimit;
         b.hardTimeLimit = base.hardTimeLimit;
+        b.retryOn = base.retryOn == null ? null : new LinkedHashSet<>(base.retryOn);
+        b.backoff = base.backoff;
         b.rateLimit = base.rateLimit;
         b.globalRateLimit = base.globalRateLimit;
-        b.idempotencyKey = base.idempotencyKey;
-        b.idempotencyWindow = base.idempotencyWindow;
         return b;
     }
 
@@ -126,44 +104,19 @@ public final class TaskOptions {
         return Optional.ofNullable(queue);
     }
 
-    /** The priority, 0 (lowest, the default) to 9, when set. */
+    /** The default priority of submissions, 0 (lowest) to 9, when set. */
     public OptionalInt priority() {
         return priority == null ? OptionalInt.empty() : OptionalInt.of(priority);
     }
 
-    /** The delay from submission to the earliest run, when set. */
-    public Optional<Duration> countdown() {
-        return Optional.ofNullable(countdown);
-    }
-
-    /** The earliest time to run, when set. */
-    public Optional<Instant> eta() {
-        return Optional.ofNullable(eta);
-    }
-
-    /** How long after submission the task expires, when set. */
+    /** How long after submission the task expires by default, when set. */
     public Optional<Duration> expiresIn() {
         return Optional.ofNullable(expiresIn);
-    }
-
-    /** When the task expires, when set. */
-    public Optional<Instant> expiresAt() {
-        return Optional.ofNullable(expiresAt);
     }
 
     /** How many times the task may be retried, when set; {@link #DEFAULT_MAX_RETRIES} otherwise. */
     public OptionalInt maxRetries() {
         return maxRetries == null ? OptionalInt.empty() : OptionalInt.of(maxRetries);
-    }
-
-    /** The exception types that retry the task automatically; empty when none. */
-    public Set<Class<? extends Throwable>> retryOn() {
-        return retryOn == null ? Set.of() : retryOn;
-    }
-
-    /** The backoff between retries, when set; {@link #DEFAULT_BACKOFF} otherwise. */
-    public Optional<RetryBackoff> backoff() {
-        return Optional.ofNullable(backoff);
     }
 
     /** The soft time limit, when set. */
@@ -176,6 +129,16 @@ public final class TaskOptions {
         return Optional.ofNullable(hardTimeLimit);
     }
 
+    /** The exception types that retry the task automatically; empty when none. */
+    public Set<Class<? extends Throwable>> retryOn() {
+        return retryOn == null ? Set.of() : retryOn;
+    }
+
+    /** The backoff between retries, when set; {@link #DEFAULT_BACKOFF} otherwise. */
+    public Optional<RetryBackoff> backoff() {
+        return Optional.ofNullable(backoff);
+    }
+
     /** The rate limit per worker as written ({@code "10/s"}), when set. */
     public Optional<String> rateLimit() {
         return Optional.ofNullable(rateLimit).map(RateLimit::text);
@@ -186,113 +149,37 @@ public final class TaskOptions {
         return Optional.ofNullable(globalRateLimit).map(RateLimit::text);
     }
 
-    /** The idempotency key, when set. */
-    public Optional<String> idempotencyKey() {
-        return Optional.ofNullable(idempotencyKey);
-    }
-
-    /** How long the idempotency key is remembered after the task's ETA (or submission). */
-    public Duration idempotencyWindow() {
-        return idempotencyWindow == null ? DEFAULT_IDEMPOTENCY_WINDOW : idempotencyWindow;
-    }
-
-    // --- internal views ---
-
-    /**
-     * These options with every option set in {@code overrides} replacing this one's. A countdown or an
-     * ETA replaces both (they are two ways to say one thing), and so does either form of expiry.
-     *
-     * @throws IllegalArgumentException when the result is inconsistent (a soft limit above the hard one)
-     */
-    TaskOptions overriddenBy(TaskOptions overrides) {
-        if (overrides == DEFAULTS) {
-            return this;
-        }
-        Builder b = from(this);
-        TaskOptions o = overrides;
-        if (o.queue != null) {
-            b.queue = o.queue;
-        }
-        if (o.priority != null) {
-            b.priority = o.priority;
-        }
-        if (o.countdown != null || o.eta != null) {
-            b.countdown = o.countdown;
-            b.eta = o.eta;
-        }
-        if (o.expiresIn != null || o.expiresAt != null) {
-            b.expiresIn = o.expiresIn;
-            b.expiresAt = o.expiresAt;
-        }
-        if (o.maxRetries != null) {
-            b.maxRetries = o.maxRetries;
-        }
-        if (o.retryOn != null) {
-            b.retryOn = new LinkedHashSet<>(o.retryOn);
-        }
-        if (o.backoff != null) {
-            b.backoff = o.backoff;
-        }
-        if (o.softTimeLimit != null) {
-            b.softTimeLimit = o.softTimeLimit;
-        }
-        if (o.hardTimeLimit != null) {
-            b.hardTimeLimit = o.hardTimeLimit;
-        }
-        if (o.rateLimit != null) {
-            b.rateLimit = o.rateLimit;
-        }
-        if (o.globalRateLimit != null) {
-            b.globalRateLimit = o.globalRateLimit;
-        }
-        if (o.idempotencyKey != null) {
-            b.idempotencyKey = o.idempotencyKey;
-        }
-        if (o.idempotencyWindow != null) {
-            b.idempotencyWindow = o.idempotencyWindow;
-        }
+    /** The submission options every submission starts from: queue, priority, expiry, max retries, time limits. */
+    public SubmitOptions submitDefaults() {
+        SubmitOptions.Builder b = SubmitOptions.builder();
+        queue().ifPresent(b::queue);
+        priority().ifPresent(b::priority);
+        expiresIn().ifPresent(b::expiresIn);
+        maxRetries().ifPresent(b::maxRetries);
+        softTimeLimit().ifPresent(b::softTimeLimit);
+        hardTimeLimit().ifPresent(b::hardTimeLimit);
         return b.build();
     }
 
-    /**
-     * The options the worker applies from the task's registration, which a submission cannot change;
-     * names the first one {@code overrides} sets differently from {@code this}, or {@code null}.
-     */
-    String taskLevelConflict(TaskOptions overrides) {
-        if (overrides.retryOn != null && !overrides.retryOn.equals(retryOn())) {
-            return "retryOn";
-        }
-        if (overrides.backoff != null && overrides.backoff != backoff) {
-            return "backoff";
-        }
-        if (overrides.rateLimit != null && !overrides.rateLimit.equals(rateLimit)) {
-            return "rateLimit";
-        }
-        if (overrides.globalRateLimit != null && !overrides.globalRateLimit.equals(globalRateLimit)) {
-            return "globalRateLimit";
-        }
-        return null;
-    }
-
-    private void checkConsistent() {
-        if (countdown != null && eta != null) {
-            throw new IllegalArgumentException("countdown (" + countdown + ") and eta (" + eta + ") are both set: choose one");
-        }
-        if (expiresIn != null && expiresAt != null) {
-            throw new IllegalArgumentException("expiresIn (" + expiresIn + ") and expiresAt (" + expiresAt + ") are both set: choose one");
-        }
-        if (softTimeLimit != null && hardTimeLimit != null && softTimeLimit.compareTo(hardTimeLimit) > 0) {
-            throw new IllegalArgumentException("softTimeLimit (" + softTimeLimit + ") is above hardTimeLimit (" + hardTimeLimit
+    static void checkLimits(Duration soft, Duration hard) {
+        if (soft != null && hard != null && soft.compareTo(hard) > 0) {
+            throw new IllegalArgumentException("softTimeLimit (" + soft + ") is above hardTimeLimit (" + hard
                     + "): the soft limit warns the task before the hard one stops it, so it must come first");
         }
-        if (countdown != null && expiresIn != null && expiresIn.compareTo(countdown) <= 0) {
-            throw new IllegalArgumentException("expiresIn (" + expiresIn + ") is not after countdown (" + countdown
-                    + "): the task would expire before it may run");
+    }
+
+    static int checkPriority(int priority) {
+        if (priority < 0 || priority > 9) {
+            throw new IllegalArgumentException("priority must be between 0 and 9, was " + priority);
         }
-        if (eta != null && expiresAt != null && !expiresAt.isAfter(eta)) {
-            throw new IllegalArgumentException("expiresAt (" + expiresAt + ") is not after eta (" + eta
-                    + "): the task would expire before it may run");
+        return priority;
+    }
+
+    static int checkMaxRetries(int maxRetries) {
+        if (maxRetries < 0) {
+            throw new IllegalArgumentException("maxRetries must not be negative, was " + maxRetries);
         }
+        return maxRetries;
     }
 
     static void checkNotNegative(Duration d, String what) {
@@ -302,29 +189,32 @@ public final class TaskOptions {
         }
     }
 
-    private static void checkPositive(Duration d, String what) {
+    static void checkPositive(Duration d, String what) {
         Objects.requireNonNull(d, what);
         if (d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(what + " must be positive, was " + d);
         }
     }
 
+    static void add(StringJoiner s, String name, Object value) {
+        if (value != null) {
+            s.add(name + "=" + value);
+        }
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof TaskOptions t && Objects.equals(queue, t.queue) && Objects.equals(priority, t.priority)
-                && Objects.equals(countdown, t.countdown) && Objects.equals(eta, t.eta)
-                && Objects.equals(expiresIn, t.expiresIn) && Objects.equals(expiresAt, t.expiresAt)
-                && Objects.equals(maxRetries, t.maxRetries) && Objects.equals(retryOn, t.retryOn)
-                && Objects.equals(backoff, t.backoff) && Objects.equals(softTimeLimit, t.softTimeLimit)
-                && Objects.equals(hardTimeLimit, t.hardTimeLimit) && Objects.equals(rateLimit, t.rateLimit)
-                && Objects.equals(globalRateLimit, t.globalRateLimit)
-                && Objects.equals(idempotencyKey, t.idempotencyKey) && Objects.equals(idempotencyWindow, t.idempotencyWindow);
+                && Objects.equals(expiresIn, t.expiresIn) && Objects.equals(maxRetries, t.maxRetries)
+                && Objects.equals(softTimeLimit, t.softTimeLimit) && Objects.equals(hardTimeLimit, t.hardTimeLimit)
+                && Objects.equals(retryOn, t.retryOn) && Objects.equals(backoff, t.backoff)
+                && Objects.equals(rateLimit, t.rateLimit) && Objects.equals(globalRateLimit, t.globalRateLimit);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(queue, priority, countdown, eta, expiresIn, expiresAt, maxRetries, retryOn, backoff,
-                softTimeLimit, hardTimeLimit, rateLimit, globalRateLimit, idempotencyKey, idempotencyWindow);
+        return Objects.hash(queue, priority, expiresIn, maxRetries, softTimeLimit, hardTimeLimit, retryOn, backoff,
+                rateLimit, globalRateLimit);
     }
 
     @Override
@@ -332,110 +222,65 @@ public final class TaskOptions {
         StringJoiner s = new StringJoiner(", ", "TaskOptions[", "]");
         add(s, "queue", queue);
         add(s, "priority", priority);
-        add(s, "countdown", countdown);
-        add(s, "eta", eta);
         add(s, "expiresIn", expiresIn);
-        add(s, "expiresAt", expiresAt);
         add(s, "maxRetries", maxRetries);
-        add(s, "retryOn", retryOn == null ? null : retryOn.stream().map(Class::getSimpleName).sorted().toList());
-        add(s, "backoff", backoff);
         add(s, "softTimeLimit", softTimeLimit);
         add(s, "hardTimeLimit", hardTimeLimit);
+        add(s, "retryOn", retryOn == null ? null : retryOn.stream().map(Class::getSimpleName).sorted().toList());
+        add(s, "backoff", backoff);
         add(s, "rateLimit", rateLimit);
         add(s, "globalRateLimit", globalRateLimit);
-        add(s, "idempotencyKey", idempotencyKey);
-        add(s, "idempotencyWindow", idempotencyWindow);
         return s.toString();
     }
 
-    private static void add(StringJoiner s, String name, Object value) {
-        if (value != null) {
-            s.add(name + "=" + value);
-        }
-    }
-
     /**
-     * Builds {@link TaskOptions}. Each setter checks its value at once; {@link #build()} checks how they
-     * fit together and names both options when they conflict.
+     * Builds {@link TaskOptions}. Each setter checks its value at once; {@link #build()} checks how they fit
+     * together and names both options when they conflict.
      */
     public static final class Builder {
         private String queue;
         private Integer priority;
-        private Duration countdown;
-        private Instant eta;
         private Duration expiresIn;
-        private Instant expiresAt;
         private Integer maxRetries;
-        private Set<Class<? extends Throwable>> retryOn;
-        private RetryBackoff backoff;
         private Duration softTimeLimit;
         private Duration hardTimeLimit;
+        private Set<Class<? extends Throwable>> retryOn;
+        private RetryBackoff backoff;
         private RateLimit rateLimit;
         private RateLimit globalRateLimit;
-        private String idempotencyKey;
-        private Duration idempotencyWindow;
 
         private Builder() {
         }
 
-        /** The queue to submit to; a name matched by the application's routes otherwise. */
+        /** The queue the task's submissions go to; a name matched by the application's routes otherwise. */
         public Builder queue(String queue) {
             QueueNames.check(queue);
             this.queue = queue;
             return this;
         }
 
-        /** 0 (lowest, the default) to 9 (highest); a worker takes ready tasks of higher priority first where the broker supports it. */
+        /** The default priority of its submissions: 0 (lowest, the default) to 9 (highest). */
         public Builder priority(int priority) {
-            if (priority < 0 || priority > 9) {
-                throw new IllegalArgumentException("priority must be between 0 and 9, was " + priority);
-            }
-            this.priority = priority;
+            this.priority = checkPriority(priority);
             return this;
         }
 
-        /** Run no earlier than this long after submission (Celery's {@code countdown}). Replaces an {@link #eta}. */
-        public Builder countdown(Duration countdown) {
-            checkNotNegative(countdown, "countdown");
-            this.countdown = countdown;
-            this.eta = null;
-            return this;
-        }
-
-        /** Run no earlier than this time. Replaces a {@link #countdown}. */
-        public Builder eta(Instant eta) {
-            this.eta = Objects.requireNonNull(eta, "eta");
-            this.countdown = null;
-            return this;
-        }
-
-        /** A task that reaches a worker more than this long after submission ends REVOKED without running. */
+        /** A submission that reaches a worker more than this long after it was made ends REVOKED without running. */
         public Builder expiresIn(Duration expiresIn) {
             checkPositive(expiresIn, "expiresIn");
             this.expiresIn = expiresIn;
-            this.expiresAt = null;
-            return this;
-        }
-
-        /** A task that reaches a worker after this time ends REVOKED without running. */
-        public Builder expiresAt(Instant expiresAt) {
-            this.expiresAt = Objects.requireNonNull(expiresAt, "expiresAt");
-            this.expiresIn = null;
             return this;
         }
 
         /** How many times the task may be retried before it fails for good (default {@value TaskOptions#DEFAULT_MAX_RETRIES}). */
         public Builder maxRetries(int maxRetries) {
-            if (maxRetries < 0) {
-                throw new IllegalArgumentException("maxRetries must not be negative, was " + maxRetries);
-            }
-            this.maxRetries = maxRetries;
+            this.maxRetries = checkMaxRetries(maxRetries);
             return this;
         }
 
         /**
          * Exceptions that retry the task automatically (Celery's {@code autoretry_for}); subclasses count.
-         * Any other exception fails the task at once. A task-level option.
+         * Any other exception fails the task at once.
          */
         @SafeVarargs
         public final Builder retryOn(Class<? extends Throwable>... types) {
@@ -452,7 +297,7 @@ public final class TaskOptions {
             return this;
         }
 
-        /** The delay before each retry (default {@link TaskOptions#DEFAULT_BACKOFF}). A task-level option. */
+        /** The delay before each retry (default {@link TaskOptions#DEFAULT_BACKOFF}). */
         public Builder backoff(RetryBackoff backoff) {
             this.backoff = Objects.requireNonNull(backoff, "backoff");
             return this;
@@ -480,7 +325,7 @@ public final class TaskOptions {
         }
 
         /**
-         * At most this many runs per worker: {@code "100/s"}, {@code "10/m"}, {@code "1000/h"}. A task-level option.
+         * At most this many runs per worker: {@code "100/s"}, {@code "10/m"}, {@code "1000/h"}.
          *
          * @throws IllegalArgumentException when the text is malformed, e.g. {@code "100/x"}
          */
@@ -493,32 +338,12 @@ public final class TaskOptions {
          * At most this many runs start per window of the limit's unit ({@code "100/s"}: per second), across
          * all workers: each worker books a run in the window's counter in the result backend
          * ({@link dev.amdahl.spi.ResultBackend#increment}), and a run the window has no room for waits for the
-         * first window that has. Windows follow the workers' clocks, so keep them in sync (NTP). A task-level option.
+         * first window that has. Windows follow the workers' clocks, so keep them in sync (NTP).
          *
          * @throws IllegalArgumentException when the text is malformed, e.g. {@code "100/x"}
          */
         public Builder globalRateLimit(String rateLimit) {
             this.globalRateLimit = RateLimit.parse(rateLimit);
-            return this;
-        }
-
-        /**
-         * A second submission with this key while the first is pending, or within
-         * {@link #idempotencyWindow} after its ETA, returns the first one's future instead of running
-         * again. Keys are per task name.
-         */
-        public Builder idempotencyKey(String key) {
-            if (key == null || key.isEmpty() || key.length() > 200) {
-                throw new IllegalArgumentException("an idempotency key must be 1 to 200 characters, was '" + key + "'");
-            }
-            this.idempotencyKey = key;
-            return this;
-        }
-
-        /** How long an idempotency key is remembered after the task's ETA (default one hour). */
-        public Builder idempotencyWindow(Duration window) {
-            checkPositive(window, "idempotencyWindow");
-            this.idempotencyWindow = window;
             return this;
         }
 

@@ -193,7 +193,7 @@ class CanvasTest {
             Thread.sleep(WAIT.toMillis());
             return x;
         });
-        Task<Integer, Integer> limited = sleepy.withOptions(TaskOptions.builder().softTimeLimit(Duration.ofMillis(200)).build());
+        Task<Integer, Integer> limited = sleepy.withOptions(SubmitOptions.builder().softTimeLimit(Duration.ofMillis(200)).build());
 
         TaskFuture<Integer> f = twice.sig(1).then(limited).submit();
 
@@ -212,7 +212,7 @@ class CanvasTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("only a single task's signature");
         assertThatThrownBy(() -> twice.sig(1).onError(app.group(List.of(twice.sig(1))).asSignature()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("single task's signature");
-        assertThatThrownBy(() -> twice.withOptions(TaskOptions.builder().idempotencyKey("once").build()).sig(1))
+        assertThatThrownBy(() -> twice.withOptions(SubmitOptions.builder().idempotencyKey("once").build()).sig(1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("a workflow step is published");
     }
 }

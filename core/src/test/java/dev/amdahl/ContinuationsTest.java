@@ -90,7 +90,7 @@ class ContinuationsTest {
 
     @Test
     void aStepCarriesTheTravellingOptionsOfTheHandleItWasMadeFrom() {
-        TaskOptions options = TaskOptions.builder().priority(7).maxRetries(5).countdown(Duration.ofSeconds(10))
+        SubmitOptions options = SubmitOptions.builder().priority(7).maxRetries(5).countdown(Duration.ofSeconds(10))
                 .expiresIn(Duration.ofMinutes(1)).softTimeLimit(Duration.ofMillis(1500)).hardTimeLimit(Duration.ofSeconds(3))
                 .build();
         Canvas.Compiled chain = Canvas.compile(twice.sig(1).then(twice.withOptions(options)).node());

@@ -64,10 +64,10 @@ class GuideTest {
             app.startWorker(WorkerOptions.builder().concurrency(1).build());
 
             TaskFuture<String> soon = remind
-                    .withOptions(TaskOptions.builder().countdown(Duration.ofMillis(200)).build())   // not before 200 ms
+                    .withOptions(SubmitOptions.builder().countdown(Duration.ofMillis(200)).build())   // not before 200 ms
                     .submit("stretch");
             TaskFuture<String> stale = remind
-                    .withOptions(TaskOptions.builder().expiresAt(java.time.Instant.now().minusSeconds(1)).build())
+                    .withOptions(SubmitOptions.builder().expiresAt(java.time.Instant.now().minusSeconds(1)).build())
                     .submit("yesterday's meeting");                  // reaches the worker expired: REVOKED, not run
 
             try {
@@ -132,7 +132,7 @@ class GuideTest {
             Task<String, String> metadata = app.task("photo.metadata", String.class, String.class, s -> "meta " + s);
             app.startWorker(WorkerOptions.builder().queues("cpu", "io").concurrency(2).build());
 
-            TaskFuture<String> urgent = thumbnail.withOptions(TaskOptions.builder().priority(9).build()).submit("cover.jpg");
+            TaskFuture<String> urgent = thumbnail.withOptions(SubmitOptions.builder().priority(9).build()).submit("cover.jpg");
             return List.of(thumbnail.queue(), metadata.queue(), urgent.get(), metadata.submit("cover.jpg").get());
         }
         // --- end ---
@@ -167,7 +167,7 @@ class GuideTest {
         try (Amdahl app = Amdahl.builder().build()) {
             Task<Integer, String> charge = app.task("payment.charge", Integer.class, String.class, cents -> "charged " + cents);
             app.startWorker(WorkerOptions.builder().concurrency(1).build());
-            TaskOptions once = TaskOptions.builder().idempotencyKey("order-42").idempotencyWindow(Duration.ofHours(24)).build();
+            SubmitOptions once = SubmitOptions.builder().idempotencyKey("order-42").idempotencyWindow(Duration.ofHours(24)).build();
 
             TaskFuture<String> first = charge.withOptions(once).submit(1999);
             TaskFuture<String> doubleClick = charge.withOptions(once).submit(1999);   // the same task, not a second charge

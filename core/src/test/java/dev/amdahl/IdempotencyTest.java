@@ -18,8 +18,8 @@ class IdempotencyTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    private static TaskOptions key(String key) {
-        return TaskOptions.builder().idempotencyKey(key).idempotencyWindow(Duration.ofMinutes(10)).build();
+    private static SubmitOptions key(String key) {
+        return SubmitOptions.builder().idempotencyKey(key).idempotencyWindow(Duration.ofMinutes(10)).build();
     }
 
     @Test
@@ -77,14 +77,11 @@ class IdempotencyTest {
     void aBackendWithoutIdempotencyKeysRefusesAKey() {
         try (Amdahl app = Amdahl.builder().broker(new MemoryBroker(Clock.systemUTC())).resultBackend(new PlainBackend()).build()) {
             Task<Integer, Integer> a = app.task("a", Integer.class, Integer.class, x -> x);
-            Task<Integer, Integer> keyed = app.task("keyed", Integer.class, Integer.class, key("k"), x -> x);
 
             assertThatThrownBy(() -> a.withOptions(key("k"))).isInstanceOf(AmdahlException.class)
                     .hasMessage("task 'a' has an idempotency key, but the result backend dev.amdahl.PlainBackend does not"
                             + " support idempotency keys (it has no dev.amdahl.spi.IdempotencyKeys capability): submit"
                             + " without a key, or use a result backend that supports them, such as redis:// or the embedded one");
-            assertThatThrownBy(() -> keyed.submit(1)).isInstanceOf(AmdahlException.class)   // a key it was registered with
-                    .hasMessageStartingWith("task 'keyed' has an idempotency key, but the result backend dev.amdahl.PlainBackend");
             assertThat(app.broker().depth(app.defaultQueue())).isZero();
             assertThat(a.submit(1).id()).as("without a key it submits").isNotEmpty();
         }

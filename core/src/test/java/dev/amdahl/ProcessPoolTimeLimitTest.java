@@ -21,14 +21,14 @@ import org.junit.jupiter.api.Test;
  */
 class ProcessPoolTimeLimitTest extends ProcessPoolTestBase {
 
-    private static TaskOptions limits(Duration soft, Duration hard) {
-        return TaskOptions.builder().softTimeLimit(soft).hardTimeLimit(hard).build();
+    private static SubmitOptions limits(Duration soft, Duration hard) {
+        return SubmitOptions.builder().softTimeLimit(soft).hardTimeLimit(hard).build();
     }
 
     @Test
     void theHardLimitKillsTheChildInACpuLoopAndAFreshChildKeepsTheConcurrency() throws Exception {
         Task<Integer, String> spin = app.task("p.spin", Integer.class, String.class)
-                .withOptions(TaskOptions.builder().hardTimeLimit(Duration.ofMillis(500)).build());
+                .withOptions(SubmitOptions.builder().hardTimeLimit(Duration.ofMillis(500)).build());
         processes(2, 1);
         try (ServerSocket server = listen()) {
             TaskFuture<String> f = spin.submit(server.getLocalPort());

@@ -121,7 +121,7 @@ class RetryTest {
         });
         startWorker();
 
-        TaskFuture<String> f = hopeless.withOptions(TaskOptions.builder().maxRetries(0).build()).submit("x");
+        TaskFuture<String> f = hopeless.withOptions(SubmitOptions.builder().maxRetries(0).build()).submit("x");
 
         assertThat(failureOf(f).remoteMessage()).startsWith("gave up after 1 tries (0 retries allowed)");
         assertThat(tries).hasValue(1);

@@ -26,7 +26,7 @@ class SchedulingTest {
             Duration countdown = Duration.ofMillis(300);
 
             long submitted = System.nanoTime();
-            TaskFuture<Long> f = stamp.withOptions(TaskOptions.builder().countdown(countdown).build()).submit("x");
+            TaskFuture<Long> f = stamp.withOptions(SubmitOptions.builder().countdown(countdown).build()).submit("x");
             Duration late = Duration.ofNanos(f.result(WAIT) - submitted).minus(countdown);
 
             assertThat(late).isGreaterThanOrEqualTo(Duration.ZERO).isLessThan(Duration.ofMillis(100));
@@ -40,7 +40,7 @@ class SchedulingTest {
             app.startWorker(WorkerOptions.builder().concurrency(1).build());
             Instant eta = Instant.now().plusMillis(250);
 
-            Instant ran = stamp.withOptions(TaskOptions.builder().eta(eta).build()).submit("x").result(WAIT);
+            Instant ran = stamp.withOptions(SubmitOptions.builder().eta(eta).build()).submit("x").result(WAIT);
 
             assertThat(ran).isAfterOrEqualTo(eta).isBefore(eta.plusMillis(100));
         }
@@ -51,7 +51,7 @@ class SchedulingTest {
         try (Amdahl app = Amdahl.builder().build()) {
             Task<String, String> echo = app.task("echo", String.class, String.class, s -> s);
 
-            assertThatThrownBy(() -> echo.withOptions(TaskOptions.builder().countdown(Duration.ofSeconds(-5)).build()).submit("x"))
+            assertThatThrownBy(() -> echo.withOptions(SubmitOptions.builder().countdown(Duration.ofSeconds(-5)).build()).submit("x"))
                     .isInstanceOf(IllegalArgumentException.class).hasMessage("countdown must not be negative, was PT-5S");
             assertThat(app.broker().depth(app.defaultQueue())).isZero();
         }
@@ -63,8 +63,8 @@ class SchedulingTest {
         AtomicInteger runs = new AtomicInteger();
         try (Amdahl app = Amdahl.builder().clock(clock).build()) {
             Task<String, String> news = app.task("news", String.class, String.class, s -> "ran " + runs.incrementAndGet());
-            TaskFuture<String> stale = news.withOptions(TaskOptions.builder().expiresIn(Duration.ofMinutes(1)).build()).submit("x");
-            TaskFuture<String> delayed = news.withOptions(TaskOptions.builder()
+            TaskFuture<String> stale = news.withOptions(SubmitOptions.builder().expiresIn(Duration.ofMinutes(1)).build()).submit("x");
+            TaskFuture<String> delayed = news.withOptions(SubmitOptions.builder()
                     .countdown(Duration.ofMinutes(1)).expiresIn(Duration.ofMinutes(2)).build()).submit("y");
             clock.advance(Duration.ofMinutes(3));   // no worker for three minutes
 
@@ -92,7 +92,7 @@ class SchedulingTest {
             assertThat(metadata.queue()).isEqualTo("io");
             assertThat(index.queue()).isEqualTo(app.defaultQueue());
             assertThat(special.queue()).isEqualTo("special");                                      // registration beats routes
-            assertThat(metadata.withOptions(TaskOptions.builder().queue("urgent").build()).queue()).isEqualTo("urgent");
+            assertThat(metadata.withOptions(SubmitOptions.builder().queue("urgent").build()).queue()).isEqualTo("urgent");
             assertThat(app.route("photo.anything")).isEqualTo("io");
 
             app.startWorker(WorkerOptions.builder().queues("io").concurrency(1).build());
@@ -122,8 +122,8 @@ class SchedulingTest {
             for (int i = 0; i < 3; i++) {
                 job.submit("low" + i);
             }
-            TaskFuture<String> urgent = job.withOptions(TaskOptions.builder().priority(9).build()).submit("urgent");
-            TaskFuture<String> medium = job.withOptions(TaskOptions.builder().priority(5).build()).submit("medium");
+            TaskFuture<String> urgent = job.withOptions(SubmitOptions.builder().priority(9).build()).submit("urgent");
+            TaskFuture<String> medium = job.withOptions(SubmitOptions.builder().priority(5).build()).submit("medium");
 
             app.startWorker(WorkerOptions.builder().concurrency(1).prefetch(1).build());
             job.map(List.of()).result(WAIT);

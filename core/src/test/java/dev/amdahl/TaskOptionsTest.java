@@ -17,7 +17,7 @@ class TaskOptionsTest {
 
     @Test
     void aNegativeCountdownIsRefusedAtOnce() {
-        assertThatThrownBy(() -> TaskOptions.builder().countdown(Duration.ofSeconds(-1)))
+        assertThatThrownBy(() -> SubmitOptions.builder().countdown(Duration.ofSeconds(-1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("countdown must not be negative");
     }
 
@@ -56,10 +56,10 @@ class TaskOptionsTest {
 
     @Test
     void conflictingOptionsAreRefused() {
-        assertThatThrownBy(() -> TaskOptions.builder().countdown(Duration.ofMinutes(5)).expiresIn(Duration.ofMinutes(1)).build())
+        assertThatThrownBy(() -> SubmitOptions.builder().countdown(Duration.ofMinutes(5)).expiresIn(Duration.ofMinutes(1)).build())
                 .hasMessageContaining("expire before it may run");
         Instant eta = Instant.parse("2030-01-01T00:00:00Z");
-        assertThatThrownBy(() -> TaskOptions.builder().eta(eta).expiresAt(eta.minusSeconds(1)).build())
+        assertThatThrownBy(() -> SubmitOptions.builder().eta(eta).expiresAt(eta.minusSeconds(1)).build())
                 .hasMessageContaining("expire before it may run");
         assertThatThrownBy(() -> TaskOptions.builder().maxRetries(-1)).hasMessageContaining("maxRetries");
         assertThatThrownBy(() -> TaskOptions.builder().hardTimeLimit(Duration.ZERO)).hasMessageContaining("hardTimeLimit must be positive");
@@ -67,45 +67,46 @@ class TaskOptionsTest {
     }
 
     @Test
-    void countdownAndEtaReplaceEachOther() {
+    void twoWaysOfSayingOneThingFailWhenBuiltNamingBoth() {
         Instant eta = Instant.parse("2030-01-01T00:00:00Z");
-        TaskOptions o = TaskOptions.builder().countdown(Duration.ofSeconds(5)).eta(eta).build();
-        assertThat(o.eta()).contains(eta);
-        assertThat(o.countdown()).isEmpty();
+        assertThatThrownBy(() -> SubmitOptions.builder().countdown(Duration.ofSeconds(5)).eta(eta).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("countdown (PT5S)").hasMessageContaining("eta (2030-01-01T00:00:00Z)");
+        assertThatThrownBy(() -> SubmitOptions.builder().expiresAt(eta).expiresIn(Duration.ofMinutes(1)).build())
+                .hasMessageContaining("expiresIn (PT1M)").hasMessageContaining("expiresAt (2030-01-01T00:00:00Z)");
     }
 
     @Test
     void overridesReplaceOnlyWhatTheySet() {
-        TaskOptions base = TaskOptions.builder().queue("q").priority(3).countdown(Duration.ofSeconds(5)).maxRetries(2)
-                .retryOn(IOException.class).hardTimeLimit(Duration.ofSeconds(30)).build();
+        SubmitOptions base = SubmitOptions.builder().queue("q").priority(3).countdown(Duration.ofSeconds(5)).maxRetries(2)
+                .hardTimeLimit(Duration.ofSeconds(30)).build();
 
-        TaskOptions merged = base.overriddenBy(TaskOptions.builder().priority(7).eta(Instant.EPOCH.plusSeconds(60)).build());
+        SubmitOptions merged = base.overriddenBy(SubmitOptions.builder().priority(7).eta(Instant.EPOCH.plusSeconds(60)).build());
 
         assertThat(merged.queue()).contains("q");
         assertThat(merged.priority()).hasValue(7);
-        assertThat(merged.countdown()).isEmpty();
+        assertThat(merged.countdown()).as("an ETA replaces the countdown: they say one thing").isEmpty();
         assertThat(merged.eta()).contains(Instant.EPOCH.plusSeconds(60));
         assertThat(merged.maxRetries()).hasValue(2);
-        assertThat(merged.retryOn()).containsExactly(IOException.class);
-        assertThat(base.overriddenBy(TaskOptions.ofDefaults())).isEqualTo(base);
-        assertThat(TaskOptions.from(base).build()).isEqualTo(base);
-        assertThatThrownBy(() -> base.overriddenBy(TaskOptions.builder().softTimeLimit(Duration.ofMinutes(1)).build()))
+        assertThat(base.overriddenBy(SubmitOptions.ofDefaults())).isEqualTo(base);
+        assertThat(SubmitOptions.from(base).build()).isEqualTo(base);
+        assertThatThrownBy(() -> base.overriddenBy(SubmitOptions.builder().softTimeLimit(Duration.ofMinutes(1)).build()))
                 .hasMessageContaining("softTimeLimit (PT1M) is above hardTimeLimit (PT30S)");
     }
 
     @Test
-    void aSubmissionCannotChangeTaskLevelOptions() {
+    void submissionsStartFromTheRegistrationsDefaults() {
         try (Amdahl app = Amdahl.builder().build()) {
-            Task<String, String> t = app.task("t", String.class, String.class,
-                    TaskOptions.builder().retryOn(IOException.class).rateLimit("5/s").build(), s -> s);
+            Task<String, String> t = app.task("t", String.class, String.class, TaskOptions.builder()
+                    .retryOn(IOException.class).rateLimit("5/s").queue("slow").priority(2).maxRetries(7)
+                    .softTimeLimit(Duration.ofSeconds(10)).build(), s -> s);
 
-            assertThatThrownBy(() -> t.withOptions(TaskOptions.builder().rateLimit("50/s").build()))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rateLimit of task 't'");
-            assertThatThrownBy(() -> t.withOptions(TaskOptions.builder().retryOn(IllegalStateException.class).build()))
-                    .hasMessageContaining("retryOn");
-            // the same values, as from(task.options()) carries them, are fine
-            Task<String, String> later = t.withOptions(TaskOptions.from(t.options()).countdown(Duration.ofSeconds(1)).build());
+            assertThat(t.queue()).isEqualTo("slow");
+            assertThat(t.options()).isEqualTo(SubmitOptions.builder().queue("slow").priority(2).maxRetries(7)
+                    .softTimeLimit(Duration.ofSeconds(10)).build());
+            Task<String, String> later = t.withOptions(SubmitOptions.builder().countdown(Duration.ofSeconds(1)).build());
             assertThat(later.options().countdown()).contains(Duration.ofSeconds(1));
+            assertThat(later.options().priority()).hasValue(2);
             assertThat(t.options().countdown()).isEmpty();
         }
     }

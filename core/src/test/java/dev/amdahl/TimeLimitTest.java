@@ -75,7 +75,7 @@ class TimeLimitTest {
         app.startWorker(WorkerOptions.builder().concurrency(1).build());
 
         assertThat(count.submit(1_000_000).result(WAIT)).isNegative();
-        assertThat(count.withOptions(TaskOptions.builder().softTimeLimit(Duration.ofSeconds(30)).build()).submit(3).result(WAIT))
+        assertThat(count.withOptions(SubmitOptions.builder().softTimeLimit(Duration.ofSeconds(30)).build()).submit(3).result(WAIT))
                 .isEqualTo(3);
     }
 

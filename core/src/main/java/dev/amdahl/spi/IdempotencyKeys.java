@@ -5,7 +5,7 @@ import java.util.Optional;
 
 /**
  * A result backend's capability to keep a value under a key for a while, set by the first of many racing
- * callers: what idempotency keys ({@code TaskOptions.Builder.idempotencyKey}) are built on. The first
+ * callers: what idempotency keys ({@code SubmitOptions.Builder.idempotencyKey}) are built on. The first
  * submission stores its task id under the key; a second one, from any process, finds it and returns the
  * first one's future instead of submitting again.
  *

@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.amdahl.AmdahlException;
 import dev.amdahl.ErrorType;
 import dev.amdahl.GroupFuture;
+import dev.amdahl.SubmitOptions;
 import dev.amdahl.TaskFailedException;
 import dev.amdahl.TaskFuture;
-import dev.amdahl.TaskOptions;
 import dev.amdahl.TaskState;
 import dev.amdahl.internal.json.Json;
 import dev.amdahl.internal.task.BackendKeys;
@@ -137,11 +137,7 @@ public final class Dispatcher {
         broker.publishAll(queue, out);
     }
 
-    public <A, R> TaskFuture<R> submit(RegisteredTask<A, R> task, A argument, String queue) {
-        return submit(task, argument, queue, task.defaults());
-    }
-
-    public <A, R> TaskFuture<R> submit(RegisteredTask<A, R> task, A argument, String queue, TaskOptions options) {
+    public <A, R> TaskFuture<R> submit(RegisteredTask<A, R> task, A argument, String queue, SubmitOptions options) {
         Instant now = clock.instant();
         TaskMessage message = message(TaskMessage.newId(), task, encodeArgument(task, argument), false, null, options, now);
         String key = options.idempotencyKey().orElse(null);
@@ -163,7 +159,7 @@ public final class Dispatcher {
      * or {@code null} when this one now does. The key lives until the ETA plus the window, so it covers
      * the whole time the first task is pending and a while after.
      */
-    private String claim(RegisteredTask<?, ?> task, String key, TaskMessage message, TaskOptions options, Instant now) {
+    private String claim(RegisteredTask<?, ?> task, String key, TaskMessage message, SubmitOptions options, Instant now) {
         Duration pending = message.eta() == null || message.eta().isBefore(now) ? Duration.ZERO : Duration.between(now, message.eta());
         return idempotencyKeys(task.name()).putIfAbsent(BackendKeys.idempotency(task.name(), key), message.id(),
                 pending.plus(options.idempotencyWindow())).orElse(null);
@@ -179,18 +175,12 @@ public final class Dispatcher {
 
     /** A message with the options that travel: ETA, expiry, retries, time limits. */
     private static TaskMessage message(String id, RegisteredTask<?, ?> task, JsonNode args, boolean chunk, String groupId,
-                                       TaskOptions options, Instant now) {
+                                       SubmitOptions options, Instant now) {
         return TaskMessage.of(id, task.name(), args, chunk, groupId, null, options, now);
     }
 
-
-
-    public <A, R> GroupFuture<R> map(RegisteredTask<A, R> task, Collection<? extends A> arguments, int chunkSize, String queue) {
-        return map(task, arguments, chunkSize, queue, task.defaults());
-    }
-
     public <A, R> GroupFuture<R> map(RegisteredTask<A, R> task, Collection<? extends A> arguments, int chunkSize, String queue,
-                              TaskOptions options) {
+                              SubmitOptions options) {
         Instant now = clock.instant();
         long start = System.nanoTime();
         String groupId = TaskMessage.newId();
@@ -282,7 +272,7 @@ public final class Dispatcher {
         }
     }
 
-    private void send(String queue, List<TaskMessage> messages, TaskOptions options) {
+    private void send(String queue, List<TaskMessage> messages, SubmitOptions options) {
         if (eagerInvoker != null) {
             messages.forEach(this::runEagerly);
             return;

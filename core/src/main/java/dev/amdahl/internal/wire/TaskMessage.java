@@ -1,7 +1,7 @@
 package dev.amdahl.internal.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.amdahl.TaskOptions;
+import dev.amdahl.SubmitOptions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -53,12 +53,12 @@ public record TaskMessage(String id, String task, JsonNode args, boolean chunk, 
     }
 
     /** A workflow step's message, published at {@code now}. */
-    public static TaskMessage of(String id, String task, JsonNode args, JsonNode workflow, TaskOptions options, Instant now) {
+    public static TaskMessage of(String id, String task, JsonNode args, JsonNode workflow, SubmitOptions options, Instant now) {
         return of(id, task, args, false, null, workflow, options, now);
     }
 
     public static TaskMessage of(String id, String task, JsonNode args, boolean chunk, String groupId, JsonNode workflow,
-                                       TaskOptions options, Instant now) {
+                                       SubmitOptions options, Instant now) {
         Instant eta = options.eta().orElse(options.countdown().map(now::plus).orElse(null));
         Instant expires = options.expiresAt().orElse(options.expiresIn().map(now::plus).orElse(null));
         return new TaskMessage(id, task, args, chunk, 0, eta, expires, groupId, workflow, options.maxRetries().isPresent() ? Integer.valueOf(options.maxRetries().getAsInt()) : null,

@@ -3,7 +3,7 @@ package dev.amdahl.internal.workflow;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.amdahl.TaskOptions;
+import dev.amdahl.SubmitOptions;
 import dev.amdahl.internal.json.Json;
 import dev.amdahl.internal.task.RegisteredTask;
 import dev.amdahl.internal.wire.TaskMessage;
@@ -41,7 +41,7 @@ public final class Canvas {
      * @param immutable whether it ignores the result of what runs before it
      * @param options   the options of the task handle it was made from; those that travel go with it
      */
-    public record TaskNode(RegisteredTask<?, ?> task, JsonNode args, boolean immutable, String queue, TaskOptions options,
+    public record TaskNode(RegisteredTask<?, ?> task, JsonNode args, boolean immutable, String queue, SubmitOptions options,
                     List<Node> errbacks) implements Node {
     }
 

@@ -3,7 +3,7 @@ package dev.amdahl.internal.workflow;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.amdahl.TaskOptions;
+import dev.amdahl.SubmitOptions;
 import dev.amdahl.internal.wire.TaskMessage;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -34,7 +34,7 @@ public final class StepOptions {
     }
 
     /** Adds {@code options}' travelling options to {@code sig}, if any is set. */
-    static void write(ObjectNode sig, TaskOptions options) {
+    static void write(ObjectNode sig, SubmitOptions options) {
         ObjectNode o = sig.objectNode();
         options.priority().ifPresent(p -> o.put("priority", p));
         options.countdown().ifPresent(d -> o.put("countdown", seconds(d)));
@@ -59,15 +59,15 @@ public final class StepOptions {
      */
     public static Step read(JsonNode sig, String id, String task, JsonNode args, JsonNode workflow, Instant now) {
         JsonNode o = sig.get("options");
-        TaskOptions options = o == null || o.isNull() ? TaskOptions.ofDefaults() : parse(o);
+        SubmitOptions options = o == null || o.isNull() ? SubmitOptions.ofDefaults() : parse(o);
         return new Step(TaskMessage.of(id, task, args, workflow, options, now), options.priority().orElse(0));
     }
 
-    private static TaskOptions parse(JsonNode o) {
+    private static SubmitOptions parse(JsonNode o) {
         if (!o.isObject()) {
             throw new IllegalArgumentException("\"options\" must be an object");
         }
-        TaskOptions.Builder b = TaskOptions.builder();
+        SubmitOptions.Builder b = SubmitOptions.builder();
         JsonNode priority = o.get("priority");
         if (priority != null) {
             if (!priority.canConvertToInt()) {
