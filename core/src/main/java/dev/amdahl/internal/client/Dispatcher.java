@@ -296,7 +296,7 @@ public final class Dispatcher {
      */
     private void runEagerly(TaskMessage message) {
         TaskMessage received = MessageCodec.decode(MessageCodec.encode(message));
-        RunControl control = new RunControl(p -> { });
+        RunControl control = RunControl.unwatched();
         Outcome outcome = eagerInvoker.invoke(received, 1, control);
         while (outcome.kind() == Outcome.Kind.RETRY) {
             received = received.retried(null);
