@@ -11,6 +11,7 @@ import dev.amdahl.TaskState;
 import dev.amdahl.internal.json.Json;
 import dev.amdahl.internal.task.BackendKeys;
 import dev.amdahl.internal.task.ProcessTag;
+import dev.amdahl.internal.task.TaskMdc;
 import dev.amdahl.spi.Claims;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskRecord;
@@ -29,7 +30,6 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * The scheduler: fires the application's periodic tasks when their ticks come due.
@@ -138,13 +138,12 @@ public final class Beat implements Scheduler {
         Instant now = clock.instant();
         int fired = 0;
         for (PeriodicTask e : entries.get()) {
-            MDC.put("schedule", e.name());
-            try {
-                fired += tick(e, now);
-            } catch (RuntimeException ex) {
-                log.warn("scheduler {}: periodic task '{}' could not be checked ({}); trying again shortly", name, e.name(), ex.toString());
-            } finally {
-                MDC.remove("schedule");
+            try (TaskMdc ignored = TaskMdc.schedule(e.name())) {
+                try {
+                    fired += tick(e, now);
+                } catch (RuntimeException ex) {
+                    log.warn("scheduler {}: periodic task '{}' could not be checked ({}); trying again shortly", name, e.name(), ex.toString());
+                }
             }
         }
         return fired;
@@ -224,14 +223,13 @@ public final class Beat implements Scheduler {
         }
         try {
             TaskFuture<?> f = e.signature().submit();
-            MDC.put("taskId", f.id());
-            log.info("scheduler {}: periodic task '{}' fired its tick {} as task {}", name, e.name(), t, f.id());
+            try (TaskMdc ignored = TaskMdc.of(f.id())) {
+                log.info("scheduler {}: periodic task '{}' fired its tick {} as task {}", name, e.name(), t, f.id());
+            }
             return true;
         } catch (RuntimeException ex) {
             log.error("scheduler {}: periodic task '{}' could not be submitted for its tick {}; that tick is lost", name, e.name(), t, ex);
             return false;
-        } finally {
-            MDC.remove("taskId");
         }
     }
 

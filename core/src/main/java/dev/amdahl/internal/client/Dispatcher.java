@@ -7,70 +7,52 @@ import dev.amdahl.AmdahlException;
 import dev.amdahl.ErrorType;
 import dev.amdahl.GroupFuture;
 import dev.amdahl.SubmitOptions;
-import dev.amdahl.TaskFailedException;
 import dev.amdahl.TaskFuture;
 import dev.amdahl.TaskState;
 import dev.amdahl.internal.json.Json;
-import dev.amdahl.internal.task.BackendKeys;
-import dev.amdahl.internal.task.Outcome;
 import dev.amdahl.internal.task.RegisteredTask;
-import dev.amdahl.internal.task.RunControl;
 import dev.amdahl.internal.task.TaskInvoker;
 import dev.amdahl.internal.task.TaskRegistry;
-import dev.amdahl.internal.wire.MessageCodec;
 import dev.amdahl.internal.wire.TaskMessage;
 import dev.amdahl.internal.workflow.Canvas;
-import dev.amdahl.internal.workflow.Continuations;
-import dev.amdahl.internal.workflow.StepOptions;
 import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.IdempotencyKeys;
-import dev.amdahl.spi.OutboundMessage;
-import dev.amdahl.spi.Registration;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskError;
 import dev.amdahl.spi.TaskRecord;
-import dev.amdahl.spi.UpdateFeed;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The client side: encodes submissions, publishes them (or, in eager mode, runs them here through
- * the same encode/decode round trip) and completes futures from the backend's final records.
+ * The client side's entry point: submits tasks, maps and workflows, each as a future watched before its
+ * messages are published, and revokes tasks. The work is done by the parts: {@link Producer} (messages and
+ * publishing), {@link EagerRunner} (eager mode), {@link IdempotencyClaim}, {@link ResultWatch} (futures
+ * completed from the backend) and {@link ProgressWatch} (progress for futures).
  */
 public final class Dispatcher {
 
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
-    private final Broker broker;
     private final ResultBackend backend;
     private final Clock clock;
-    private final TaskInvoker eagerInvoker;
-    private final Continuations eagerContinuations;
-    private final TaskRegistry registry;
-    private static final Duration PROGRESS_POLL = Duration.ofMillis(250);
-    /** Reads progress for backends that cannot push it; made on first need. Guarded by this. */
-    private ScheduledExecutorService poller;
+    private final Producer producer;
+    private final IdempotencyClaim idempotency;
+    private final ProgressWatch progress;
+    private final ResultWatch results;
 
     /** @param eagerInvoker runs tasks in the caller's thread when not null (eager mode) */
     public Dispatcher(Broker broker, ResultBackend backend, Clock clock, TaskInvoker eagerInvoker, TaskRegistry registry) {
-        this.broker = broker;
         this.backend = backend;
         this.clock = clock;
-        this.eagerInvoker = eagerInvoker;
-        this.registry = registry;
-        this.eagerContinuations = new Continuations(backend, (queue, m, priority) -> runEagerly(m), clock);
+        this.producer = new Producer(broker, clock, eagerInvoker == null ? null : new EagerRunner(backend, clock, eagerInvoker));
+        this.idempotency = new IdempotencyClaim(backend);
+        this.progress = new ProgressWatch(backend);
+        this.results = new ResultWatch(backend, this::revoke, progress);
     }
 
     /** Publishes a compiled workflow's heads; the future watches its one last task. */
@@ -96,8 +78,8 @@ public final class Dispatcher {
         ObjectNode last = workflow.terminals().get(0);
         @SuppressWarnings("unchecked")
         RegisteredTask<?, R> task = (RegisteredTask<?, R>) workflow.tasks().get(last.get("id").asText());
-        DefaultTaskFuture<R> future = watched(task, last.get("id").asText());
-        publishHeads(workflow);
+        DefaultTaskFuture<R> future = results.watch(task, last.get("id").asText());
+        producer.publishHeads(workflow);
         return future;
     }
 
@@ -108,75 +90,32 @@ public final class Dispatcher {
         for (ObjectNode last : workflow.terminals()) {
             @SuppressWarnings("unchecked")
             RegisteredTask<?, R> task = (RegisteredTask<?, R>) workflow.tasks().get(last.get("id").asText());
-            members.add(watched(task, last.get("id").asText()));
+            members.add(results.watch(task, last.get("id").asText()));
         }
-        publishHeads(workflow);
+        producer.publishHeads(workflow);
         return new DefaultGroupFuture<>(TaskMessage.newId(), members, System.nanoTime() - start);
-    }
-
-    private void publishHeads(Canvas.Compiled workflow) {
-        java.util.Map<String, List<StepOptions.Step>> byQueue = new java.util.LinkedHashMap<>();
-        Instant now = clock.instant();
-        for (ObjectNode head : workflow.heads()) {
-            JsonNode wf = head.get("workflow");
-            byQueue.computeIfAbsent(head.get("queue").asText(), q -> new ArrayList<>()).add(StepOptions.read(head,
-                    head.get("id").asText(), head.get("task").asText(), head.get("args"), wf != null && wf.isObject() ? wf : null, now));
-        }
-        byQueue.forEach(this::sendSteps);
-    }
-
-    private void sendSteps(String queue, List<StepOptions.Step> steps) {
-        if (eagerInvoker != null) {
-            steps.forEach(s -> runEagerly(s.message()));
-            return;
-        }
-        List<OutboundMessage> out = new ArrayList<>(steps.size());
-        for (StepOptions.Step s : steps) {
-            out.add(new OutboundMessage(s.message().id(), MessageCodec.encode(s.message()), s.priority(), s.message().eta()));
-        }
-        broker.publishAll(queue, out);
-    }
-
-    public <A, R> TaskFuture<R> submit(RegisteredTask<A, R> task, A argument, String queue, SubmitOptions options) {
-        Instant now = clock.instant();
-        TaskMessage message = message(TaskMessage.newId(), task, encodeArgument(task, argument), false, null, options, now);
-        String key = options.idempotencyKey().orElse(null);
-        if (key != null) {
-            String first = claim(task, key, message, options, now);
-            if (first != null) {
-                log.debug("task '{}' with idempotency key '{}' was submitted already as {}; not submitting it again",
-                        task.name(), key, first);
-                return watched(task, first, false);
-            }
-        }
-        DefaultTaskFuture<R> future = watched(task, message.id());
-        send(queue, List.of(message), options);
-        return future;
-    }
-
-    /**
-     * Claims an idempotency key for {@code message}: returns the id of the task that holds it already,
-     * or {@code null} when this one now does. The key lives until the ETA plus the window, so it covers
-     * the whole time the first task is pending and a while after.
-     */
-    private String claim(RegisteredTask<?, ?> task, String key, TaskMessage message, SubmitOptions options, Instant now) {
-        Duration pending = message.eta() == null || message.eta().isBefore(now) ? Duration.ZERO : Duration.between(now, message.eta());
-        return idempotencyKeys(task.name()).putIfAbsent(BackendKeys.idempotency(task.name(), key), message.id(),
-                pending.plus(options.idempotencyWindow())).orElse(null);
     }
 
     /** The backend's idempotency keys, for task {@code taskName} given a key; fails, naming the fix, where it has none. */
     public IdempotencyKeys idempotencyKeys(String taskName) {
-        return backend.capability(IdempotencyKeys.class).orElseThrow(() -> new AmdahlException("task '" + taskName
-                + "' has an idempotency key, but the result backend " + backend.getClass().getName() + " does not support"
-                + " idempotency keys (it has no " + IdempotencyKeys.class.getName() + " capability): submit without a key,"
-                + " or use a result backend that supports them, such as redis:// or the embedded one"));
+        return idempotency.keys(taskName);
     }
 
-    /** A message with the options that travel: ETA, expiry, retries, time limits. */
-    private static TaskMessage message(String id, RegisteredTask<?, ?> task, JsonNode args, boolean chunk, String groupId,
-                                       SubmitOptions options, Instant now) {
-        return TaskMessage.of(id, task.name(), args, chunk, groupId, null, options, now);
+    public <A, R> TaskFuture<R> submit(RegisteredTask<A, R> task, A argument, String queue, SubmitOptions options) {
+        Instant now = clock.instant();
+        TaskMessage message = Producer.message(TaskMessage.newId(), task, encodeArgument(task, argument), false, null, options, now);
+        String key = options.idempotencyKey().orElse(null);
+        if (key != null) {
+            String first = idempotency.claim(task, key, message, options, now);
+            if (first != null) {
+                log.debug("task '{}' with idempotency key '{}' was submitted already as {}; not submitting it again",
+                        task.name(), key, first);
+                return results.watch(task, first, false);
+            }
+        }
+        DefaultTaskFuture<R> future = results.watch(task, message.id());
+        producer.send(queue, List.of(message), options);
+        return future;
     }
 
     public <A, R> GroupFuture<R> map(RegisteredTask<A, R> task, Collection<? extends A> arguments, int chunkSize, String queue,
@@ -191,123 +130,20 @@ public final class Dispatcher {
             List<? extends A> slice = all.subList(from, Math.min(from + chunkSize, all.size()));
             String id = TaskMessage.newId();
             if (chunkSize == 1) {
-                messages.add(message(id, task, encodeArgument(task, slice.get(0)), false, groupId, options, now));
-                members.add(watched(task, id));
+                messages.add(Producer.message(id, task, encodeArgument(task, slice.get(0)), false, groupId, options, now));
+                members.add(results.watch(task, id));
             } else {
                 ArrayNode args = Json.mapper().createArrayNode();
                 slice.forEach(a -> args.add(encodeArgument(task, a)));
-                messages.add(message(id, task, args, true, groupId, options, now));
-                members.addAll(watchChunk(task, id, slice.size()));
+                messages.add(Producer.message(id, task, args, true, groupId, options, now));
+                members.addAll(results.watchChunk(task, id, slice.size()));
             }
         }
         long encoded = System.nanoTime();
-        send(queue, messages, options);
+        producer.send(queue, messages, options);
         // in eager mode send() runs the tasks themselves: their time is parallel work, not submission
-        long submitNanos = (eagerInvoker == null ? System.nanoTime() : encoded) - start;
+        long submitNanos = (producer.eager() ? encoded : System.nanoTime()) - start;
         return new DefaultGroupFuture<>(groupId, members, submitNanos);
-    }
-
-    /** One future per element of a chunk, all completed from the chunk's one record, decoded once. */
-    private <R> List<DefaultTaskFuture<R>> watchChunk(RegisteredTask<?, R> task, String id, int size) {
-        List<DefaultTaskFuture<R>> items = new ArrayList<>(size);
-        for (int i = 0; i < size; i++) {
-            items.add(newFuture(id, task.name()));
-        }
-        backend.whenReadyUnpublished(id, record -> {
-            try {
-                switch (record.state()) {
-                    case SUCCESS -> {
-                        JsonNode results = Json.mapper().readTree(record.result());
-                        if (results == null || !results.isArray() || results.size() != size) {
-                            throw new AmdahlException("the result of chunk " + id + " of task '" + task.name()
-                                    + "' is not an array of " + size + " results");
-                        }
-                        for (int i = 0; i < size; i++) {
-                            items.get(i).succeed(record, decodeResult(task, record, results.get(i)));
-                        }
-                    }
-                    default -> items.forEach(f -> completeUnsuccessfully(f, record));
-                }
-            } catch (Exception e) {
-                items.forEach(f -> f.fail(record, e));
-            }
-        });
-        return items;
-    }
-
-    /** A future for task {@code id}, not yet published, completed when the backend reports its final record. */
-    private <R> DefaultTaskFuture<R> watched(RegisteredTask<?, R> task, String id) {
-        return watched(task, id, true);
-    }
-
-    /** @param unpublished whether the task is published only after this returns (then its record cannot exist yet) */
-    private <R> DefaultTaskFuture<R> watched(RegisteredTask<?, R> task, String id, boolean unpublished) {
-        DefaultTaskFuture<R> future = newFuture(id, task.name());
-        Consumer<TaskRecord> complete = record -> {
-            try {
-                if (record.state() == TaskState.SUCCESS) {
-                    future.succeed(record, decodeResult(task, record, record.result()));
-                } else {
-                    completeUnsuccessfully(future, record);
-                }
-            } catch (Exception e) {
-                future.fail(record, e);
-            }
-        };
-        if (unpublished) {
-            backend.whenReadyUnpublished(id, complete);
-        } else {
-            backend.whenReady(id, complete);
-        }
-        return future;
-    }
-
-    private static void completeUnsuccessfully(DefaultTaskFuture<?> future, TaskRecord record) {
-        if (record.state() == TaskState.REVOKED) {
-            future.revoked(record);
-        } else {
-            TaskError error = record.error() != null ? record.error()
-                    : TaskError.of(ErrorType.UNKNOWN.typeName(), "the task ended in " + record.state() + " without an error");
-            future.fail(record, new TaskFailedException(future.taskName(), future.id(), error));
-        }
-    }
-
-    private void send(String queue, List<TaskMessage> messages, SubmitOptions options) {
-        if (eagerInvoker != null) {
-            messages.forEach(this::runEagerly);
-            return;
-        }
-        int priority = options.priority().orElse(0);
-        List<OutboundMessage> out = new ArrayList<>(messages.size());
-        for (TaskMessage m : messages) {
-            out.add(new OutboundMessage(m.id(), MessageCodec.encode(m), priority, m.eta()));
-        }
-        broker.publishAll(queue, out);
-    }
-
-    /**
-     * Eager mode: the message makes the full wire round trip, then runs here, continuations too, at
-     * once: ETAs, rate and time limits do not apply, and retries run again straight away, each storing
-     * RETRY first.
-     */
-    private void runEagerly(TaskMessage message) {
-        TaskMessage received = MessageCodec.decode(MessageCodec.encode(message));
-        RunControl control = new RunControl(p -> { });
-        Outcome outcome = eagerInvoker.invoke(received, 1, control);
-        while (outcome.kind() == Outcome.Kind.RETRY) {
-            received = received.retried(null);
-            backend.store(new TaskRecord(received.id(), received.task(), TaskState.RETRY, null, outcome.error(),
-                    received.retries(), "eager", outcome.startedAt(), null, outcome.runtimeNanos()));
-            outcome = eagerInvoker.invoke(received, 1, control);
-        }
-        TaskRecord record = outcome.record(received, "eager");
-        backend.store(record);
-        eagerContinuations.afterFinal(received, record);
-    }
-
-    /** Revokes a task that has not ended: its record becomes REVOKED, which workers honour before running it. */
-    public void revoke(String taskId) {
-        revoke(taskId, false);
     }
 
     /**
@@ -329,51 +165,9 @@ public final class Dispatcher {
                 current == null ? 0 : current.retries(), null, null, clock.instant(), 0)));
     }
 
-    private <R> DefaultTaskFuture<R> newFuture(String id, String name) {
-        return new DefaultTaskFuture<>(id, name, backend, this::revoke, this::subscribeToProgress);
-    }
-
-    /**
-     * Feeds a future the progress reports of its task: pushed by the backend where it can, otherwise read
-     * every {@link #PROGRESS_POLL} on one shared daemon thread. Either way the record stored before the
-     * subscription is read once, so a report made earlier is not missed.
-     */
-    private Registration subscribeToProgress(DefaultTaskFuture<?> future) {
-        Optional<Registration> pushed = backend.capability(UpdateFeed.class)
-                .map(feed -> feed.onUpdate(future.id(), r -> future.progressed(r.progress())));
-        Registration registration = pushed.orElseGet(() -> {
-            ScheduledFuture<?> poll = poller().scheduleWithFixedDelay(() -> readProgress(future),
-                    PROGRESS_POLL.toMillis(), PROGRESS_POLL.toMillis(), TimeUnit.MILLISECONDS);
-            return () -> poll.cancel(false);
-        });
-        readProgress(future);
-        return registration;
-    }
-
-    private void readProgress(DefaultTaskFuture<?> future) {
-        try {
-            backend.get(future.id()).map(TaskRecord::progress).ifPresent(future::progressed);
-        } catch (RuntimeException e) {
-            log.debug("reading the progress of task {} failed: {}", future.id(), e.toString());
-        }
-    }
-
-    private synchronized ScheduledExecutorService poller() {
-        if (poller == null) {
-            poller = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "amdahl-progress");
-                t.setDaemon(true);
-                return t;
-            });
-        }
-        return poller;
-    }
-
     /** Stops the progress poller, if one was started. */
-    public synchronized void close() {
-        if (poller != null) {
-            poller.shutdownNow();
-        }
+    public void close() {
+        progress.close();
     }
 
     public static <A> JsonNode encodeArgument(RegisteredTask<A, ?> task, A argument) {
@@ -386,23 +180,4 @@ public final class Dispatcher {
                     + ". Pass a record, a bean with getters, a collection or a plain value", e);
         }
     }
-
-    private static <R> R decodeResult(RegisteredTask<?, R> task, TaskRecord record, String json) {
-        try {
-            return Json.mapper().readValue(json, task.resultType());
-        } catch (Exception e) {
-            throw new AmdahlException("the result of task '" + task.name() + "' (id " + record.taskId()
-                    + ") does not decode into " + task.resultType().toCanonical() + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static <R> R decodeResult(RegisteredTask<?, R> task, TaskRecord record, JsonNode json) {
-        try {
-            return Json.mapper().convertValue(json, task.resultType());
-        } catch (IllegalArgumentException e) {
-            throw new AmdahlException("the result of task '" + task.name() + "' (id " + record.taskId()
-                    + ") does not decode into " + task.resultType().toCanonical() + ": " + e.getMessage(), e);
-        }
-    }
-
 }

@@ -1,6 +1,7 @@
 package dev.amdahl.internal.process;
 
 import dev.amdahl.AmdahlException;
+import dev.amdahl.internal.task.TaskMdc;
 import dev.amdahl.internal.wire.MessageCodec;
 import dev.amdahl.internal.worker.ExecutionPool;
 import java.io.BufferedInputStream;
@@ -19,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * The parent's handle on one child JVM of the process pool: the process, its protocol streams
@@ -246,8 +246,8 @@ public final class ChildProcess {
     }
 
     private void pumpStderr() {
-        MDC.put("childPid", Long.toString(pid));
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getErrorStream(), Charset.defaultCharset()))) {
+        try (TaskMdc ignored = TaskMdc.childPid(pid);
+             BufferedReader r = new BufferedReader(new InputStreamReader(process.getErrorStream(), Charset.defaultCharset()))) {
             String line;
             while ((line = r.readLine()) != null) {
                 synchronized (tail) {
@@ -261,8 +261,6 @@ public final class ChildProcess {
             }
         } catch (IOException e) {
             // the stream closed under us: the child is gone
-        } finally {
-            MDC.remove("childPid");
         }
     }
 

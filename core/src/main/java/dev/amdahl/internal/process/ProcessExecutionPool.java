@@ -7,6 +7,7 @@ import dev.amdahl.WorkerOptions;
 import dev.amdahl.internal.json.Json;
 import dev.amdahl.internal.task.Outcome;
 import dev.amdahl.internal.task.RegisteredTask;
+import dev.amdahl.internal.task.TaskMdc;
 import dev.amdahl.internal.task.TaskRegistry;
 import dev.amdahl.internal.worker.ExecutionPool;
 import dev.amdahl.spi.TaskError;
@@ -27,7 +28,6 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * Runs tasks in child JVMs: {@code concurrency} children on the same class path, each running one
@@ -452,8 +452,13 @@ public final class ProcessExecutionPool implements ExecutionPool {
 
         /** Runs one job on {@code c} as its run {@code seq}; returns whether {@code c} can take the next one. */
         private boolean runOn(ChildProcess c, Pending p, long seq) {
+            try (TaskMdc ignored = TaskMdc.of(p.job.message().id())) {
+                return drive(c, p, seq);
+            }
+        }
+
+        private boolean drive(ChildProcess c, Pending p, long seq) {
             Job job = p.job;
-            MDC.put("taskId", job.message().id());
             Instant startedAt = null;
             try {
                 c.send(job, seq);
@@ -506,7 +511,6 @@ public final class ProcessExecutionPool implements ExecutionPool {
                 if (startedAt != null) {
                     job.control().finished(); // a second call (after the outcome) finds nothing armed
                 }
-                MDC.remove("taskId");
             }
         }
 

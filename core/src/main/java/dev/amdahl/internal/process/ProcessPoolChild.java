@@ -190,7 +190,7 @@ public final class ProcessPoolChild {
                 return;
             }
             Run[] self = new Run[1];
-            Run run = new Run(seq, new RunControl(p -> progress(self[0], p)), Thread.currentThread());
+            Run run = new Run(seq, new RunControl(p -> progress(self[0], p), () -> null), Thread.currentThread());
             self[0] = run;
             synchronized (this) {
                 current = run;

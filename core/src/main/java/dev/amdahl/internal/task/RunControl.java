@@ -36,13 +36,9 @@ public final class RunControl {
         this.onStart = onStart;
     }
 
-    public RunControl(Consumer<Progress> progressSink) {
-        this(progressSink, () -> null);
-    }
-
     /** A run nobody watches: progress goes nowhere (eager mode without a backend, unit tests). */
     public static RunControl unwatched() {
-        return new RunControl(p -> { });
+        return new RunControl(p -> { }, () -> null);
     }
 
     /** The pool calls this when the task's code is about to start: its time limits count from now. */

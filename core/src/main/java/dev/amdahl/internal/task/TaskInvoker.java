@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * Runs one task message against the registry: decodes the argument, calls the task's code with its
@@ -40,13 +39,13 @@ public final class TaskInvoker {
         this.maxResultBytes = maxResultBytes;
     }
 
-    public Outcome invoke(TaskMessage message, int deliveryCount) {
-        return invoke(message, deliveryCount, RunControl.unwatched());
+    public Outcome invoke(TaskMessage message, int deliveryCount, RunControl control) {
+        try (TaskMdc ignored = TaskMdc.of(message.id(), message.task())) {
+            return run(message, deliveryCount, control);
+        }
     }
 
-    public Outcome invoke(TaskMessage message, int deliveryCount, RunControl control) {
-        MDC.put("taskId", message.id());
-        MDC.put("task", message.task());
+    private Outcome run(TaskMessage message, int deliveryCount, RunControl control) {
         Instant startedAt = clock.instant();
         long start = System.nanoTime();
         RegisteredTask<?, ?> task = null;
@@ -80,9 +79,6 @@ public final class TaskInvoker {
             return failure(e, startedAt, start);
         } catch (Throwable t) {
             return failureOrRetry(task, message, context, t, startedAt, start);
-        } finally {
-            MDC.remove("taskId");
-            MDC.remove("task");
         }
     }
 

@@ -31,11 +31,6 @@ public interface ExecutionPool {
      */
     record Job(TaskMessage message, int deliveryCount, Consumer<Outcome> done, RunControl control) {
 
-        /** A job nobody watches: no progress reports, no time limits. */
-        Job(TaskMessage message, int deliveryCount, Consumer<Outcome> done) {
-            this(message, deliveryCount, done, RunControl.unwatched());
-        }
-
         /**
          * Calls {@code done} with the outcome unless {@code reported} says it was called already: a job can end
          * in more than one way at once (finished, cancelled, its child died), and only the first one counts.

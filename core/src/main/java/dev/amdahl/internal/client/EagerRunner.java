@@ -1,0 +1,47 @@
+package dev.amdahl.internal.client;
+
+import dev.amdahl.TaskState;
+import dev.amdahl.internal.task.Outcome;
+import dev.amdahl.internal.task.RunControl;
+import dev.amdahl.internal.task.TaskInvoker;
+import dev.amdahl.internal.wire.MessageCodec;
+import dev.amdahl.internal.wire.TaskMessage;
+import dev.amdahl.internal.workflow.Continuations;
+import dev.amdahl.spi.ResultBackend;
+import dev.amdahl.spi.TaskRecord;
+import java.time.Clock;
+
+/**
+ * Eager mode: runs a task message in the caller's thread instead of publishing it. The message makes the
+ * full wire round trip, then runs here, continuations too, at once: ETAs, rate and time limits do not apply,
+ * and retries run again straight away, each storing RETRY first.
+ */
+final class EagerRunner {
+
+    private static final String WORKER = "eager";
+
+    private final ResultBackend backend;
+    private final TaskInvoker invoker;
+    private final Continuations continuations;
+
+    EagerRunner(ResultBackend backend, Clock clock, TaskInvoker invoker) {
+        this.backend = backend;
+        this.invoker = invoker;
+        this.continuations = new Continuations(backend, (queue, m, priority) -> run(m), clock);
+    }
+
+    void run(TaskMessage message) {
+        TaskMessage received = MessageCodec.decode(MessageCodec.encode(message));
+        RunControl control = RunControl.unwatched();
+        Outcome outcome = invoker.invoke(received, 1, control);
+        while (outcome.kind() == Outcome.Kind.RETRY) {
+            received = received.retried(null);
+            backend.store(new TaskRecord(received.id(), received.task(), TaskState.RETRY, null, outcome.error(),
+                    received.retries(), WORKER, outcome.startedAt(), null, outcome.runtimeNanos()));
+            outcome = invoker.invoke(received, 1, control);
+        }
+        TaskRecord record = outcome.record(received, WORKER);
+        backend.store(record);
+        continuations.afterFinal(received, record);
+    }
+}

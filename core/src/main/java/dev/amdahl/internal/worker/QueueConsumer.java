@@ -1,0 +1,237 @@
+package dev.amdahl.internal.worker;
+
+import dev.amdahl.ErrorType;
+import dev.amdahl.TaskState;
+import dev.amdahl.WorkerOptions;
+import dev.amdahl.internal.task.TaskMdc;
+import dev.amdahl.internal.wire.MalformedMessageException;
+import dev.amdahl.internal.wire.MessageCodec;
+import dev.amdahl.internal.wire.TaskMessage;
+import dev.amdahl.spi.Broker;
+import dev.amdahl.spi.Delivery;
+import dev.amdahl.spi.ResultBackend;
+import dev.amdahl.spi.TaskError;
+import dev.amdahl.spi.TaskRecord;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The consumer thread: takes messages from the broker within the prefetch limit, decides which of them run,
+ * and hands those to the pool, through their rate limits.
+ *
+ * <ul>
+ *   <li><b>Prefetch.</b> {@code slots} holds one permit per message the worker may still take; the consumer
+ *       takes permits before polling and every settled message gives one back ({@link Settlement}). So the
+ *       worker never holds more than {@link WorkerOptions#prefetch()} messages.</li>
+ *   <li><b>Redeliveries do not run twice.</b> Before running a batch, the consumer reads the records of its
+ *       redelivered tasks, retries and workflow steps (a retry or a step's continuations are published again
+ *       when the message they came from is redelivered); a task already final (its result stored before a
+ *       crash lost the ack, or revoked) is acknowledged without running. First deliveries are read too unless
+ *       the revocation feed is complete (see {@link Revocations}).</li>
+ * </ul>
+ */
+final class QueueConsumer {
+
+    private static final Logger log = LoggerFactory.getLogger(QueueConsumer.class);
+    private static final Duration POLL_WAIT = Duration.ofMillis(500);
+    private static final long MAX_BACKOFF_MS = 5_000;
+
+    private final String name;
+    private final WorkerOptions options;
+    private final Broker broker;
+    private final ResultBackend backend;
+    private final Clock clock;
+    private final Semaphore slots;
+    /** True once the worker closes: take no more messages. */
+    private final BooleanSupplier closing;
+    private final Settlement settlement;
+    private final Revocations revocations;
+    private final Limits limits;
+    private final Runs runs;
+    private final WorkerRecords records;
+    private final Thread thread;
+
+    QueueConsumer(WorkerOptions options, Broker broker, ResultBackend backend, Clock clock, Semaphore slots, BooleanSupplier closing,
+                  Settlement settlement, Revocations revocations, Limits limits, Runs runs, WorkerRecords records) {
+        this.name = records.worker();
+        this.options = options;
+        this.broker = broker;
+        this.backend = backend;
+        this.clock = clock;
+        this.slots = slots;
+        this.closing = closing;
+        this.settlement = settlement;
+        this.revocations = revocations;
+        this.limits = limits;
+        this.runs = runs;
+        this.records = records;
+        this.thread = new Thread(this::consume, "amdahl-consumer-" + name);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Waits for the loop to see the closing flag (a poll in flight ends within its wait), interrupting it if it does not. */
+    void awaitStopped() throws InterruptedException {
+        thread.join(POLL_WAIT.toMillis() * 4 + 1_000);
+        if (thread.isAlive()) {
+            thread.interrupt();
+            thread.join(1_000);
+        }
+    }
+
+    private void consume() {
+        long backoff = 0;
+        while (!closing.getAsBoolean()) {
+            int taken;
+            try {
+                slots.acquire();
+                taken = 1 + slots.drainPermits();
+            } catch (InterruptedException e) {
+                break;
+            }
+            List<Delivery> batch;
+            try {
+                batch = broker.poll(options.queues(), taken, POLL_WAIT);
+                backoff = 0;
+            } catch (InterruptedException e) {
+                slots.release(taken);
+                break;
+            } catch (RuntimeException e) {
+                slots.release(taken);
+                backoff = Math.min(MAX_BACKOFF_MS, Math.max(100, backoff * 2));
+                log.warn("worker {}: polling the broker failed ({}); retrying in {} ms", name, e.toString(), backoff);
+                if (!pause(backoff)) {
+                    break;
+                }
+                continue;
+            }
+            slots.release(taken - batch.size());
+            if (!batch.isEmpty()) {
+                settlement.hold(batch);
+                handle(batch);
+            }
+        }
+    }
+
+    private static boolean pause(long millis) {
+        try {
+            Thread.sleep(millis);
+            return true;
+        } catch (InterruptedException e) {
+            return false;
+        }
+    }
+
+    private void handle(List<Delivery> batch) {
+        List<Delivery> runnable = new ArrayList<>(batch.size());
+        List<TaskMessage> messages = new ArrayList<>(batch.size());
+        for (Delivery d : batch) {
+            try {
+                messages.add(MessageCodec.decode(d.body()));
+                runnable.add(d);
+            } catch (MalformedMessageException e) {
+                rejectMalformed(d, e);
+            }
+        }
+        if (messages.isEmpty()) {
+            return;
+        }
+        for (int i = 0; i < messages.size(); i++) {
+            revocations.track(runnable.get(i), messages.get(i));   // before the look: see Revocations
+        }
+        boolean feedComplete = revocations.feedComplete();
+        List<String> toRead = new ArrayList<>();
+        for (int i = 0; i < messages.size(); i++) {
+            TaskMessage m = messages.get(i);
+            // what can arrive twice is read: redeliveries, and what a worker published (a retry, a workflow step),
+            // which it publishes again when the message it came from is redelivered
+            if (!feedComplete || runnable.get(i).redelivered() || m.workflow() != null || m.retries() > 0) {
+                toRead.add(m.id());
+            }
+        }
+        Map<String, TaskRecord> known;
+        try {
+            known = toRead.isEmpty() ? Map.of() : backend.getAll(toRead);
+        } catch (RuntimeException e) {
+            log.warn("worker {}: the result backend is unreachable ({}); giving {} message(s) back", name, e.toString(), messages.size());
+            runnable.forEach(settlement::requeue);
+            return;
+        }
+        List<TaskRecord> started = new ArrayList<>();
+        List<Runnable> toRun = new ArrayList<>();
+        Instant now = clock.instant();
+        for (int i = 0; i < messages.size(); i++) {
+            Delivery d = runnable.get(i);
+            TaskMessage m = messages.get(i);
+            TaskRecord existing = known.get(m.id());
+            if (existing == null && feedComplete) {
+                existing = revocations.heard(m.id());
+            }
+            if (existing != null && existing.state().isReady()) {
+                log.debug("task {} is {} already; acknowledging its redelivery without running it", m.id(), existing.state());
+                // its continuations may not have run before the ack was lost: run them (they are idempotent enough)
+                settlement.continueThenAck(d, m, existing);
+                continue;
+            }
+            if (m.expires() != null && now.isAfter(m.expires())) {
+                settlement.storeThenAck(d, m, records.of(m, TaskState.REVOKED, TaskError.of(ErrorType.EXPIRED.typeName(),
+                        "task '" + m.task() + "' (id " + m.id() + ") expired at " + m.expires() + " before a worker took it"), null));
+                continue;
+            }
+            if (options.trackStarted()) {
+                started.add(records.of(m, TaskState.STARTED, null, null));
+            }
+            ExecutionPool.Job job = runs.job(d, m, now);
+            long wait = limits.rateLimitWait(m.task());
+            if (wait > 0) {
+                log.debug("task {} waits {} ms for its rate limit", m.id(), wait / 1_000_000);
+                toRun.add(() -> limits.later(wait, () -> execute(d, m, job)));
+            } else {
+                toRun.add(() -> execute(d, m, job));
+            }
+        }
+        if (!started.isEmpty()) {
+            try {
+                backend.storeAllUnlessFinal(started);
+            } catch (RuntimeException e) {
+                log.warn("worker {}: could not store STARTED for {} task(s): {}", name, started.size(), e.toString());
+            }
+        }
+        toRun.forEach(Runnable::run);
+    }
+
+    /** Hands the job to the pool unless its task was revoked meanwhile; then acknowledges it unrun. */
+    private void execute(Delivery d, TaskMessage m, ExecutionPool.Job job) {
+        TaskRecord revoked = revocations.handOver(d, job);
+        if (revoked == null) {
+            return;
+        }
+        try (TaskMdc ignored = TaskMdc.of(m.id())) {
+            log.info("task {} was revoked before it started; acknowledging it without running it", m.id());
+        }
+        settlement.storeThenAck(d, m, revoked);
+    }
+
+    private void rejectMalformed(Delivery d, MalformedMessageException e) {
+        log.warn("worker {}: rejecting message {} from {}: {}", name, d.messageId(), d.queue(), e.getMessage());
+        if (e.taskId() != null) {
+            // let a waiting client learn why, when the message got far enough to name its task
+            try {
+                backend.storeAllUnlessFinal(List.of(records.malformed(e.taskId(), TaskError.of(e))));
+            } catch (RuntimeException storeFailure) {
+                log.warn("could not store the failure of malformed message {}: {}", e.taskId(), storeFailure.toString());
+            }
+        }
+        settlement.reject(d, e.getMessage());
+    }
+}

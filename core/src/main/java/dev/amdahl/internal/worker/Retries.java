@@ -1,0 +1,71 @@
+package dev.amdahl.internal.worker;
+
+import dev.amdahl.TaskState;
+import dev.amdahl.internal.task.Outcome;
+import dev.amdahl.internal.wire.MessageCodec;
+import dev.amdahl.internal.wire.TaskMessage;
+import dev.amdahl.spi.Broker;
+import dev.amdahl.spi.Delivery;
+import dev.amdahl.spi.OutboundMessage;
+import dev.amdahl.spi.ResultBackend;
+import dev.amdahl.spi.TaskError;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes the next try of a task whose run asked for a retry.
+ *
+ * <p><b>A retry is never lost.</b> The next try is published (with one more retry and its ETA) before RETRY
+ * is stored and before the current message is acked: the task exists in the broker at every moment. If
+ * publishing fails, the current message is requeued and runs again; if storing RETRY fails after it, the next
+ * try is out already and acking is safe (the record just shows the older state until the next try reports).
+ */
+final class Retries {
+
+    private static final Logger log = LoggerFactory.getLogger(Retries.class);
+
+    private final Broker broker;
+    private final ResultBackend backend;
+    private final Clock clock;
+    private final WorkerRecords records;
+    private final Settlement settlement;
+
+    Retries(Broker broker, ResultBackend backend, Clock clock, WorkerRecords records, Settlement settlement) {
+        this.broker = broker;
+        this.backend = backend;
+        this.clock = clock;
+        this.records = records;
+        this.settlement = settlement;
+    }
+
+    /** Publishes the next try, stores RETRY, then acks this message; a try past the task's expiry fails it instead. */
+    void retry(Delivery d, TaskMessage m, Outcome outcome) {
+        Instant eta = clock.instant().plus(outcome.retryDelay());
+        TaskMessage next = m.retried(eta);
+        if (next.expires() != null && eta.isAfter(next.expires())) {
+            TaskError cause = outcome.error();
+            settlement.storeThenAck(d, m, records.of(m, TaskState.FAILURE, new TaskError(cause.type(), "not retried: the next try at "
+                    + eta + " would come after the task expires at " + next.expires() + "; last error: " + cause.message(),
+                    cause.stackTrace()), outcome));
+            return;
+        }
+        try {
+            // a message id of its own, so a broker that keys messages by id never confuses it with the one held now
+            broker.publish(d.queue(), new OutboundMessage(m.id() + "/retry-" + next.retries(), MessageCodec.encode(next),
+                    d.priority(), outcome.retryDelay().isZero() ? null : eta));
+        } catch (RuntimeException e) {
+            log.warn("worker {}: could not publish the retry of task {} ({}); giving its message back", records.worker(), m.id(), e.toString());
+            settlement.requeue(d);
+            return;
+        }
+        try {
+            backend.storeAllUnlessFinal(List.of(records.of(next, TaskState.RETRY, outcome.error(), outcome)));
+        } catch (RuntimeException e) {
+            log.warn("worker {}: could not store RETRY for task {} ({}); its next try is published", records.worker(), m.id(), e.toString());
+        }
+        settlement.ack(d);
+    }
+}
