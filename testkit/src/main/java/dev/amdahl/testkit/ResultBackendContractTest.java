@@ -25,6 +25,7 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -32,6 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The definition of "a result backend works"; a backend module extends it with a near-empty subclass.
  * Task ids are random, so the class can run against a shared server.
  */
+@Timeout(value = BrokerContractTest.TEST_TIMEOUT_SECONDS, unit = TimeUnit.SECONDS)
 public abstract class ResultBackendContractTest {
 
     protected ResultBackend backend;
