@@ -135,8 +135,10 @@ class RedisBrokerIT {
     @Test
     void aLeaseThatRanOutCannotBeTakenBack() throws Exception {
         String q = newQueue();
-        Broker slow = broker("visibility-timeout=300ms");
-        Broker other = broker("visibility-timeout=300ms");
+        // a second, not less: the check below polls for 200 ms after extending, and on a busy machine a shorter
+        // timeout ran out in that window (the lease then went on to a third delivery)
+        Broker slow = broker("visibility-timeout=1s");
+        Broker other = broker("visibility-timeout=1s");
         slow.publish(q, OutboundMessage.of("m", bytes("x")));
         Delivery late = pollOne(slow, q, Duration.ofSeconds(5)).get(0);
         Delivery taken = pollOne(other, q, Duration.ofSeconds(10)).get(0);
