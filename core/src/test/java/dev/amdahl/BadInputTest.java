@@ -7,10 +7,12 @@ import dev.amdahl.internal.memory.MemoryBroker;
 import dev.amdahl.internal.memory.MemoryResultBackend;
 import dev.amdahl.spi.DeadLetter;
 import dev.amdahl.spi.OutboundMessage;
+import dev.amdahl.testkit.Await;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -146,13 +148,10 @@ class BadInputTest {
     }
 
     private List<DeadLetter> awaitDeadLetters(int count) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        List<DeadLetter> dead = broker.deadLetters("amdahl", 10);
-        while (dead.size() < count && System.nanoTime() < deadline) {
-            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
-            dead = broker.deadLetters("amdahl", 10);
-        }
-        return dead;
+        return Await.value(WAIT, count + " dead letter(s) in queue amdahl", () -> {
+            List<DeadLetter> dead = broker.deadLetters("amdahl", 10);
+            return dead.size() >= count ? Optional.of(dead) : Optional.empty();
+        });
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.amdahl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.amdahl.testkit.Await;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -166,10 +167,7 @@ class CanvasTest {
      * checks nothing is left queued: a second error callback would be.
      */
     private void awaitErrbackThenStop() {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (errbackRuns.get() == 0 && System.nanoTime() < deadline) {
-            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
-        }
+        Await.until(WAIT, "the error callback to run", () -> errbackRuns.get() > 0);
         if (worker != null) {
             worker.close();
             assertThat(app.broker().depth(WorkerOptions.DEFAULT_QUEUE)).isZero();

@@ -2,6 +2,7 @@ package dev.amdahl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.amdahl.testkit.Await;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -82,12 +83,8 @@ class GracefulShutdownTest {
         assertThat(w.isRunning()).isFalse();
     }
 
-    private static void awaitNotRunning(Worker w) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (w.isRunning() && System.nanoTime() < deadline) {
-            TimeUnit.MILLISECONDS.sleep(5);
-        }
-        assertThat(w.isRunning()).isFalse();
+    private static void awaitNotRunning(Worker w) {
+        Await.until(WAIT, "the worker to stop running", () -> !w.isRunning());
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.amdahl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.amdahl.internal.memory.MemoryBroker;
+import dev.amdahl.testkit.Await;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -31,12 +32,8 @@ class ProgressTest {
         }
     }
 
-    private static void awaitSize(List<?> list, int size) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (list.size() < size && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertThat(list).hasSizeGreaterThanOrEqualTo(size);
+    private static void awaitSize(List<?> list, int size) {
+        Await.until(Duration.ofSeconds(10), size + " progress updates", () -> list.size() >= size);
     }
 
     private static void checkProgressReaches(Amdahl app) throws Exception {

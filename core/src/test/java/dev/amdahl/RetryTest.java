@@ -5,11 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.amdahl.internal.memory.MemoryBroker;
 import dev.amdahl.internal.memory.MemoryResultBackend;
 import dev.amdahl.spi.Broker;
-import dev.amdahl.spi.DeadLetter;
-import dev.amdahl.spi.Delivery;
 import dev.amdahl.spi.OutboundMessage;
 import dev.amdahl.spi.TaskRecord;
 import dev.amdahl.spi.UpdateFeed;
+import dev.amdahl.testkit.ForwardingBroker;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -184,58 +183,13 @@ class RetryTest {
     void aRetryWhosePublishFailsIsNotLost() throws Exception {
         MemoryBroker memory = new MemoryBroker(Clock.systemUTC());
         AtomicBoolean failedOnce = new AtomicBoolean();
-        Broker flakyBroker = new Broker() {
+        Broker flakyBroker = new ForwardingBroker(memory) {
             @Override
             public void publish(String queue, OutboundMessage message) {
                 if (message.id().contains("/retry-") && failedOnce.compareAndSet(false, true)) {
                     throw new IllegalStateException("broker hiccup");
                 }
-                memory.publish(queue, message);
-            }
-
-            @Override
-            public List<Delivery> poll(List<String> queues, int max, Duration timeout) throws InterruptedException {
-                return memory.poll(queues, max, timeout);
-            }
-
-            @Override
-            public void ack(Delivery delivery) {
-                memory.ack(delivery);
-            }
-
-            @Override
-            public void requeue(Delivery delivery) {
-                memory.requeue(delivery);
-            }
-
-            @Override
-            public void reject(Delivery delivery, String reason) {
-                memory.reject(delivery, reason);
-            }
-
-            @Override
-            public long depth(String queue) {
-                return memory.depth(queue);
-            }
-
-            @Override
-            public long purge(String queue) {
-                return memory.purge(queue);
-            }
-
-            @Override
-            public List<DeadLetter> deadLetters(String queue, int max) {
-                return memory.deadLetters(queue, max);
-            }
-
-            @Override
-            public boolean isShared() {
-                return false;
-            }
-
-            @Override
-            public void close() {
-                memory.close();
+                super.publish(queue, message);
             }
         };
         try (Amdahl flakyApp = Amdahl.builder().broker(flakyBroker).resultBackend(new MemoryResultBackend()).build()) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.amdahl.internal.memory.MemoryBroker;
 import dev.amdahl.internal.memory.MemoryResultBackend;
+import dev.amdahl.testkit.Await;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -123,10 +124,7 @@ class SchedulerTest {
             threads.shutdownNow();
         }
         // wait for the eleventh run, then stop the worker (it finishes what it runs): nothing else ran or waits
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (runs.get() < 11 && System.nanoTime() < deadline) {
-            Thread.sleep(1);
-        }
+        Await.until(Duration.ofSeconds(10), "the eleventh run", () -> runs.get() >= 11);
         worker[0].close();
         assertThat(runs.get()).isEqualTo(11);
         assertThat(broker.depth(WorkerOptions.DEFAULT_QUEUE)).isZero();

@@ -17,6 +17,12 @@ import java.util.List;
  *       without doing either (the process died) is delivered again, with a higher
  *       {@link Delivery#deliveryCount()}. Brokers that can detect this only by a timeout offer
  *       {@link #extendLease} so a live consumer can keep a long task.</li>
+ *   <li><b>Max deliveries.</b> A broker that redelivers bounds how often: a message delivered its maximum
+ *       number of times without an acknowledgement is moved to the {@link #deadLetters dead letters}, with a
+ *       reason that says so, instead of being delivered again. Every way a message comes back counts: a lost
+ *       consumer, {@link #requeue}, and a {@link #close} that gives back what it held; so a message that is
+ *       requeued every time (its result cannot be stored) ends as a dead letter, not in a loop. Only a message
+ *       a poll read but never handed out does not count, since no consumer saw it.</li>
  *   <li><b>Order.</b> Within a queue, a message of higher priority is delivered before one of lower
  *       priority that is ready at the same time; equal priorities are delivered first in, first out.
  *       A consumer of several queues is served from all of them: one busy queue does not starve

@@ -10,8 +10,9 @@ class RedisBrokerContractIT extends BrokerContractTest {
     private static final String PREFIX = RedisTestSupport.newPrefix("broker-contract");
 
     @Override
-    protected Broker createBroker() {
-        return new RedisBrokerProvider().open(RedisTestSupport.url(PREFIX, ""), ProviderContext.ofDefaults());
+    protected Broker createBroker(Settings s) {
+        String options = "visibility-timeout=" + s.visibilityTimeout().toMillis() + "ms&max-deliveries=" + s.maxDeliveries();
+        return new RedisBrokerProvider().open(RedisTestSupport.url(PREFIX, options), new ProviderContext(s.clock()));
     }
 
     @AfterAll

@@ -7,6 +7,7 @@ import dev.amdahl.spi.ProviderContext;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.RevocationFeed;
 import dev.amdahl.spi.TaskRecord;
+import dev.amdahl.testkit.Await;
 import io.lettuce.core.KillArgs;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -114,10 +115,8 @@ class RedisResultBackendIT {
                 String id = "task-" + UUID.randomUUID();
                 revoker.store(new TaskRecord(id, "t", TaskState.REVOKED, null, null, 0, null, null, Instant.now(), 0));
 
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                while (!(heard.contains(id) && feed.revocationFeedComplete()) && System.nanoTime() < deadline) {
-                    Thread.sleep(10);
-                }
+                Await.until(Duration.ofSeconds(20), "the replayed revocation of " + id + " after the feed reconnected",
+                        () -> heard.contains(id) && feed.revocationFeedComplete());
                 assertThat(heard).contains(id);
                 assertThat(feed.revocationFeedComplete()).isTrue();
                 assertThat(raw.zcard("replay:revoked")).isEqualTo(1);

@@ -1,5 +1,6 @@
 package dev.amdahl.redis;
 
+import dev.amdahl.testkit.Await;
 import io.lettuce.core.KeyScanArgs;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
@@ -47,13 +48,7 @@ final class RedisTestSupport {
     }
 
     /** Polls {@code condition} every 20 ms until it holds; fails with {@code what} after {@code timeout}. */
-    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
+    static void await(String what, Duration timeout, BooleanSupplier condition) {
+        Await.until(timeout, what, condition);
     }
 }

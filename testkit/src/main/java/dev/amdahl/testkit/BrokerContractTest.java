@@ -7,55 +7,138 @@ import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.DeadLetter;
 import dev.amdahl.spi.Delivery;
 import dev.amdahl.spi.OutboundMessage;
-import dev.amdahl.spi.ProviderContext;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The definition of "a broker works". A broker module extends this class with a near-empty subclass
- * that opens its broker; every test uses fresh queue names, so the class can run against a shared
- * server.
+ * that opens its broker with the {@link Settings} the kit asks for; every test uses fresh queue names, so
+ * the class can run against a shared server.
  *
  * <pre>{@code
  * class RedisBrokerContractIT extends BrokerContractTest {
- *     protected Broker createBroker() { return new RedisBrokerProvider().open(URI.create("redis://127.0.0.1:6379"), ProviderContext.ofDefaults()); }
+ *     protected Broker createBroker(Settings s) {
+ *         URI uri = URI.create("redis://127.0.0.1:6379?visibility-timeout=" + s.visibilityTimeout().toMillis()
+ *                 + "ms&max-deliveries=" + s.maxDeliveries());
+ *         return new RedisBrokerProvider().open(uri, new ProviderContext(s.clock()));
+ *     }
  * }
  * }</pre>
+ *
+ * <h2>Time</h2>
+ * The kit hands the broker a {@link MutableClock} and moves it with {@link #elapse}. A broker that keeps
+ * time by that clock (the embedded one: delays and leases) is tested without waiting; one whose leases run
+ * on its server's time (Redis: a stream entry's idle time) is tested in real time, which is why the kit's
+ * visibility timeout is short: the tests that wait for a lease to run out keep polling until it did, so
+ * both kinds pass the same test. A broker whose delays too run on server time overrides {@link #elapse}
+ * to let real time pass.
+ *
+ * <h2>Consumers</h2>
+ * A consumer is lost when it stops settling and extending what it holds: its process died, hung, or was cut
+ * off. {@link #loseConsumer} makes that happen to a consumer from {@link #openAnotherConsumer}; by default it
+ * just stops using it, which a broker that redelivers after a visibility timeout cannot tell from death. A
+ * broker that notices death by a closed connection overrides it to cut the connection.
+ *
+ * <p>Every test has a timeout ({@value #TEST_TIMEOUT_SECONDS} s), so a broker that never answers fails
+ * the test instead of hanging the build.
  */
+@Timeout(value = BrokerContractTest.TEST_TIMEOUT_SECONDS, unit = TimeUnit.SECONDS)
 public abstract class BrokerContractTest {
 
+    /** The most any one test may take. */
+    public static final long TEST_TIMEOUT_SECONDS = 30;
     private static final Duration WAIT = Duration.ofSeconds(10);
+    /**
+     * Short, since on a broker whose leases run on real time the lease tests wait it out; long enough that
+     * a test holding a message for a few hundred milliseconds does not lose it on a busy machine.
+     */
+    private static final Duration VISIBILITY_TIMEOUT = Duration.ofSeconds(1);
+    private static final int MAX_DELIVERIES = 3;
 
+    /**
+     * What the kit asks of the broker it opens.
+     *
+     * @param clock             the clock the broker should keep time by (delays, leases, timestamps), where
+     *                          it takes one; the kit moves it with {@link #elapse}
+     * @param visibilityTimeout how long a delivery may go unsettled and unextended before it is delivered again
+     * @param maxDeliveries     after this many deliveries without an acknowledgement the message is dead-lettered
+     */
+    public record Settings(Clock clock, Duration visibilityTimeout, int maxDeliveries) {
+    }
+
+    /** The kit's clock, started at the current time: the broker is handed it through {@link Settings#clock()}. */
+    protected final MutableClock clock = new MutableClock(Instant.now());
     protected Broker broker;
     private final List<String> queuesUsed = new ArrayList<>();
+    private final List<Broker> otherConsumers = new ArrayList<>();
 
-    /** Opens a new broker on the transport under test. Called before each test. */
-    protected abstract Broker createBroker();
+    /** Opens a new broker on the transport under test, with {@code settings}. Called before each test. */
+    protected abstract Broker createBroker(Settings settings);
+
+    /** The settings of every broker the kit opens. */
+    protected final Settings settings() {
+        return new Settings(clock, VISIBILITY_TIMEOUT, MAX_DELIVERIES);
+    }
+
+    /**
+     * Another consumer of the same queues as {@link #broker}: in production, another process. The default
+     * opens another broker with {@link #createBroker}; a broker whose queues live in one object (the embedded
+     * one) returns a handle on {@link #broker} instead. The kit closes it after the test.
+     */
+    protected Broker openAnotherConsumer() {
+        return createBroker(settings());
+    }
+
+    /**
+     * Makes {@code consumer} vanish without settling what it holds, as a process that died would. The
+     * default does nothing but stop using it: it never settles or extends a lease again, which is all a broker
+     * with a visibility timeout can see of a dead consumer.
+     */
+    protected void loseConsumer(Broker consumer) {
+    }
+
+    /**
+     * Lets {@code d} pass for the broker. The default moves {@link #clock}; a broker that keeps time by its
+     * server rather than by the clock it was handed overrides this to wait.
+     */
+    protected void elapse(Duration d) {
+        clock.advance(d);
+    }
 
     @BeforeEach
     void openBroker() {
-        broker = createBroker();
+        broker = createBroker(settings());
     }
 
     @AfterEach
     void closeBroker() {
-        for (String q : queuesUsed) {
-            broker.purge(q);
+        try {
+            for (String q : queuesUsed) {
+                broker.purge(q);
+            }
+            for (Broker other : otherConsumers) {
+                other.close();
+            }
+        } finally {
+            broker.close();
         }
-        broker.close();
     }
 
     /** A queue name no other test run uses. */
@@ -75,12 +158,42 @@ public abstract class BrokerContractTest {
 
     /** Polls until {@code count} deliveries arrived or {@link #WAIT} passed. */
     protected List<Delivery> pollAtLeast(List<String> queues, int count) throws InterruptedException {
+        return pollAtLeast(broker, queues, count);
+    }
+
+    private static List<Delivery> pollAtLeast(Broker from, List<String> queues, int count) throws InterruptedException {
         List<Delivery> got = new ArrayList<>();
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (got.size() < count && System.nanoTime() < deadline) {
-            got.addAll(broker.poll(queues, count - got.size(), Duration.ofMillis(200)));
+            got.addAll(from.poll(queues, count - got.size(), Duration.ofMillis(200)));
         }
         return got;
+    }
+
+    /** The next delivery of {@code queue} to {@code from}, awaited for up to {@link #WAIT}. */
+    private static Delivery nextDelivery(Broker from, String queue, String what) {
+        return Await.value(WAIT, what, () -> pollOnce(from, queue, Duration.ofMillis(100)));
+    }
+
+    private static Optional<Delivery> pollOnce(Broker from, String queue, Duration timeout) {
+        try {
+            List<Delivery> got = from.poll(List.of(queue), 1, timeout);
+            return got.stream().findFirst();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while polling " + queue, e);
+        }
+    }
+
+    private Broker anotherConsumer() {
+        Broker other = openAnotherConsumer();
+        otherConsumers.add(other);
+        return other;
+    }
+
+    /** Lets the visibility timeout run out for a lease taken now (the broker may need polls to notice). */
+    private void elapseVisibilityTimeout() {
+        elapse(VISIBILITY_TIMEOUT.plusMillis(1));
     }
 
     @Test
@@ -255,26 +368,238 @@ public abstract class BrokerContractTest {
     @Test
     void aDelayedMessageIsNotDeliveredBeforeItsTime() throws Exception {
         String q = newQueue();
-        Instant due = Instant.now().plusMillis(700);
-        broker.publish(q, new OutboundMessage("later", bytes("later"), 0, due));
+        broker.publish(q, new OutboundMessage("later", bytes("later"), 0, clock.instant().plusSeconds(30)));
         broker.publish(q, OutboundMessage.of("now", bytes("now")));
 
         Delivery first = pollAtLeast(List.of(q), 1).get(0);
         assertThat(first.messageId()).isEqualTo("now");
         broker.ack(first);
+        elapse(Duration.ofSeconds(29));
+        assertThat(broker.poll(List.of(q), 10, Duration.ofMillis(300))).as("a message due in a second").isEmpty();
 
-        Delivery later = pollAtLeast(List.of(q), 1).get(0);
+        elapse(Duration.ofSeconds(1));
+        Delivery later = nextDelivery(broker, q, "the delayed message, due now");
+
         assertThat(later.messageId()).isEqualTo("later");
-        assertThat(Instant.now()).isAfterOrEqualTo(due);
+        assertThat(later.deliveryCount()).isEqualTo(1);
         broker.ack(later);
+    }
+
+    @Test
+    void delayedMessagesComeInTheOrderTheyFallDue() throws Exception {
+        String q = newQueue();
+        Instant now = clock.instant();
+        broker.publish(q, new OutboundMessage("third", bytes("3"), 0, now.plusSeconds(30)));
+        broker.publish(q, new OutboundMessage("first", bytes("1"), 0, now.plusSeconds(10)));
+        broker.publish(q, new OutboundMessage("second", bytes("2"), 0, now.plusSeconds(20)));
+
+        List<String> got = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            elapse(Duration.ofSeconds(10));
+            Delivery d = nextDelivery(broker, q, "the delayed message due after " + (i + 1) * 10 + " s");
+            got.add(d.messageId());
+            broker.ack(d);
+        }
+
+        assertThat(got).containsExactly("first", "second", "third");
     }
 
     @Test
     void aDelayedMessageDoesNotCountAsReadyWhileItWaits() {
         String q = newQueue();
-        broker.publish(q, new OutboundMessage("later", bytes("later"), 0, Instant.now().plusSeconds(60)));
+        broker.publish(q, new OutboundMessage("later", bytes("later"), 0, clock.instant().plusSeconds(60)));
 
         assertThat(broker.depth(q)).isZero();
+        elapse(Duration.ofSeconds(60));
+        assertThat(broker.depth(q)).isEqualTo(1);
+    }
+
+    // ---------------------------------------------------------------- leases and redelivery
+
+    @Test
+    void aMessageWhoseConsumerIsLostIsDeliveredAgainAfterTheVisibilityTimeout() throws Exception {
+        String q = newQueue();
+        broker.publish(q, OutboundMessage.of("m-1", bytes("orphan")));
+        Broker doomed = anotherConsumer();
+        Delivery held = nextDelivery(doomed, q, "the first delivery");
+        loseConsumer(doomed);
+
+        assertThat(broker.poll(List.of(q), 1, Duration.ofMillis(200))).as("redelivered before the visibility timeout").isEmpty();
+        elapseVisibilityTimeout();
+        Delivery again = nextDelivery(broker, q, "the redelivery of a message whose consumer was lost");
+
+        assertThat(again.messageId()).isEqualTo("m-1");
+        assertThat(text(again)).isEqualTo("orphan");
+        assertThat(again.deliveryCount()).isEqualTo(held.deliveryCount() + 1);
+        assertThat(again.redelivered()).isTrue();
+        broker.ack(again);
+        assertThat(broker.poll(List.of(q), 1, Duration.ofMillis(200))).isEmpty();
+    }
+
+    @Test
+    void extendingTheLeaseKeepsAMessageFromBeingDeliveredAgain() throws Exception {
+        String q = newQueue();
+        broker.publish(q, OutboundMessage.of("m-1", bytes("long task")));
+        Broker worker = anotherConsumer();
+        Delivery held = nextDelivery(worker, q, "the first delivery");
+
+        // six rounds of a third of the timeout: two timeouts pass in all, each round well within one
+        Duration round = VISIBILITY_TIMEOUT.dividedBy(3);
+        for (int i = 0; i < 6; i++) {
+            elapse(round);
+            worker.extendLease(held);
+            assertThat(broker.poll(List.of(q), 1, round)).as("delivered again after %d lease extensions", i + 1).isEmpty();
+        }
+
+        worker.ack(held);
+        elapseVisibilityTimeout();
+        assertThat(broker.poll(List.of(q), 1, Duration.ofMillis(300))).as("delivered again after it was acknowledged").isEmpty();
+    }
+
+    @Test
+    void aLostLeaseCannotBeTakenBackByExtendingIt() throws Exception {
+        String q = newQueue();
+        broker.publish(q, OutboundMessage.of("m-1", bytes("x")));
+        Broker slow = anotherConsumer();
+        Delivery stale = nextDelivery(slow, q, "the first delivery");
+        elapseVisibilityTimeout();
+        Delivery current = nextDelivery(broker, q, "the redelivery");
+
+        slow.extendLease(stale);   // too late: must neither fail loudly nor take the message back
+        for (int i = 0; i < 2; i++) {
+            elapse(VISIBILITY_TIMEOUT.dividedBy(2));
+            broker.extendLease(current);
+            assertThat(slow.poll(List.of(q), 1, VISIBILITY_TIMEOUT.dividedBy(2))).isEmpty();
+        }
+        broker.ack(current);
+    }
+
+    @Test
+    void aMessageIsDeadLetteredWithTheReasonAfterTheMaximumDeliveries() throws Exception {
+        String q = newQueue();
+        broker.publish(q, OutboundMessage.of("m-poison", bytes("kills its consumer")));
+
+        for (int n = 1; n <= MAX_DELIVERIES; n++) {
+            Broker doomed = anotherConsumer();
+            Delivery d = nextDelivery(doomed, q, "delivery " + n);
+            assertThat(d.deliveryCount()).isEqualTo(n);
+            loseConsumer(doomed);
+            elapseVisibilityTimeout();
+        }
+
+        List<DeadLetter> dead = awaitDeadLetters(q);
+        assertThat(dead).hasSize(1);
+        DeadLetter letter = dead.get(0);
+        assertThat(letter.messageId()).isEqualTo("m-poison");
+        assertThat(letter.body()).isEqualTo(bytes("kills its consumer"));
+        assertThat(letter.queue()).isEqualTo(q);
+        assertThat(letter.reason()).as("the reason says how often it was delivered")
+                .contains(Integer.toString(MAX_DELIVERIES)).containsIgnoringCase("deliver");
+        assertThat(broker.poll(List.of(q), 1, Duration.ofMillis(300))).isEmpty();
+    }
+
+    /** Keeps polling (a broker may notice a lease ran out only when polled) until {@code q} has a dead letter. */
+    private List<DeadLetter> awaitDeadLetters(String q) {
+        return Await.value(WAIT, "a dead letter in " + q, () -> {
+            Optional<Delivery> delivered = pollOnce(broker, q, Duration.ofMillis(100));
+            assertThat(delivered).as("delivered beyond the maximum of %d deliveries", MAX_DELIVERIES).isEmpty();
+            List<DeadLetter> dead = broker.deadLetters(q, 10);
+            return dead.isEmpty() ? Optional.empty() : Optional.of(dead);
+        });
+    }
+
+    // ---------------------------------------------------------------- every way back counts
+
+    @Test
+    void requeueingCountsTowardTheMaximumDeliveries() throws Exception {
+        // a worker requeues when it cannot settle (the result backend is down): that must not loop for ever
+        String q = newQueue();
+        broker.publish(q, OutboundMessage.of("m-1", bytes("x")));
+
+        for (int n = 1; n <= MAX_DELIVERIES; n++) {
+            Delivery d = nextDelivery(broker, q, "delivery " + n);
+            assertThat(d.deliveryCount()).isEqualTo(n);
+            broker.requeue(d);
+        }
+
+        List<DeadLetter> dead = awaitDeadLetters(q);
+        assertThat(dead).extracting(DeadLetter::messageId).containsExactly("m-1");
+        assertThat(dead.get(0).reason()).contains(Integer.toString(MAX_DELIVERIES));
+    }
+
+    @Test
+    void closingAConsumerGivesBackWhatItHeldAndThatCountsTowardTheMaximumDeliveries() throws Exception {
+        String q = newQueue();
+        broker.publish(q, OutboundMessage.of("m-1", bytes("x")));
+
+        for (int n = 1; n <= MAX_DELIVERIES; n++) {
+            Broker closing = openAnotherConsumer();  // closed here, not by the kit
+            Delivery d = nextDelivery(closing, q, "delivery " + n);
+            assertThat(d.deliveryCount()).isEqualTo(n);
+            closing.close();
+            // a broker may give back at once or after the visibility timeout: both keep the message
+            elapseVisibilityTimeout();
+        }
+
+        List<DeadLetter> dead = awaitDeadLetters(q);
+        assertThat(dead).extracting(DeadLetter::messageId).containsExactly("m-1");
+    }
+
+    @Test
+    void aConsumerClosedWithUnacknowledgedMessagesDoesNotLoseThem() throws Exception {
+        String q = newQueue();
+        broker.publish(q, OutboundMessage.of("m-1", bytes("x")));
+        Broker closing = openAnotherConsumer();
+        Delivery held = nextDelivery(closing, q, "the first delivery");
+
+        closing.close();
+        elapseVisibilityTimeout();
+        Delivery again = nextDelivery(broker, q, "the message a closed consumer held");
+
+        assertThat(again.messageId()).isEqualTo("m-1");
+        assertThat(again.deliveryCount()).isEqualTo(held.deliveryCount() + 1);
+        broker.ack(again);
+    }
+
+    @Test
+    void messagesPolledOneAtATimeFromManyQueuesAreEachDeliveredOnceAndNeverCountedTwice() throws Exception {
+        // A poll may read more than it may hand out (several queues had messages when a blocking read
+        // returned); that surplus goes back uncounted, since no consumer saw it. It cannot loop: the poll that
+        // read it handed out as many as it was asked for. Here a publisher keeps several queues busy while a
+        // consumer takes one message at a time: every message must come once, as a first delivery.
+        List<String> queues = List.of(newQueue(), newQueue(), newQueue());
+        int rounds = 30;
+        ExecutorService publisher = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> publishing = publisher.submit(() -> {
+                for (int r = 0; r < rounds; r++) {
+                    for (String q : queues) {
+                        broker.publish(q, OutboundMessage.of(q + "/" + r, bytes("x")));
+                    }
+                    TimeUnit.MILLISECONDS.sleep(5);  // pacing the publisher, not waiting for an outcome
+                }
+                return null;
+            });
+            Set<String> seen = ConcurrentHashMap.newKeySet();
+            Await.until(WAIT, "all " + rounds * queues.size() + " messages, one poll at a time", () -> {
+                try {
+                    for (Delivery d : broker.poll(queues, 1, Duration.ofMillis(100))) {
+                        assertThat(d.deliveryCount()).as("%s", d).isEqualTo(1);
+                        assertThat(seen.add(d.messageId())).as("delivered twice: %s", d).isTrue();
+                        broker.ack(d);
+                    }
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+                return seen.size() == rounds * queues.size();
+            });
+            publishing.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        } finally {
+            publisher.shutdownNow();
+        }
+        for (String q : queues) {
+            assertThat(broker.deadLetters(q, 10)).isEmpty();
+        }
     }
 
     @Test

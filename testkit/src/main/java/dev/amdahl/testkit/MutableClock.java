@@ -7,7 +7,19 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** A clock that tests move by hand, so that expiry and windows are checked without waiting. */
+/**
+ * A clock that tests move by hand, so that expiry, delays and windows are checked without waiting.
+ *
+ * <pre>{@code
+ * MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+ * Broker broker = new MemoryBroker(clock);
+ * broker.publish("tiles", new OutboundMessage("later", body, 0, clock.instant().plusSeconds(60)));
+ * clock.advance(Duration.ofSeconds(60));   // due now: the next poll delivers it
+ * }</pre>
+ *
+ * <p>It is always in UTC; {@link #withZone} returns this same clock, so a zone set elsewhere never
+ * detaches a copy from the time the test moves.
+ */
 public final class MutableClock extends Clock {
 
     private final AtomicReference<Instant> now;

@@ -54,7 +54,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@link UpdateFeed}) run where the backend declares it and are skipped, saying why, where it does not; their
  * names start with the capability's.
  */
-@Timeout(60)   // a backend that hangs fails its test instead of the build
+@Timeout(value = BrokerContractTest.TEST_TIMEOUT_SECONDS, unit = TimeUnit.SECONDS)
 public abstract class ResultBackendContractTest {
 
     protected ResultBackend backend;

@@ -26,28 +26,63 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>One lock guards all state; {@code ready} is signalled whenever a message becomes deliverable.
  * Delayed messages wait in {@code delayed}, ordered by due time, and are moved to their queue by
  * whichever {@link #poll} runs after they fall due; a waiting poll sleeps no longer than the next due
- * time, so no timer thread is needed.
+ * time or lease expiry, so no timer thread is needed.
+ *
+ * <p>Leases: a delivered message is held until its lease, {@code visibilityTimeout} from delivery or from
+ * the last {@link #extendLease}, runs out on the broker's clock; then the next poll puts it back (a
+ * consumer thread died or hung). Each delivery has a receipt of its own, so a consumer that lost its lease
+ * cannot settle the message for the consumer that holds it now. Every delivery counts, however the message
+ * came back (lease ran out, {@link #requeue}): the delivery after the {@code maxDeliveries}-th dead-letters it
+ * instead, so no message loops for ever.
  */
 public final class MemoryBroker implements Broker {
 
     private static final Comparator<Entry> DELIVERY_ORDER =
             Comparator.comparingInt((Entry e) -> -e.priority).thenComparingLong(e -> e.seq);
 
+    /** The visibility timeout and max deliveries of {@link #MemoryBroker(Clock)}. */
+    public static final Duration DEFAULT_VISIBILITY_TIMEOUT = Duration.ofSeconds(60);
+    public static final int DEFAULT_MAX_DELIVERIES = 5;
+
     private final Clock clock;
+    private final Duration visibilityTimeout;
+    private final int maxDeliveries;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition ready = lock.newCondition();
     // guarded by lock
     private final Map<String, PriorityQueue<Entry>> queues = new HashMap<>();
     private final PriorityQueue<Entry> delayed = new PriorityQueue<>(
             Comparator.comparing((Entry e) -> e.notBefore).thenComparingLong(e -> e.seq));
+    /** Delivered and not settled, by receipt. */
     private final Map<Long, Entry> unacked = new HashMap<>();
     private final Map<String, ArrayDeque<DeadLetter>> deadLetters = new HashMap<>();
     private long seq;
+    private long receipts;
     private int rotation;
     private boolean closed;
 
+    /** A broker with the {@link #DEFAULT_VISIBILITY_TIMEOUT} and {@link #DEFAULT_MAX_DELIVERIES}. */
     public MemoryBroker(Clock clock) {
+        this(clock, DEFAULT_VISIBILITY_TIMEOUT, DEFAULT_MAX_DELIVERIES);
+    }
+
+    /**
+     * @param clock             the time of delays and leases
+     * @param visibilityTimeout how long a delivery may go without being settled or its lease extended before it
+     *                          is delivered again
+     * @param maxDeliveries     a message delivered this many times without an acknowledgement is dead-lettered
+     *                          instead of being delivered once more
+     */
+    public MemoryBroker(Clock clock, Duration visibilityTimeout, int maxDeliveries) {
+        if (visibilityTimeout.isNegative() || visibilityTimeout.isZero()) {
+            throw new IllegalArgumentException("visibilityTimeout must be positive, was " + visibilityTimeout);
+        }
+        if (maxDeliveries < 1) {
+            throw new IllegalArgumentException("maxDeliveries must be at least 1, was " + maxDeliveries);
+        }
         this.clock = clock;
+        this.visibilityTimeout = visibilityTimeout;
+        this.maxDeliveries = maxDeliveries;
     }
 
     private static final class Entry {
@@ -58,6 +93,9 @@ public final class MemoryBroker implements Broker {
         final Instant notBefore;
         long seq;
         int deliveries;
+        /** While delivered: the receipt of the current delivery and when its lease runs out. */
+        long receipt;
+        Instant leaseUntil;
 
         Entry(String queue, String id, byte[] body, int priority, Instant notBefore, long seq) {
             this.queue = queue;
@@ -105,6 +143,7 @@ public final class MemoryBroker implements Broker {
             while (true) {
                 checkOpen();
                 moveDueMessages();
+                reclaimExpiredLeases();
                 List<Delivery> taken = take(names, max);
                 if (!taken.isEmpty()) {
                     return taken;
@@ -113,9 +152,14 @@ public final class MemoryBroker implements Broker {
                 if (left <= 0) {
                     return List.of();
                 }
-                Entry next = delayed.peek();
-                if (next != null) {
-                    long untilDue = Duration.between(clock.instant(), next.notBefore).toNanos();
+                Instant wake = delayed.isEmpty() ? null : delayed.peek().notBefore;
+                for (Entry held : unacked.values()) {
+                    if (wake == null || held.leaseUntil.isBefore(wake)) {
+                        wake = held.leaseUntil;
+                    }
+                }
+                if (wake != null) {
+                    long untilDue = Duration.between(clock.instant(), wake).toNanos();
                     left = Math.min(left, Math.max(untilDue, TimeUnit.MILLISECONDS.toNanos(1)));
                 }
                 ready.awaitNanos(left);
@@ -136,14 +180,35 @@ public final class MemoryBroker implements Broker {
                 PriorityQueue<Entry> q = queues.get(names.get((start + i) % names.size()));
                 Entry e = q == null ? null : q.poll();
                 if (e != null) {
-                    e.deliveries++;
-                    unacked.put(e.seq, e);
-                    taken.add(new Delivery(e.queue, e.id, e.body.clone(), e.priority, e.deliveries, e.seq));
                     progress = true;
+                    if (e.deliveries >= maxDeliveries) {
+                        deadLetter(e, "delivered " + e.deliveries + " times without an acknowledgement (max deliveries "
+                                + maxDeliveries + "): its consumers gave it back, died or ran past the visibility timeout"
+                                + " of " + visibilityTimeout + " without extending their lease");
+                        continue;
+                    }
+                    e.deliveries++;
+                    e.receipt = receipts++;
+                    e.leaseUntil = clock.instant().plus(visibilityTimeout);
+                    unacked.put(e.receipt, e);
+                    taken.add(new Delivery(e.queue, e.id, e.body.clone(), e.priority, e.deliveries, e.receipt));
                 }
             }
         }
         return taken;
+    }
+
+    /** Puts back every delivered message whose lease ran out: its consumer is gone. */
+    private void reclaimExpiredLeases() {
+        Instant now = clock.instant();
+        var it = unacked.values().iterator();
+        while (it.hasNext()) {
+            Entry e = it.next();
+            if (!e.leaseUntil.isAfter(now)) {
+                it.remove();
+                queue(e.queue).add(e);
+            }
+        }
     }
 
     private void moveDueMessages() {
@@ -180,9 +245,26 @@ public final class MemoryBroker implements Broker {
     public void reject(Delivery delivery, String reason) {
         lock.lock();
         try {
-            Entry e = owned(delivery);
-            deadLetters.computeIfAbsent(e.queue, q -> new ArrayDeque<>())
-                    .add(new DeadLetter(e.queue, e.id, e.body, reason, clock.instant()));
+            deadLetter(owned(delivery), reason);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void deadLetter(Entry e, String reason) {
+        deadLetters.computeIfAbsent(e.queue, q -> new ArrayDeque<>())
+                .add(new DeadLetter(e.queue, e.id, e.body, reason, clock.instant()));
+    }
+
+    /** Renews the lease while the delivery is still held; a delivery settled or taken over already is left alone. */
+    @Override
+    public void extendLease(Delivery delivery) {
+        lock.lock();
+        try {
+            Entry e = delivery.receipt() instanceof Long receipt ? unacked.get(receipt) : null;
+            if (e != null) {
+                e.leaseUntil = clock.instant().plus(visibilityTimeout);
+            }
         } finally {
             lock.unlock();
         }
@@ -192,7 +274,8 @@ public final class MemoryBroker implements Broker {
         Entry e = delivery.receipt() instanceof Long receipt ? unacked.remove(receipt) : null;
         if (e == null) {
             throw new IllegalStateException(delivery + " is not held by a consumer of this broker: it was acknowledged,"
-                    + " requeued or rejected already, or it came from another broker");
+                    + " requeued or rejected already, its lease ran out and it went back to its queue, or it came from"
+                    + " another broker");
         }
         return e;
     }
@@ -202,6 +285,7 @@ public final class MemoryBroker implements Broker {
         lock.lock();
         try {
             moveDueMessages();
+            reclaimExpiredLeases();
             PriorityQueue<Entry> q = queues.get(queue);
             return q == null ? 0 : q.size();
         } finally {

@@ -58,9 +58,12 @@ import org.slf4j.LoggerFactory;
  * Redis remembers when each pending entry was last delivered (its idle time). An entry idle longer than the
  * visibility timeout is taken over by the next poll that reclaims (XPENDING IDLE + XCLAIM, which also
  * counts the delivery); {@link #extendLease} resets the idle time with XCLAIM JUSTID (no count) but only
- * while this consumer still owns the entry. After max deliveries, the reclaim dead-letters the entry
- * instead of handing it out. Deliveries before a {@link #requeue} are carried in the entry's {@code prior}
- * field, since requeueing makes a new entry.
+ * while this consumer still owns the entry. Deliveries before a {@link #requeue} or a release on
+ * {@link #close} are carried in the entry's {@code prior} field, since both make a new entry. An entry that
+ * would be delivered more than max deliveries times, however it came back, is dead-lettered instead of
+ * handed out (by poll.lua, and by the blocking read's decoding). A surplus entry a poll read but never
+ * handed out goes back without counting: no consumer saw it, and the poll that read it handed out as many
+ * as it was asked for, so giving surplus back cannot loop.
  *
  * <h2>Threads</h2>
  * Non-blocking commands share one connection (Lettuce pipelines concurrent callers on it). Each concurrent
@@ -410,6 +413,13 @@ public final class RedisBroker implements Broker {
                     continue;
                 }
                 int prior = (int) parseLong(fields.get("prior"), 0);
+                if (prior >= settings.maxDeliveries()) {
+                    // requeued or released after its last allowed delivery: as poll.lua does, dead-letter it
+                    deadLetter(queue, m.getStream(), m.getId(), "delivered " + prior + " times without an acknowledgement"
+                            + " (max-deliveries=" + settings.maxDeliveries() + "): its consumers gave it back, died or ran"
+                            + " past the visibility timeout without extending their lease", prior);
+                    continue;
+                }
                 deliveries.add(new Delivery(queue, text(id), body, priority(fields.get("prio")), Math.max(1, prior + 1),
                         new Receipt(m.getStream(), m.getId())));
             }

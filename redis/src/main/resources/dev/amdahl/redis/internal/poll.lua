@@ -1,8 +1,12 @@
 -- Takes up to max messages for one consumer from several queues, in one atomic step:
 --   1. due delayed messages are moved into their streams;
 --   2. if asked (rate-limited by the client), entries idle longer than the visibility timeout are
---      claimed for this consumer, or dead-lettered once they reach max deliveries;
+--      claimed for this consumer;
 --   3. new entries are read, highest priority level first, each queue getting a fair share first.
+-- An entry that would be delivered more than max deliveries times, counting the deliveries before it was
+-- requeued or released (its 'prior' field), is dead-lettered instead, whichever way it came: a requeued
+-- entry is new to the stream and is read in step 3, not reclaimed, so checking only in step 2 would let a
+-- message that is requeued every time loop for ever.
 -- KEYS, per queue: delayed zset, dead-letter stream, then its streams from the highest level to the lowest.
 -- ARGV: group, consumer, max, now (ms), levels, reclaim (0/1), visibility (ms), max deliveries, quota per
 --       queue, move limit, consumer sweep idle (ms, 0 = no sweep).
@@ -30,6 +34,13 @@ local function emit(q, k, stream, eid, fields, deliveries)
       deliveries)
     return
   end
+  if deliveries > maxDeliveries then
+    deadLetter(stream, KEYS[q * per + 2], group, eid, fields, 'delivered ' .. (deliveries - 1)
+      .. ' times without an acknowledgement (max-deliveries=' .. maxDeliveries
+      .. '): its consumers gave it back, died or ran past the visibility timeout without extending their lease',
+      now, deliveries - 1)
+    return
+  end
   out[#out + 1] = {q, k, eid, id, body, field(fields, 'prio') or '0', deliveries}
 end
 
@@ -46,15 +57,7 @@ if reclaim then
           local entry = claimed[1]
           if type(entry) == 'table' and type(entry[2]) == 'table' then
             local fields = entry[2]
-            local deliveries = (tonumber(field(fields, 'prior') or '0') or 0) + count + 1
-            if deliveries > maxDeliveries then
-              deadLetter(stream, KEYS[q * per + 2], group, eid, fields, 'delivered ' .. (deliveries - 1)
-                .. ' times without an acknowledgement (max-deliveries=' .. maxDeliveries
-                .. '): its consumers died or ran past the visibility timeout without extending their lease',
-                now, deliveries - 1)
-            else
-              emit(q, k, stream, eid, fields, deliveries)
-            end
+            emit(q, k, stream, eid, fields, (tonumber(field(fields, 'prior') or '0') or 0) + count + 1)
           else
             -- the entry is gone from the stream (trimmed by hand); forget it
             redis.call('XACK', stream, group, eid)
