@@ -17,6 +17,18 @@ import java.util.function.Consumer;
  * when it was revoked. {@link #cancel(boolean)} revokes the task: a worker that has not started it
  * will not, and with {@code true} a worker running it stops it ({@link Amdahl#revoke}).
  *
+ * <p>Only the task completes this future. {@link #toCompletableFuture()} returns a new
+ * {@link java.util.concurrent.CompletableFuture} that follows it and that the caller owns: every
+ * {@code CompletableFuture} operation works on it, {@code orTimeout} and {@code completeOnTimeout}
+ * included, and completing it by hand or timing it out changes that copy only (the task runs on);
+ * cancelling it revokes the task, as {@link #cancel} does.
+ *
+ * <pre>{@code
+ * String thumb = thumbnail.submit(photo).toCompletableFuture()
+ *         .completeOnTimeout(PLACEHOLDER, 2, TimeUnit.SECONDS)
+ *         .join();
+ * }</pre>
+ *
  * <pre>{@code
  * TaskFuture<int[]> tile = render.submit(new Tile(0, 0, 200, 150));
  * log.info("submitted {}", tile.id());
@@ -68,7 +80,7 @@ public interface TaskFuture<R> extends Future<R>, CompletionStage<R> {
      *
      * @throws TaskFailedException   if the task failed
      * @throws java.util.concurrent.CancellationException if it was revoked
-     * @throws AmdahlException       if the time ran out, naming the task and its last known state
+     * @throws TaskTimeoutException  if the time ran out, naming the task, its id, the wait and its last known state
      */
     R result(Duration timeout);
 
