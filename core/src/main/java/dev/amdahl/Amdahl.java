@@ -284,14 +284,33 @@ public final class Amdahl implements AutoCloseable {
     /**
      * Revokes a task by id, as Celery's {@code revoke}: its record becomes REVOKED at once, its futures
      * complete as cancelled, and no worker starts it, now or after a restart (for as long as the backend keeps
-     * the record). With {@code terminate}, a worker already running it stops it: thread pools interrupt the
-     * task's thread (and run on with a replacement thread if the task ignores the interrupt), the process
-     * pool kills its child JVM and starts another. Without, a running task finishes and its result is
-     * discarded; the record stays REVOKED. A task that has ended already is left as it is.
+     * the record). A worker already running it lets it finish and discards its result; the record stays
+     * REVOKED. To stop a running task as well, {@link #terminate} it. A task that has ended already is left
+     * as it is, and revoking twice is harmless.
+     *
+     * <pre>{@code
+     * app.revoke(report.id());     // it will not start; if it runs already, it finishes unrecorded
+     * }</pre>
      */
-    public void revoke(String taskId, boolean terminate) {
+    public void revoke(String taskId) {
         Objects.requireNonNull(taskId, "taskId");
-        dispatcher.revoke(taskId, terminate);
+        dispatcher.revoke(taskId, false);
+    }
+
+    /**
+     * Revokes a task by id as {@link #revoke} does, and stops it if a worker is running it (Celery's
+     * {@code revoke(terminate=True)}): thread pools interrupt the task's thread (and run on with a
+     * replacement thread if the task ignores the interrupt), the process pool kills its child JVM and
+     * starts another. The record's error is {@link ErrorType#TERMINATED}. A task that has ended already is
+     * left as it is.
+     *
+     * <pre>{@code
+     * app.terminate(render.id());  // stops the frame now, wherever it runs
+     * }</pre>
+     */
+    public void terminate(String taskId) {
+        Objects.requireNonNull(taskId, "taskId");
+        dispatcher.revoke(taskId, true);
     }
 
     /** The queue of task {@code taskName} by the application's routes, or the default queue when none matches. */

@@ -15,7 +15,7 @@ import java.util.function.Consumer;
  * <p>{@link #get()} throws an {@link java.util.concurrent.ExecutionException} whose cause is a
  * {@link TaskFailedException} when the task failed, and a {@link java.util.concurrent.CancellationException}
  * when it was revoked. {@link #cancel(boolean)} revokes the task: a worker that has not started it
- * will not, and with {@code true} a worker running it stops it ({@link Amdahl#revoke}).
+ * will not ({@link Amdahl#revoke}), and with {@code true} a worker running it stops it ({@link Amdahl#terminate}).
  *
  * <p>Only the task completes this future. {@link #toCompletableFuture()} returns a new
  * {@link java.util.concurrent.CompletableFuture} that follows it and that the caller owns: every

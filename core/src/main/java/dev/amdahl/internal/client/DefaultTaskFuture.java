@@ -177,7 +177,7 @@ public class DefaultTaskFuture<R> extends CompletableFuture<R> implements TaskFu
     }
 
     /**
-     * Revokes the task ({@link Amdahl#revoke}); with {@code mayInterruptIfRunning} a worker running it stops
+     * Revokes the task ({@code Amdahl.revoke}); with {@code mayInterruptIfRunning} a worker running it stops
      * it. The future completes as cancelled once the backend reports it.
      */
     @Override
