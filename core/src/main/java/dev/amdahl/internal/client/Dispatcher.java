@@ -292,7 +292,9 @@ public final class Dispatcher {
     /**
      * Eager mode: the message makes the full wire round trip, then runs here, continuations too, at
      * once: ETAs, rate and time limits do not apply, and retries run again straight away, each storing
-     * RETRY first.
+     * RETRY first. Every record goes through {@link ResultBackend#storeAllUnlessFinal}, as a worker's do,
+     * so a task revoked while it ran (or between its retries) stays REVOKED: it is not run again, its
+     * outcome is dropped, and its continuations follow the record kept, as on a worker.
      */
     private void runEagerly(TaskMessage message) {
         TaskMessage received = MessageCodec.decode(MessageCodec.encode(message));
@@ -300,13 +302,18 @@ public final class Dispatcher {
         Outcome outcome = eagerInvoker.invoke(received, 1, control);
         while (outcome.kind() == Outcome.Kind.RETRY) {
             received = received.retried(null);
-            backend.store(new TaskRecord(received.id(), received.task(), TaskState.RETRY, null, outcome.error(),
-                    received.retries(), "eager", outcome.startedAt(), null, outcome.runtimeNanos()));
+            TaskRecord kept = backend.storeAllUnlessFinal(List.of(new TaskRecord(received.id(), received.task(), TaskState.RETRY,
+                    null, outcome.error(), received.retries(), "eager", outcome.startedAt(), null, outcome.runtimeNanos())))
+                    .get(received.id());
+            if (kept != null) {
+                eagerContinuations.afterFinal(received, kept);
+                return;
+            }
             outcome = eagerInvoker.invoke(received, 1, control);
         }
         TaskRecord record = outcome.record(received, "eager");
-        backend.store(record);
-        eagerContinuations.afterFinal(received, record);
+        TaskRecord kept = backend.storeAllUnlessFinal(List.of(record)).get(received.id());
+        eagerContinuations.afterFinal(received, kept != null ? kept : record);
     }
 
     /** Revokes a task that has not ended: its record becomes REVOKED, which workers honour before running it. */
