@@ -145,13 +145,48 @@ public final class Amdahl implements AutoCloseable {
         return register(name, argumentType, resultType, TaskOptions.ofDefaults(), null);
     }
 
+    /**
+     * Registers a task whose argument or result type is generic, as {@link #task(String, Class, Class, TaskFunction)}
+     * does for plain classes; {@link TypeRef} says the type:
+     *
+     * <pre>{@code
+     * Task<Album, List<Image>> thumbnails = app.task("album.thumbnails",
+     *         TypeRef.of(Album.class), new TypeRef<List<Image>>() { }, Albums::thumbnails);
+     * }</pre>
+     *
+     * @throws IllegalArgumentException when another task already has this name
+     */
+    public <A, R> Task<A, R> task(String name, TypeRef<A> argumentType, TypeRef<R> resultType, TaskFunction<A, R> code) {
+        return task(name, argumentType, resultType, TaskOptions.ofDefaults(), code);
+    }
+
+    /** {@link #task(String, TypeRef, TypeRef, TaskFunction)} with default options, as {@link #task(String, Class, Class, TaskOptions, TaskFunction)}. */
+    public <A, R> Task<A, R> task(String name, TypeRef<A> argumentType, TypeRef<R> resultType, TaskOptions defaults,
+                                  TaskFunction<A, R> code) {
+        Objects.requireNonNull(code, "code");
+        Objects.requireNonNull(defaults, "defaults");
+        return register(name, javaType(argumentType, "argumentType"), javaType(resultType, "resultType"), defaults, code);
+    }
+
+    /** A handle on a task implemented elsewhere whose types are generic, as {@link #task(String, Class, Class)}. */
+    public <A, R> Task<A, R> task(String name, TypeRef<A> argumentType, TypeRef<R> resultType) {
+        return register(name, javaType(argumentType, "argumentType"), javaType(resultType, "resultType"),
+                TaskOptions.ofDefaults(), null);
+    }
+
+    private static JavaType javaType(TypeRef<?> ref, String what) {
+        return Json.mapper().constructType(Objects.requireNonNull(ref, what).type());
+    }
+
     private <A, R> Task<A, R> register(String name, Class<A> argumentType, Class<R> resultType, TaskOptions defaults,
                                        TaskFunction<A, R> code) {
-        checkTaskName(name);
         Objects.requireNonNull(argumentType, "argumentType");
         Objects.requireNonNull(resultType, "resultType");
-        JavaType a = Json.mapper().constructType(argumentType);
-        JavaType r = Json.mapper().constructType(resultType);
+        return register(name, Json.mapper().constructType(argumentType), Json.mapper().constructType(resultType), defaults, code);
+    }
+
+    private <A, R> Task<A, R> register(String name, JavaType a, JavaType r, TaskOptions defaults, TaskFunction<A, R> code) {
+        checkTaskName(name);
         RegisteredTask<A, R> task = registry.register(new RegisteredTask<>(name, a, r, code, code == null ? null : registering, defaults));
         return new Task<>(task, dispatcher, queueOf(task), task.defaults());
     }
