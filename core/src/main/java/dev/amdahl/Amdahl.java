@@ -146,13 +146,48 @@ public final class Amdahl implements AutoCloseable {
         return register(name, argumentType, resultType, TaskOptions.ofDefaults(), null);
     }
 
+    /**
+     * Registers a task whose argument or result type is generic, as {@link #task(String, Class, Class, TaskFunction)}
+     * does for plain classes; {@link TypeRef} says the type:
+     *
+     * <pre>{@code
+     * Task<Album, List<Image>> thumbnails = app.task("album.thumbnails",
+     *         TypeRef.of(Album.class), new TypeRef<List<Image>>() { }, Albums::thumbnails);
+     * }</pre>
+     *
+     * @throws IllegalArgumentException when another task already has this name
+     */
+    public <A, R> Task<A, R> task(String name, TypeRef<A> argumentType, TypeRef<R> resultType, TaskFunction<A, R> code) {
+        return task(name, argumentType, resultType, TaskOptions.ofDefaults(), code);
+    }
+
+    /** {@link #task(String, TypeRef, TypeRef, TaskFunction)} with default options, as {@link #task(String, Class, Class, TaskOptions, TaskFunction)}. */
+    public <A, R> Task<A, R> task(String name, TypeRef<A> argumentType, TypeRef<R> resultType, TaskOptions defaults,
+                                  TaskFunction<A, R> code) {
+        Objects.requireNonNull(code, "code");
+        Objects.requireNonNull(defaults, "defaults");
+        return register(name, javaType(argumentType, "argumentType"), javaType(resultType, "resultType"), defaults, code);
+    }
+
+    /** A handle on a task implemented elsewhere whose types are generic, as {@link #task(String, Class, Class)}. */
+    public <A, R> Task<A, R> task(String name, TypeRef<A> argumentType, TypeRef<R> resultType) {
+        return register(name, javaType(argumentType, "argumentType"), javaType(resultType, "resultType"),
+                TaskOptions.ofDefaults(), null);
+    }
+
+    private static JavaType javaType(TypeRef<?> ref, String what) {
+        return Json.mapper().constructType(Objects.requireNonNull(ref, what).type());
+    }
+
     private <A, R> Task<A, R> register(String name, Class<A> argumentType, Class<R> resultType, TaskOptions defaults,
                                        TaskFunction<A, R> code) {
-        checkTaskName(name);
         Objects.requireNonNull(argumentType, "argumentType");
         Objects.requireNonNull(resultType, "resultType");
-        JavaType a = Json.mapper().constructType(argumentType);
-        JavaType r = Json.mapper().constructType(resultType);
+        return register(name, Json.mapper().constructType(argumentType), Json.mapper().constructType(resultType), defaults, code);
+    }
+
+    private <A, R> Task<A, R> register(String name, JavaType a, JavaType r, TaskOptions defaults, TaskFunction<A, R> code) {
+        checkTaskName(name);
         RegisteredTask<A, R> task = registry.register(new RegisteredTask<>(name, a, r, code, code == null ? null : registering, defaults));
         return new Task<>(task, dispatcher, queueOf(task), task.defaults().submitDefaults());
     }
@@ -292,14 +327,33 @@ public final class Amdahl implements AutoCloseable {
     /**
      * Revokes a task by id, as Celery's {@code revoke}: its record becomes REVOKED at once, its futures
      * complete as cancelled, and no worker starts it, now or after a restart (for as long as the backend keeps
-     * the record). With {@code terminate}, a worker already running it stops it: thread pools interrupt the
-     * task's thread (and run on with a replacement thread if the task ignores the interrupt), the process
-     * pool kills its child JVM and starts another. Without, a running task finishes and its result is
-     * discarded; the record stays REVOKED. A task that has ended already is left as it is.
+     * the record). A worker already running it lets it finish and discards its result; the record stays
+     * REVOKED. To stop a running task as well, {@link #terminate} it. A task that has ended already is left
+     * as it is, and revoking twice is harmless.
+     *
+     * <pre>{@code
+     * app.revoke(report.id());     // it will not start; if it runs already, it finishes unrecorded
+     * }</pre>
      */
-    public void revoke(String taskId, boolean terminate) {
+    public void revoke(String taskId) {
         Objects.requireNonNull(taskId, "taskId");
-        dispatcher.revoke(taskId, terminate);
+        dispatcher.revoke(taskId, false);
+    }
+
+    /**
+     * Revokes a task by id as {@link #revoke} does, and stops it if a worker is running it (Celery's
+     * {@code revoke(terminate=True)}): thread pools interrupt the task's thread (and run on with a
+     * replacement thread if the task ignores the interrupt), the process pool kills its child JVM and
+     * starts another. The record's error is {@link ErrorType#TERMINATED}. A task that has ended already is
+     * left as it is.
+     *
+     * <pre>{@code
+     * app.terminate(render.id());  // stops the frame now, wherever it runs
+     * }</pre>
+     */
+    public void terminate(String taskId) {
+        Objects.requireNonNull(taskId, "taskId");
+        dispatcher.revoke(taskId, true);
     }
 
     /** The queue of task {@code taskName} by the application's routes, or the default queue when none matches. */

@@ -15,7 +15,19 @@ import java.util.function.Consumer;
  * <p>{@link #get()} throws an {@link java.util.concurrent.ExecutionException} whose cause is a
  * {@link TaskFailedException} when the task failed, and a {@link java.util.concurrent.CancellationException}
  * when it was revoked. {@link #cancel(boolean)} revokes the task: a worker that has not started it
- * will not, and with {@code true} a worker running it stops it ({@link Amdahl#revoke}).
+ * will not ({@link Amdahl#revoke}), and with {@code true} a worker running it stops it ({@link Amdahl#terminate}).
+ *
+ * <p>Only the task completes this future. {@link #toCompletableFuture()} returns a new
+ * {@link java.util.concurrent.CompletableFuture} that follows it and that the caller owns: every
+ * {@code CompletableFuture} operation works on it, {@code orTimeout} and {@code completeOnTimeout}
+ * included, and completing it by hand or timing it out changes that copy only (the task runs on);
+ * cancelling it revokes the task, as {@link #cancel} does.
+ *
+ * <pre>{@code
+ * String thumb = thumbnail.submit(photo).toCompletableFuture()
+ *         .completeOnTimeout(PLACEHOLDER, 2, TimeUnit.SECONDS)
+ *         .join();
+ * }</pre>
  *
  * <pre>{@code
  * TaskFuture<int[]> tile = render.submit(new Tile(0, 0, 200, 150));
@@ -68,7 +80,7 @@ public interface TaskFuture<R> extends Future<R>, CompletionStage<R> {
      *
      * @throws TaskFailedException   if the task failed
      * @throws java.util.concurrent.CancellationException if it was revoked
-     * @throws AmdahlException       if the time ran out, naming the task and its last known state
+     * @throws TaskTimeoutException  if the time ran out, naming the task, its id, the wait and its last known state
      */
     R result(Duration timeout);
 

@@ -7,15 +7,27 @@ import java.util.Set;
  * The states a task passes through, named as in Celery, and the transitions allowed between them.
  *
  * <pre>
- * PENDING ──► RECEIVED ──► STARTED ──► SUCCESS | FAILURE
- *    │           ▲  │          │  │
- *    │           └──┼──────────┘  └──► RETRY ──► RECEIVED ...   (redelivery, retry)
- *    └──────────────┴─────────────────────────► REVOKED
+ * PENDING ──► STARTED ──► SUCCESS | FAILURE
+ *    │  │       │  ▲
+ *    │  │       ▼  │
+ *    │  └────► RETRY ──► (run again: STARTED, SUCCESS, FAILURE or RETRY)
+ *    └──────────┴──────────────► REVOKED        (from any state that is not final)
  * </pre>
  *
  * <p>SUCCESS, FAILURE and REVOKED are final: once a task has reached one, nothing moves it on.
- * A worker that is handed a message for a task already in a final state (a redelivery after its
- * result was stored) acknowledges it without running the task again.
+ * Every record the runtime stores (a worker's states, outcomes, retries and progress, a revocation,
+ * a workflow step's failure, eager mode's runs) goes through
+ * {@link dev.amdahl.spi.ResultBackend#storeAllUnlessFinal}, which applies this rule atomically per
+ * task: a record for a task that is final already is dropped and the final one kept, so an outcome and
+ * a revocation arriving together cannot overwrite each other. A worker that is handed a message for a
+ * task already in a final state (a redelivery after its result was stored) acknowledges it without
+ * running the task again. STARTED is stored only when the worker tracks it (Celery's
+ * {@code task_track_started}) or the task reports progress; otherwise a task goes from PENDING straight
+ * to its outcome.
+ *
+ * <p>There is no RECEIVED state: Celery has one only in its event stream, never in a result backend,
+ * and a worker here stores nothing when it takes a message (doing so would cost a round trip per task
+ * and tell nothing STARTED does not).
  *
  * <pre>{@code
  * TaskState.PENDING.canMoveTo(TaskState.STARTED);   // true
@@ -25,8 +37,6 @@ import java.util.Set;
 public enum TaskState {
     /** Submitted, or unknown to the result backend: no worker has reported on it yet. */
     PENDING,
-    /** A worker took the message from the broker. */
-    RECEIVED,
     /** A worker is running the task. */
     STARTED,
     /** Finished and its result is stored. */
@@ -47,8 +57,8 @@ public enum TaskState {
 
     /**
      * Whether a task in this state may move to {@code next}. Any non-final state may move to any
-     * state but PENDING (a task whose worker died while STARTED is RECEIVED again by another);
-     * a final state moves nowhere.
+     * state but PENDING (a task whose worker died while STARTED is STARTED again by another, and
+     * a retried one runs again from RETRY); a final state moves nowhere.
      */
     public boolean canMoveTo(TaskState next) {
         return !isReady() && next != PENDING;

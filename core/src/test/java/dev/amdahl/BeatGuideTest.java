@@ -75,7 +75,7 @@ class BeatGuideTest {
             } catch (CancellationException revoked) {
                 seen.add(frame.state());          // REVOKED
             }
-            app.revoke(frame.id(), true);        // by id, from anywhere: the same, and harmless when repeated
+            app.terminate(frame.id());          // by id, from anywhere: the same, and harmless when repeated
             // --- end ---
             seen.add(queued.state());
             seen.add(worker.isRunning());

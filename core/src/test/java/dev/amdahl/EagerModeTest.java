@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+@Timeout(60)
 class EagerModeTest {
 
     record Point(double x, double y) {
@@ -69,6 +71,40 @@ class EagerModeTest {
             assertThat(f.state()).isEqualTo(TaskState.FAILURE);
             Throwable cause = org.assertj.core.api.Assertions.catchThrowableOfType(ExecutionException.class, f::get).getCause();
             assertThat(((TaskFailedException) cause).remoteType()).isEqualTo(NumberFormatException.class.getName());
+        }
+    }
+
+    /** Eager mode stores through the state machine too: a revocation stored while the task ran is final. */
+    @Test
+    void aTaskRevokedWhileItRunsEagerlyStaysRevoked() {
+        try (Amdahl app = Amdahl.builder().eager(true).build()) {
+            Task<Integer, Integer> selfRevoking = app.task("self.revoking", Integer.class, Integer.class, x -> {
+                app.revoke(TaskContext.current().taskId());
+                return x;
+            });
+
+            TaskFuture<Integer> f = selfRevoking.submit(1);
+
+            assertThat(f.isCancelled()).isTrue();
+            assertThat(f.state()).isEqualTo(TaskState.REVOKED);
+            assertThat(app.resultBackend().get(f.id()).orElseThrow().state()).isEqualTo(TaskState.REVOKED);
+        }
+    }
+
+    @Test
+    void aTaskRevokedBetweenItsEagerRetriesIsNotRunAgainNorOverwritten() {
+        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        try (Amdahl app = Amdahl.builder().eager(true).build()) {
+            Task<Integer, Integer> flaky = app.task("flaky.revoked", Integer.class, Integer.class, x -> {
+                runs.incrementAndGet();
+                app.revoke(TaskContext.current().taskId());
+                throw TaskContext.current().retry(new IllegalStateException("again"), Duration.ZERO);
+            });
+
+            TaskFuture<Integer> f = flaky.submit(1);
+
+            assertThat(f.state()).isEqualTo(TaskState.REVOKED);
+            assertThat(runs).hasValue(1);
         }
     }
 }

@@ -95,7 +95,7 @@ class RevokeTest {
         TaskFuture<String> victim = count.submit("victim");
         await("the worker to take the victim into its prefetch", () -> app.broker().depth(WorkerOptions.DEFAULT_QUEUE) == 0);
 
-        app.revoke(victim.id(), false);
+        app.revoke(victim.id());
         release.countDown();
 
         assertThat(blocker.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("blocker");
@@ -145,7 +145,7 @@ class RevokeTest {
         TaskFuture<String> stuck = stubborn.submit("x");
         assertThat(stubbornStarted.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
 
-        app.revoke(stuck.id(), true);
+        app.terminate(stuck.id());
         await("the revoked task's message to be settled", () -> worker.completedCount() == 1);
 
         // the stubborn thread still runs, yet two tasks can run at the same time
@@ -162,7 +162,7 @@ class RevokeTest {
         TaskFuture<String> running = gate.submit("x");
         assertThat(started.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
 
-        app.revoke(running.id(), false);
+        app.revoke(running.id());
         assertThat(running.isCancelled()).isTrue();
         release.countDown();
 
@@ -178,7 +178,7 @@ class RevokeTest {
         TaskFuture<String> done = count.submit("done");
         assertThat(done.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("done");
 
-        app.revoke(done.id(), true);
+        app.terminate(done.id());
 
         assertThat(done.cancel(true)).isFalse();
         assertThat(record(done.id()).state()).isEqualTo(TaskState.SUCCESS);
@@ -199,7 +199,7 @@ class RevokeTest {
             try (Socket s = server.accept()) {
                 child = Long.parseLong(readLine(s).split(" ")[0]);
 
-                processes.revoke(running.id(), true);
+                processes.terminate(running.id());
 
                 assertThat(ProcessHandle.of(child).map(p -> p.onExit().orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join()))
                         .hasValueSatisfying(p -> assertThat(p.isAlive()).isFalse());
@@ -280,7 +280,7 @@ class RevokeTest {
                 return x;
             });
             TaskFuture<String> victim = echo.submit("victim");
-            client.revoke(victim.id(), false);
+            client.revoke(victim.id());
             TaskFuture<String> a = echo.submit("a");
             TaskFuture<String> b = echo.submit("b");
 

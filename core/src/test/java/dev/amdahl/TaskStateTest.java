@@ -5,10 +5,29 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.amdahl.spi.TaskRecord;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+@Timeout(10)
 class TaskStateTest {
+
+    /** Every state a user can be told about is one the runtime stores (PENDING: none stored yet); no RECEIVED. */
+    @Test
+    void theStatesAreThoseTheRuntimeStores() {
+        assertThat(TaskState.values()).containsExactly(TaskState.PENDING, TaskState.STARTED, TaskState.SUCCESS,
+                TaskState.FAILURE, TaskState.RETRY, TaskState.REVOKED);
+    }
+
+    /** The README's Concepts table lists exactly the enum's states. */
+    @Test
+    void theReadmeListsExactlyTheStates() throws Exception {
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("../README.md"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("with the task's id and state \\(([A-Z, ]+);").matcher(readme);
+        assertThat(m.find()).as("the README's TaskFuture row lists the states").isTrue();
+        assertThat(m.group(1).split(", ")).containsExactly(java.util.Arrays.stream(TaskState.values())
+                .map(Enum::name).toArray(String[]::new));
+    }
 
     @ParameterizedTest
     @EnumSource(value = TaskState.class, names = {"SUCCESS", "FAILURE", "REVOKED"})
@@ -20,7 +39,7 @@ class TaskStateTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = TaskState.class, names = {"PENDING", "RECEIVED", "STARTED", "RETRY"})
+    @EnumSource(value = TaskState.class, names = {"PENDING", "STARTED", "RETRY"})
     void openStatesMoveAnywhereButBackToPending(TaskState open) {
         assertThat(open.isReady()).isFalse();
         for (TaskState next : TaskState.values()) {

@@ -215,6 +215,9 @@ public final class Beat implements Scheduler {
         try {
             Optional<Instant> last = lastFired(e.name());
             if (last.isEmpty() || last.get().isBefore(t)) {
+                // the one store outside the task state machine: "beat:NAME" is no task but this scheduler's memory of
+                // its last tick, kept in a record because the SPI has no plain key/value put; it is overwritten on
+                // purpose (SUCCESS to SUCCESS), and no worker, future or continuation reads it as a task
                 backend.store(new TaskRecord(BackendKeys.beatLastFired(e.name()), MARKER_TASK, TaskState.SUCCESS,
                         "{\"tick\":" + t.getEpochSecond() + "}", null, 0, name, t, clock.instant(), 0));
             }

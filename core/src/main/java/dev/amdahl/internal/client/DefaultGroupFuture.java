@@ -104,8 +104,24 @@ public final class DefaultGroupFuture<R> extends CompletableFuture<List<R>> impl
 
     @Override
     public List<R> result(Duration timeout) {
-        return Waiting.result(this, timeout, "group " + id,
-                () -> ": " + completedCount() + " of " + members.size() + " tasks completed. Are workers consuming its queue?");
+        return Waiting.result(this, timeout, null, id, "group " + id, this::state,
+                now -> ": " + completedCount() + " of " + members.size() + " tasks completed. Are workers consuming its queue?");
+    }
+
+    /** A future that follows this one and that the caller owns: see {@link Follower} for why not this. */
+    @Override
+    public CompletableFuture<List<R>> toCompletableFuture() {
+        return Follower.of(this);
+    }
+
+    @Override
+    public CompletableFuture<List<R>> orTimeout(long timeout, java.util.concurrent.TimeUnit unit) {
+        return toCompletableFuture().orTimeout(timeout, unit);
+    }
+
+    @Override
+    public CompletableFuture<List<R>> completeOnTimeout(List<R> value, long timeout, java.util.concurrent.TimeUnit unit) {
+        return toCompletableFuture().completeOnTimeout(value, timeout, unit);
     }
 
     @Override

@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A task's future, completed by the dispatcher when the result backend reports the task's final
- * record. Users cannot complete it themselves: {@code complete} and friends throw.
+ * record. Users cannot complete it themselves: {@code complete} and friends throw, and
+ * {@link #toCompletableFuture()} hands out a {@link Follower} that they can complete, time out and
+ * obtrude on as any {@link CompletableFuture}.
  */
 public class DefaultTaskFuture<R> extends CompletableFuture<R> implements TaskFuture<R> {
 
@@ -152,12 +154,30 @@ public class DefaultTaskFuture<R> extends CompletableFuture<R> implements TaskFu
 
     @Override
     public R result(Duration timeout) {
-        return Waiting.result(this, timeout, "task '" + taskName + "' (id " + id + ")",
-                () -> "; it is " + state() + ". Is a worker consuming its queue?");
+        return Waiting.result(this, timeout, taskName, id, "task '" + taskName + "' (id " + id + ")",
+                this::state, now -> "; it is " + now + ". Is a worker consuming its queue?");
+    }
+
+    /** A future that follows this one and that the caller owns: see {@link Follower} for why not this. */
+    @Override
+    public CompletableFuture<R> toCompletableFuture() {
+        return Follower.of(this);
+    }
+
+    /** Times out a {@link #toCompletableFuture() follower}: this future is completed only by its task. */
+    @Override
+    public CompletableFuture<R> orTimeout(long timeout, java.util.concurrent.TimeUnit unit) {
+        return toCompletableFuture().orTimeout(timeout, unit);
+    }
+
+    /** Completes a {@link #toCompletableFuture() follower} on timeout: this future is completed only by its task. */
+    @Override
+    public CompletableFuture<R> completeOnTimeout(R value, long timeout, java.util.concurrent.TimeUnit unit) {
+        return toCompletableFuture().completeOnTimeout(value, timeout, unit);
     }
 
     /**
-     * Revokes the task ({@link Amdahl#revoke}); with {@code mayInterruptIfRunning} a worker running it stops
+     * Revokes the task ({@code Amdahl.revoke}); with {@code mayInterruptIfRunning} a worker running it stops
      * it. The future completes as cancelled once the backend reports it.
      */
     @Override

@@ -10,11 +10,15 @@ import dev.amdahl.internal.workflow.Continuations;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskRecord;
 import java.time.Clock;
+import java.util.List;
 
 /**
  * Eager mode: runs a task message in the caller's thread instead of publishing it. The message makes the
  * full wire round trip, then runs here, continuations too, at once: ETAs, rate and time limits do not apply,
- * and retries run again straight away, each storing RETRY first.
+ * and retries run again straight away, each storing RETRY first. Every record goes through
+ * {@link ResultBackend#storeAllUnlessFinal}, as a worker's do, so a task revoked while it ran (or between its
+ * retries) stays REVOKED: it is not run again, its outcome is dropped, and its continuations follow the record
+ * kept, as on a worker.
  */
 final class EagerRunner {
 
@@ -36,12 +40,17 @@ final class EagerRunner {
         Outcome outcome = invoker.invoke(received, 1, control);
         while (outcome.kind() == Outcome.Kind.RETRY) {
             received = received.retried(null);
-            backend.store(new TaskRecord(received.id(), received.task(), TaskState.RETRY, null, outcome.error(),
-                    received.retries(), WORKER, outcome.startedAt(), null, outcome.runtimeNanos()));
+            TaskRecord kept = backend.storeAllUnlessFinal(List.of(new TaskRecord(received.id(), received.task(),
+                    TaskState.RETRY, null, outcome.error(), received.retries(), WORKER, outcome.startedAt(), null,
+                    outcome.runtimeNanos()))).get(received.id());
+            if (kept != null) {
+                continuations.afterFinal(received, kept);
+                return;
+            }
             outcome = invoker.invoke(received, 1, control);
         }
         TaskRecord record = outcome.record(received, WORKER);
-        backend.store(record);
-        continuations.afterFinal(received, record);
+        TaskRecord kept = backend.storeAllUnlessFinal(List.of(record)).get(received.id());
+        continuations.afterFinal(received, kept != null ? kept : record);
     }
 }

@@ -1,6 +1,8 @@
 package dev.amdahl.internal.client;
 
 import dev.amdahl.AmdahlException;
+import dev.amdahl.TaskState;
+import dev.amdahl.TaskTimeoutException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -17,10 +19,15 @@ public final class Waiting {
     /**
      * Waits up to {@code timeout} for {@code future}.
      *
+     * @param taskName    the task's name, {@code null} for a group
+     * @param id          the task's or group's id
      * @param what        names what is awaited in messages, e.g. {@code task 'x' (id 1)}
+     * @param state       reads the state it is in when the time runs out
      * @param whileWaiting what to say when the time runs out (the state it is in, and what to check)
+     * @throws TaskTimeoutException when the time runs out
      */
-    static <T> T result(CompletableFuture<T> future, Duration timeout, String what, Supplier<String> whileWaiting) {
+    static <T> T result(CompletableFuture<T> future, Duration timeout, String taskName, String id, String what,
+                        Supplier<TaskState> state, java.util.function.Function<TaskState, String> whileWaiting) {
         try {
             return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
@@ -29,7 +36,9 @@ public final class Waiting {
             }
             throw new AmdahlException(what + " failed: " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
-            throw new AmdahlException(what + " did not finish within " + timeout + whileWaiting.get());
+            TaskState now = state.get();
+            throw new TaskTimeoutException(what + " did not finish within " + timeout + whileWaiting.apply(now),
+                    taskName, id, timeout, now, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AmdahlException("interrupted while waiting for " + what, e);

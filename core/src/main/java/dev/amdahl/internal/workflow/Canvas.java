@@ -1,5 +1,6 @@
 package dev.amdahl.internal.workflow;
 
+import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -80,7 +81,82 @@ public final class Canvas {
         if (!(header instanceof GroupNode g)) {
             throw new IllegalArgumentException("a chord's header must be a group, not " + describe(header));
         }
+        checkCallbackTakes(g, body);
         return new ChordNode(g, body, List.of());
+    }
+
+    /**
+     * Fails now, naming both, when a chord's callback cannot take the list of its header's results: its
+     * argument is not a list (or array), or the list's elements are not what a member returns. Checked only
+     * where both are known: a callback that ignores the results (immutable), a
+     * member whose result type is itself a list of groups, or an element type of {@code Object} or a JSON
+     * tree, pass. Numbers pass between each other, as JSON does not keep their Java types apart.
+     */
+    private static void checkCallbackTakes(GroupNode header, Node body) {
+        RegisteredTask<?, ?> callback = firstTaking(body);
+        if (callback == null) {
+            return;
+        }
+        JavaType argument = callback.argumentType();
+        if (accepts(argument)) {
+            return;
+        }
+        if (!argument.isCollectionLikeType() && !argument.isArrayType()) {
+            throw new IllegalArgumentException("the chord's callback '" + callback.name() + "' takes "
+                    + argument.toCanonical() + ", but a chord calls it with the list of its members' results: "
+                    + "register it with a List argument (Class tokens cannot say List<T>; use a TypeRef)");
+        }
+        JavaType element = argument.getContentType();
+        if (accepts(element)) {
+            return;
+        }
+        for (Node member : header.members()) {
+            JavaType result = resultType(member);
+            if (result != null && !fits(result.getRawClass(), element.getRawClass())) {
+                throw new IllegalArgumentException("the chord's callback '" + callback.name() + "' takes "
+                        + argument.toCanonical() + ", but its header member " + describe(member) + " returns "
+                        + result.toCanonical());
+            }
+        }
+    }
+
+    private static boolean accepts(JavaType type) {
+        return type.getRawClass() == Object.class || com.fasterxml.jackson.databind.JsonNode.class.isAssignableFrom(type.getRawClass());
+    }
+
+    private static boolean fits(Class<?> result, Class<?> element) {
+        Class<?> r = boxed(result);
+        Class<?> e = boxed(element);
+        return e.isAssignableFrom(r) || (Number.class.isAssignableFrom(r) && Number.class.isAssignableFrom(e));
+    }
+
+    private static Class<?> boxed(Class<?> c) {
+        return c.isPrimitive() ? java.lang.invoke.MethodType.methodType(c).wrap().returnType() : c;
+    }
+
+    /** The task that receives what runs before {@code node}, or {@code null} when none does or it is not one task. */
+    private static RegisteredTask<?, ?> firstTaking(Node node) {
+        if (node instanceof TaskNode t) {
+            return t.immutable() ? null : t.task();
+        }
+        if (node instanceof ChainNode c && !c.steps().isEmpty()) {
+            return firstTaking(c.steps().get(0));
+        }
+        return null;
+    }
+
+    /** What {@code node} completes with, where one task says it; {@code null} otherwise. */
+    private static JavaType resultType(Node node) {
+        if (node instanceof TaskNode t) {
+            return t.task().resultType();
+        }
+        if (node instanceof ChainNode c && !c.steps().isEmpty()) {
+            return resultType(c.steps().get(c.steps().size() - 1));
+        }
+        if (node instanceof ChordNode c) {
+            return resultType(c.body());
+        }
+        return null;
     }
 
     public static Node onError(Node node, Node errback) {
