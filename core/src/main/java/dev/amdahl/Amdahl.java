@@ -98,7 +98,7 @@ public final class Amdahl implements AutoCloseable {
         this.defaultQueue = b.defaultQueue;
         this.router = b.router;
         this.maxResultBytes = b.maxResultBytes;
-        this.dispatcher = new Dispatcher(broker, backend, clock, b.eager ? invoker() : null, registry);
+        this.dispatcher = new Dispatcher(broker, backend, clock, b.eager ? invoker() : null);
         for (Class<? extends TaskCatalog> catalog : b.catalogs) {
             include(catalog);
         }

@@ -12,7 +12,6 @@ import dev.amdahl.TaskState;
 import dev.amdahl.internal.json.Json;
 import dev.amdahl.internal.task.RegisteredTask;
 import dev.amdahl.internal.task.TaskInvoker;
-import dev.amdahl.internal.task.TaskRegistry;
 import dev.amdahl.internal.wire.TaskMessage;
 import dev.amdahl.internal.workflow.Canvas;
 import dev.amdahl.spi.Broker;
@@ -46,7 +45,7 @@ public final class Dispatcher {
     private final ResultWatch results;
 
     /** @param eagerInvoker runs tasks in the caller's thread when not null (eager mode) */
-    public Dispatcher(Broker broker, ResultBackend backend, Clock clock, TaskInvoker eagerInvoker, TaskRegistry registry) {
+    public Dispatcher(Broker broker, ResultBackend backend, Clock clock, TaskInvoker eagerInvoker) {
         this.backend = backend;
         this.clock = clock;
         this.producer = new Producer(broker, clock, eagerInvoker == null ? null : new EagerRunner(backend, clock, eagerInvoker));
