@@ -1,6 +1,5 @@
 package dev.amdahl;
 
-import dev.amdahl.internal.task.QueueNames;
 import dev.amdahl.internal.worker.RateLimit;
 import java.time.Duration;
 import java.util.LinkedHashSet;
@@ -48,30 +47,19 @@ public final class TaskOptions {
 
     private static final TaskOptions DEFAULTS = new Builder().build();
 
-    // null means "not set": the application's defaults apply
-    private final String queue;
-    private final Integer priority;
-    private final Duration expiresIn;
-    private final Integer maxRetries;
-    private final Duration softTimeLimit;
-    private final Duration hardTimeLimit;
+    // the defaults of every submission; the rest: null means "not set", the application's defaults apply
+    private final SubmitOptions submitDefaults;
     private final Set<Class<? extends Throwable>> retryOn;
     private final RetryBackoff backoff;
     private final RateLimit rateLimit;
     private final RateLimit globalRateLimit;
 
     private TaskOptions(Builder b) {
-        this.queue = b.queue;
-        this.priority = b.priority;
-        this.expiresIn = b.expiresIn;
-        this.maxRetries = b.maxRetries;
-        this.softTimeLimit = b.softTimeLimit;
-        this.hardTimeLimit = b.hardTimeLimit;
+        this.submitDefaults = b.submitDefaults.build();
         this.retryOn = b.retryOn == null ? null : Set.copyOf(b.retryOn);
         this.backoff = b.backoff;
         this.rateLimit = b.rateLimit;
         this.globalRateLimit = b.globalRateLimit;
-        checkLimits(softTimeLimit, hardTimeLimit);
     }
 
     /** No option set: the application's defaults apply. */
@@ -86,12 +74,7 @@ public final class TaskOptions {
     /** A builder starting from {@code base}, to change some of its options. */
     public static Builder from(TaskOptions base) {
         Builder b = new Builder();
-        b.queue = base.queue;
-        b.priority = base.priority;
-        b.expiresIn = base.expiresIn;
-        b.maxRetries = base.maxRetries;
-        b.softTimeLimit = base.softTimeLimit;
-        b.hardTimeLimit = base.hardTimeLimit;
+        b.submitDefaults = SubmitOptions.from(base.submitDefaults);
         b.retryOn = base.retryOn == null ? null : new LinkedHashSet<>(base.retryOn);
         b.backoff = base.backoff;
         b.rateLimit = base.rateLimit;
@@ -101,32 +84,32 @@ public final class TaskOptions {
 
     /** The queue, when set. */
     public Optional<String> queue() {
-        return Optional.ofNullable(queue);
+        return submitDefaults.queue();
     }
 
     /** The default priority of submissions, 0 (lowest) to 9, when set. */
     public OptionalInt priority() {
-        return priority == null ? OptionalInt.empty() : OptionalInt.of(priority);
+        return submitDefaults.priority();
     }
 
     /** How long after submission the task expires by default, when set. */
     public Optional<Duration> expiresIn() {
-        return Optional.ofNullable(expiresIn);
+        return submitDefaults.expiresIn();
     }
 
     /** How many times the task may be retried, when set; {@link #DEFAULT_MAX_RETRIES} otherwise. */
     public OptionalInt maxRetries() {
-        return maxRetries == null ? OptionalInt.empty() : OptionalInt.of(maxRetries);
+        return submitDefaults.maxRetries();
     }
 
     /** The soft time limit, when set. */
     public Optional<Duration> softTimeLimit() {
-        return Optional.ofNullable(softTimeLimit);
+        return submitDefaults.softTimeLimit();
     }
 
     /** The hard time limit, when set. */
     public Optional<Duration> hardTimeLimit() {
-        return Optional.ofNullable(hardTimeLimit);
+        return submitDefaults.hardTimeLimit();
     }
 
     /** The exception types that retry the task automatically; empty when none. */
@@ -151,14 +134,7 @@ public final class TaskOptions {
 
     /** The submission options every submission starts from: queue, priority, expiry, max retries, time limits. */
     public SubmitOptions submitDefaults() {
-        SubmitOptions.Builder b = SubmitOptions.builder();
-        queue().ifPresent(b::queue);
-        priority().ifPresent(b::priority);
-        expiresIn().ifPresent(b::expiresIn);
-        maxRetries().ifPresent(b::maxRetries);
-        softTimeLimit().ifPresent(b::softTimeLimit);
-        hardTimeLimit().ifPresent(b::hardTimeLimit);
-        return b.build();
+        return submitDefaults;
     }
 
     static void checkLimits(Duration soft, Duration hard) {
@@ -204,28 +180,21 @@ public final class TaskOptions {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof TaskOptions t && Objects.equals(queue, t.queue) && Objects.equals(priority, t.priority)
-                && Objects.equals(expiresIn, t.expiresIn) && Objects.equals(maxRetries, t.maxRetries)
-                && Objects.equals(softTimeLimit, t.softTimeLimit) && Objects.equals(hardTimeLimit, t.hardTimeLimit)
-                && Objects.equals(retryOn, t.retryOn) && Objects.equals(backoff, t.backoff)
+        return o instanceof TaskOptions t && submitDefaults.equals(t.submitDefaults) && Objects.equals(retryOn, t.retryOn) && Objects.equals(backoff, t.backoff)
                 && Objects.equals(rateLimit, t.rateLimit) && Objects.equals(globalRateLimit, t.globalRateLimit);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(queue, priority, expiresIn, maxRetries, softTimeLimit, hardTimeLimit, retryOn, backoff,
-                rateLimit, globalRateLimit);
+        return Objects.hash(submitDefaults, retryOn, backoff, rateLimit, globalRateLimit);
     }
 
     @Override
     public String toString() {
         StringJoiner s = new StringJoiner(", ", "TaskOptions[", "]");
-        add(s, "queue", queue);
-        add(s, "priority", priority);
-        add(s, "expiresIn", expiresIn);
-        add(s, "maxRetries", maxRetries);
-        add(s, "softTimeLimit", softTimeLimit);
-        add(s, "hardTimeLimit", hardTimeLimit);
+        if (!submitDefaults.equals(SubmitOptions.ofDefaults())) {
+            s.add("submitDefaults=" + submitDefaults);
+        }
         add(s, "retryOn", retryOn == null ? null : retryOn.stream().map(Class::getSimpleName).sorted().toList());
         add(s, "backoff", backoff);
         add(s, "rateLimit", rateLimit);
@@ -238,12 +207,7 @@ public final class TaskOptions {
      * together and names both options when they conflict.
      */
     public static final class Builder {
-        private String queue;
-        private Integer priority;
-        private Duration expiresIn;
-        private Integer maxRetries;
-        private Duration softTimeLimit;
-        private Duration hardTimeLimit;
+        private SubmitOptions.Builder submitDefaults = SubmitOptions.builder();
         private Set<Class<? extends Throwable>> retryOn;
         private RetryBackoff backoff;
         private RateLimit rateLimit;
@@ -254,27 +218,25 @@ public final class TaskOptions {
 
         /** The queue the task's submissions go to; a name matched by the application's routes otherwise. */
         public Builder queue(String queue) {
-            QueueNames.check(queue);
-            this.queue = queue;
+            submitDefaults.queue(queue);
             return this;
         }
 
         /** The default priority of its submissions: 0 (lowest, the default) to 9 (highest). */
         public Builder priority(int priority) {
-            this.priority = checkPriority(priority);
+            submitDefaults.priority(priority);
             return this;
         }
 
         /** A submission that reaches a worker more than this long after it was made ends REVOKED without running. */
         public Builder expiresIn(Duration expiresIn) {
-            checkPositive(expiresIn, "expiresIn");
-            this.expiresIn = expiresIn;
+            submitDefaults.expiresIn(expiresIn);
             return this;
         }
 
         /** How many times the task may be retried before it fails for good (default {@value TaskOptions#DEFAULT_MAX_RETRIES}). */
         public Builder maxRetries(int maxRetries) {
-            this.maxRetries = checkMaxRetries(maxRetries);
+            submitDefaults.maxRetries(maxRetries);
             return this;
         }
 
@@ -308,8 +270,7 @@ public final class TaskOptions {
          * turns true, so the task can clean up and end; see {@link SoftTimeLimitExceeded}.
          */
         public Builder softTimeLimit(Duration limit) {
-            checkPositive(limit, "softTimeLimit");
-            this.softTimeLimit = limit;
+            submitDefaults.softTimeLimit(limit);
             return this;
         }
 
@@ -319,8 +280,7 @@ public final class TaskOptions {
          * takes its place (a thread that ignores interrupts runs on in the background).
          */
         public Builder hardTimeLimit(Duration limit) {
-            checkPositive(limit, "hardTimeLimit");
-            this.hardTimeLimit = limit;
+            submitDefaults.hardTimeLimit(limit);
             return this;
         }
 

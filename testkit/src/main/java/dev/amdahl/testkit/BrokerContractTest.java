@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -148,6 +149,15 @@ public abstract class BrokerContractTest {
         return q;
     }
 
+    /** {@code count} messages with ids {@code idPrefix + i} and bodies {@code body(i)}. */
+    protected static List<OutboundMessage> messages(String idPrefix, int count, IntFunction<String> body) {
+        List<OutboundMessage> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            out.add(OutboundMessage.of(idPrefix + i, bytes(body.apply(i))));
+        }
+        return out;
+    }
+
     protected static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
@@ -236,10 +246,7 @@ public abstract class BrokerContractTest {
     void ackAllAcknowledgesEveryDeliveryOfSeveralQueues() throws Exception {
         String a = newQueue();
         String b = newQueue();
-        List<OutboundMessage> batch = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
-            batch.add(OutboundMessage.of("m-" + i, bytes("x")));
-        }
+        List<OutboundMessage> batch = messages("m-", 20, i -> "x");
         broker.publishAll(a, batch);
         broker.publishAll(b, batch);
         List<Delivery> got = pollAtLeast(List.of(a, b), 40);
@@ -313,10 +320,7 @@ public abstract class BrokerContractTest {
     @Test
     void equalPrioritiesAreFirstInFirstOut() throws Exception {
         String q = newQueue();
-        List<OutboundMessage> batch = new ArrayList<>();
-        for (int i = 0; i < 50; i++) {
-            batch.add(OutboundMessage.of("m-" + i, bytes(Integer.toString(i))));
-        }
+        List<OutboundMessage> batch = messages("m-", 50, i -> Integer.toString(i));
         broker.publishAll(q, batch);
 
         List<Delivery> got = pollAtLeast(List.of(q), 50);
@@ -348,10 +352,7 @@ public abstract class BrokerContractTest {
     void aConsumerOfSeveralQueuesIsServedFromAllOfThem() throws Exception {
         String busy = newQueue();
         String quiet = newQueue();
-        List<OutboundMessage> flood = new ArrayList<>();
-        for (int i = 0; i < 200; i++) {
-            flood.add(OutboundMessage.of("busy-" + i, bytes("b")));
-        }
+        List<OutboundMessage> flood = messages("busy-", 200, i -> "b");
         broker.publishAll(busy, flood);
         broker.publish(quiet, OutboundMessage.of("quiet-1", bytes("q")));
 
@@ -605,10 +606,7 @@ public abstract class BrokerContractTest {
     @Test
     void purgeRemovesWaitingMessages() throws Exception {
         String q = newQueue();
-        List<OutboundMessage> batch = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            batch.add(OutboundMessage.of("m-" + i, bytes("x")));
-        }
+        List<OutboundMessage> batch = messages("m-", 10, i -> "x");
         broker.publishAll(q, batch);
         assertThat(broker.depth(q)).isEqualTo(10);
 
@@ -622,10 +620,7 @@ public abstract class BrokerContractTest {
     void concurrentConsumersReceiveEachMessageExactlyOnce() throws Exception {
         String q = newQueue();
         int total = 2_000;
-        List<OutboundMessage> batch = new ArrayList<>();
-        for (int i = 0; i < total; i++) {
-            batch.add(OutboundMessage.of("m-" + i, bytes(Integer.toString(i))));
-        }
+        List<OutboundMessage> batch = messages("m-", total, i -> Integer.toString(i));
         broker.publishAll(q, batch);
 
         Set<String> seen = ConcurrentHashMap.newKeySet();
