@@ -1,7 +1,6 @@
 package dev.amdahl.spi;
 
 import dev.amdahl.internal.memory.MemoryResultBackend;
-import dev.amdahl.testkit.BrokerContractTest;
 import dev.amdahl.testkit.ResultBackendContractTest;
 
 class MemoryResultBackendContractTest extends ResultBackendContractTest {
