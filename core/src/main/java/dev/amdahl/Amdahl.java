@@ -133,9 +133,7 @@ public final class Amdahl implements AutoCloseable {
      */
     public <A, R> Task<A, R> task(String name, Class<A> argumentType, Class<R> resultType, TaskOptions defaults,
                                   TaskFunction<A, R> code) {
-        Objects.requireNonNull(code, "code");
-        Objects.requireNonNull(defaults, "defaults");
-        return register(name, argumentType, resultType, defaults, code);
+        return task(name, typeRef(argumentType, "argumentType"), typeRef(resultType, "resultType"), defaults, code);
     }
 
     /**
@@ -143,7 +141,7 @@ public final class Amdahl implements AutoCloseable {
      * as Celery's {@code send_task}. If this application registers the code later, the handle runs it.
      */
     public <A, R> Task<A, R> task(String name, Class<A> argumentType, Class<R> resultType) {
-        return register(name, argumentType, resultType, TaskOptions.ofDefaults(), null);
+        return task(name, typeRef(argumentType, "argumentType"), typeRef(resultType, "resultType"));
     }
 
     /**
@@ -161,7 +159,7 @@ public final class Amdahl implements AutoCloseable {
         return task(name, argumentType, resultType, TaskOptions.ofDefaults(), code);
     }
 
-    /** {@link #task(String, TypeRef, TypeRef, TaskFunction)} with default options, as {@link #task(String, Class, Class, TaskOptions, TaskFunction)}. */
+    /** {@link #task(String, TypeRef, TypeRef, TaskFunction)} with options, as {@link #task(String, Class, Class, TaskOptions, TaskFunction)}. */
     public <A, R> Task<A, R> task(String name, TypeRef<A> argumentType, TypeRef<R> resultType, TaskOptions defaults,
                                   TaskFunction<A, R> code) {
         Objects.requireNonNull(code, "code");
@@ -179,11 +177,8 @@ public final class Amdahl implements AutoCloseable {
         return Json.mapper().constructType(Objects.requireNonNull(ref, what).type());
     }
 
-    private <A, R> Task<A, R> register(String name, Class<A> argumentType, Class<R> resultType, TaskOptions defaults,
-                                       TaskFunction<A, R> code) {
-        Objects.requireNonNull(argumentType, "argumentType");
-        Objects.requireNonNull(resultType, "resultType");
-        return register(name, Json.mapper().constructType(argumentType), Json.mapper().constructType(resultType), defaults, code);
+    private static <T> TypeRef<T> typeRef(Class<T> type, String what) {
+        return TypeRef.of(Objects.requireNonNull(type, what));
     }
 
     private <A, R> Task<A, R> register(String name, JavaType a, JavaType r, TaskOptions defaults, TaskFunction<A, R> code) {

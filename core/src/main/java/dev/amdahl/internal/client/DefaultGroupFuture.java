@@ -193,12 +193,22 @@ public final class DefaultGroupFuture<R> extends CompletableFuture<List<R>> impl
 
     @Override
     public boolean complete(List<R> value) {
-        throw new UnsupportedOperationException("a group's future is completed by its tasks, not by hand");
+        throw completedByHand();
     }
 
     @Override
     public boolean completeExceptionally(Throwable ex) {
-        throw new UnsupportedOperationException("a group's future is completed by its tasks, not by hand");
+        throw completedByHand();
+    }
+
+    @Override
+    public void obtrudeValue(List<R> value) {
+        throw completedByHand();
+    }
+
+    @Override
+    public void obtrudeException(Throwable ex) {
+        throw completedByHand();
     }
 
     @Override
@@ -209,5 +219,10 @@ public final class DefaultGroupFuture<R> extends CompletableFuture<List<R>> impl
     @Override
     public String toString() {
         return "GroupFuture[" + id + ", " + completedCount() + "/" + members.size() + " done]";
+    }
+
+    /** Completion belongs to the backend's record: a caller completes its own {@code toCompletableFuture()} copy instead. */
+    private static UnsupportedOperationException completedByHand() {
+        return new UnsupportedOperationException("a group's future is completed by its tasks, not by hand");
     }
 }

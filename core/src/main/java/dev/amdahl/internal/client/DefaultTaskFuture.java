@@ -206,22 +206,22 @@ public class DefaultTaskFuture<R> extends CompletableFuture<R> implements TaskFu
 
     @Override
     public boolean complete(R value) {
-        throw new UnsupportedOperationException("a task's future is completed by its task, not by hand");
+        throw completedByHand();
     }
 
     @Override
     public boolean completeExceptionally(Throwable ex) {
-        throw new UnsupportedOperationException("a task's future is completed by its task, not by hand");
+        throw completedByHand();
     }
 
     @Override
     public void obtrudeValue(R value) {
-        throw new UnsupportedOperationException("a task's future is completed by its task, not by hand");
+        throw completedByHand();
     }
 
     @Override
     public void obtrudeException(Throwable ex) {
-        throw new UnsupportedOperationException("a task's future is completed by its task, not by hand");
+        throw completedByHand();
     }
 
     @Override
@@ -232,5 +232,10 @@ public class DefaultTaskFuture<R> extends CompletableFuture<R> implements TaskFu
     @Override
     public String toString() {
         return "TaskFuture[" + taskName + " " + id + (isDone() ? ", done" : "") + "]";
+    }
+
+    /** Completion belongs to the backend's record: a caller completes its own {@code toCompletableFuture()} copy instead. */
+    private static UnsupportedOperationException completedByHand() {
+        return new UnsupportedOperationException("a task's future is completed by its task, not by hand");
     }
 }

@@ -63,6 +63,8 @@ final class Revocations {
     private final Map<String, Tracked> tracked = new ConcurrentHashMap<>();
     private final Map<Delivery, Tracked> trackedByDelivery = new ConcurrentHashMap<>();
     /** The backend's revocation feed, or {@code null} when it has none (then each task is watched). */
+    private final RevocationFeed source;
+    /** The subscription to {@link #source}, or {@code null} before start and without a feed. */
     private volatile Registration feed;
     /** The revocations the feed brought, oldest first, at most HEARD_REVOKED_MAX; guarded by itself. */
     private final Map<String, TaskRecord> heardRevoked = new LinkedHashMap<>(256, 0.75f, false) {
@@ -94,11 +96,12 @@ final class Revocations {
         this.name = name;
         this.backend = backend;
         this.pool = pool;
+        this.source = backend.capability(RevocationFeed.class).orElse(null);
     }
 
     /** Subscribes to the backend's revocation feed, where it has one. */
     void start() {
-        feed = backend.capability(RevocationFeed.class).map(f -> f.onRevoked(this::revoked)).orElse(null);
+        feed = source == null ? null : source.onRevoked(this::revoked);
     }
 
     void close() {
@@ -110,7 +113,7 @@ final class Revocations {
 
     /** Whether the heard revocations are all there is to look at (see "Revocation"); else records are read. */
     boolean feedComplete() {
-        return feed != null && backend.capability(RevocationFeed.class).map(RevocationFeed::revocationFeedComplete).orElse(false);
+        return feed != null && source.revocationFeedComplete();
     }
 
     /** The REVOKED record the feed brought for {@code taskId}, or {@code null}; only meaningful when the feed is complete. */
