@@ -11,6 +11,7 @@ import dev.amdahl.spi.UpdateFeed;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -27,12 +28,25 @@ import java.util.function.Consumer;
  * The embedded result backend: records in a map of this process. Records go through
  * {@link TaskRecord#toBytes()} like on any other backend, so what works here works on Redis. It has every
  * capability, so the embedded default runs every feature.
+ *
+ * <p>Records and counters live {@code resultTtl} after their last write, as on Redis, so a long-running
+ * application's heap does not grow with every task it ever ran. Expiry is swept as writes come:
+ * {@link #expiries} holds one entry per write in write order, and since every write gets the same time to live,
+ * its head is always the next to expire; an entry whose key was written again later is stale and skipped.
  */
 public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys, Claims, RevocationFeed, UpdateFeed {
 
+    /** How long results and counters stay, as {@code result-ttl} on Redis. */
+    public static final Duration DEFAULT_RESULT_TTL = Duration.ofDays(1);
+
     private final Clock clock;
-    private final Map<String, byte[]> records = new ConcurrentHashMap<>();
+    private final Duration resultTtl;
+    private final Map<String, Stored> records = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> counters = new ConcurrentHashMap<>();
+    /** When each counter without a time to live of its own expires: {@code resultTtl} after its last increment. */
+    private final Map<String, Instant> counterLife = new ConcurrentHashMap<>();
+    /** Every write of a record or counter and when it expires, oldest first; guarded by itself. */
+    private final ArrayDeque<Expiry> expiries = new ArrayDeque<>();
     /** When counters created with a time to live expire (set once, at creation); guarded by itself. */
     private final Map<String, Instant> counterExpiry = new HashMap<>();
     /** Callbacks waiting for a final record; guarded by {@code waiting}. Checked under the same lock as the store that completes them. */
@@ -51,13 +65,74 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
     private record Held(String value, Instant until) {
     }
 
+    private record Stored(byte[] bytes, Instant until) {
+    }
+
+    /** A write of a record ({@code counter} false) or of a counter, expiring at {@code at}. */
+    private record Expiry(String key, boolean counter, Instant at) {
+    }
+
     public MemoryResultBackend() {
         this(Clock.systemUTC());
     }
 
-    /** @param clock decides when idempotency keys, claims and counters with a time to live expire */
+    /** @param clock decides when records, idempotency keys, claims and counters expire */
     public MemoryResultBackend(Clock clock) {
+        this(clock, DEFAULT_RESULT_TTL);
+    }
+
+    /**
+     * @param clock     decides when records, idempotency keys, claims and counters expire
+     * @param resultTtl how long a record or counter stays after its last write
+     */
+    public MemoryResultBackend(Clock clock, Duration resultTtl) {
+        if (resultTtl.isNegative() || resultTtl.isZero()) {
+            throw new IllegalArgumentException("resultTtl must be positive, was " + resultTtl);
+        }
         this.clock = clock;
+        this.resultTtl = resultTtl;
+    }
+
+    /** Records a write and forgets what has expired by now: every write pays for the sweep of a few older ones. */
+    private void wrote(String key, boolean counter, Instant until) {
+        Instant now = clock.instant();
+        List<String> expiredRecords = null;
+        synchronized (expiries) {
+            expiries.addLast(new Expiry(key, counter, until));
+            for (Expiry head = expiries.peekFirst(); head != null && !head.at().isAfter(now); head = expiries.peekFirst()) {
+                expiries.removeFirst();
+                if (head.counter()) {
+                    // remove only if not incremented since: a later increment moved its life on
+                    if (counterLife.remove(head.key(), head.at())) {
+                        counters.remove(head.key());
+                    }
+                } else {
+                    Stored current = records.get(head.key());
+                    if (current != null && current.until().equals(head.at())) {
+                        if (expiredRecords == null) {
+                            expiredRecords = new ArrayList<>();
+                        }
+                        expiredRecords.add(head.key());
+                    }
+                }
+            }
+        }
+        if (expiredRecords != null) {
+            synchronized (waiting) {
+                for (String id : expiredRecords) {
+                    Stored current = records.get(id);
+                    if (current != null && !current.until().isAfter(now)) {
+                        records.remove(id);
+                        revokedIds.remove(id);
+                    }
+                }
+            }
+        }
+    }
+
+    /** How many records and counters this backend holds now, expired ones not yet swept included (for tests). */
+    public int size() {
+        return records.size() + counters.size();
     }
 
     @Override
@@ -73,7 +148,9 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
     private Runnable put(TaskRecord record) {
         byte[] bytes = record.toBytes();
         List<Consumer<TaskRecord>> due;
-        records.put(record.taskId(), bytes);
+        Instant until = clock.instant().plus(resultTtl);
+        records.put(record.taskId(), new Stored(bytes, until));
+        wrote(record.taskId(), false, until);
         if (record.state().isReady()) {
             due = waiting.remove(record.taskId());
             listening.remove(record.taskId());
@@ -190,8 +267,11 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
 
     @Override
     public Optional<TaskRecord> get(String taskId) {
-        byte[] bytes = records.get(taskId);
-        return bytes == null ? Optional.empty() : Optional.of(TaskRecord.fromBytes(bytes));
+        Stored stored = records.get(taskId);
+        if (stored == null || !stored.until().isAfter(clock.instant())) {
+            return Optional.empty();
+        }
+        return Optional.of(TaskRecord.fromBytes(stored.bytes()));
     }
 
     @Override
@@ -222,7 +302,19 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
 
     @Override
     public long increment(String key, long delta) {
-        return counters.computeIfAbsent(key, k -> new AtomicLong()).addAndGet(delta);
+        Instant until = clock.instant().plus(resultTtl);
+        long value;
+        synchronized (expiries) {
+            // with the sweep's lock, so a sweep never removes a counter between its increment and its new life
+            Instant life = counterLife.get(key);
+            if (life != null && !life.isAfter(clock.instant())) {
+                counters.remove(key);
+            }
+            value = counters.computeIfAbsent(key, k -> new AtomicLong()).addAndGet(delta);
+            counterLife.put(key, until);
+        }
+        wrote(key, true, until);
+        return value;
     }
 
     @Override
@@ -247,7 +339,8 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
             if (until == null) {
                 counterExpiry.put(key, now.plus(ttl));
             }
-            return increment(key, delta);
+            // a counter with a time to live of its own: not swept by the result time to live
+            return counters.computeIfAbsent(key, k -> new AtomicLong()).addAndGet(delta);
         }
     }
 
