@@ -1,12 +1,17 @@
 package dev.amdahl.testkit;
 
 import dev.amdahl.spi.Broker;
+import dev.amdahl.spi.BrokerProvider;
 import dev.amdahl.spi.Delivery;
 import dev.amdahl.spi.OutboundMessage;
+import dev.amdahl.spi.ProviderContext;
 import dev.amdahl.spi.ResultBackend;
+import dev.amdahl.spi.ResultBackendProvider;
 import dev.amdahl.spi.TaskRecord;
 import java.io.UncheckedIOException;
 import java.net.SocketException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,7 +23,10 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Queue;
+import java.util.ServiceLoader;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -41,8 +49,8 @@ import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
  *         .build();                         // a random seed, or -Damdahl.faults.seed=... to replay one
  *
  * Amdahl app = Amdahl.builder()
- *         .broker(faults.broker(new RedisBrokerOrAnother(...)))
- *         .resultBackend(faults.resultBackend(theBackend))
+ *         .broker(faults.broker("redis://127.0.0.1:6379?visibility-timeout=1s"))   // or faults.broker(aBroker)
+ *         .resultBackend(faults.resultBackend("redis://127.0.0.1:6379"))
  *         .build();
  * }</pre>
  *
@@ -50,7 +58,8 @@ import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
  * <ul>
  *   <li><b>Drop</b>: a delivery vanishes as if its consumer died the moment it took it. The wrapper never hands
  *       it to the worker and never settles it, so the broker delivers it again once its visibility timeout runs
- *       out: give the wrapped broker a short one.</li>
+ *       out: give the wrapped broker a short one, or set {@link Builder#redeliverAfter} (the embedded broker's is
+ *       a minute).</li>
  *   <li><b>Duplicate</b>: a published message is published a second time, as a producer does that retries a
  *       publish whose confirmation it lost. Both copies are delivered and settled on their own.</li>
  *   <li><b>Delay</b>: a published message is held back by up to a maximum (its {@link OutboundMessage#notBefore()}
@@ -141,6 +150,7 @@ public final class FaultInjection implements TestExecutionExceptionHandler {
     private final Map<CrashPoint, Double> crashes;
     private final int maxFaultsPerMessage;
     private final Clock clock;
+    private final Duration redeliverAfter;
 
     private final AtomicLong numbered = new AtomicLong();
     private final Map<String, Long> numbers = new ConcurrentHashMap<>();
@@ -150,6 +160,13 @@ public final class FaultInjection implements TestExecutionExceptionHandler {
     private final List<Event> events = Collections.synchronizedList(new ArrayList<>());
     /** Deliveries whose handling crashes when their final record is stored, by task id. */
     private final Map<String, Delivery> crashAtStore = new ConcurrentHashMap<>();
+    /** The wrapper each delivery came through, for those that may crash: it gives them back (redeliverAfter). */
+    private final Map<Delivery, FaultyBroker> owners = Collections.synchronizedMap(new IdentityHashMap<>());
+    /** Lost deliveries the wrappers give back themselves, when redeliverAfter is set; in the order they were lost. */
+    private final Queue<Lost> lost = new ConcurrentLinkedQueue<>();
+
+    private record Lost(Delivery delivery, FaultyBroker via, Instant due) {
+    }
     /** Deliveries whose handling crashes when they are acknowledged. */
     private final Set<Delivery> crashAtAck = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
     /** Deliveries whose handling crashed: nothing done with them reaches the broker. Identity, as the worker keeps them. */
@@ -166,6 +183,7 @@ public final class FaultInjection implements TestExecutionExceptionHandler {
         this.crashes = Collections.unmodifiableMap(new EnumMap<>(b.crashes));
         this.maxFaultsPerMessage = b.maxFaultsPerMessage;
         this.clock = b.clock;
+        this.redeliverAfter = b.redeliverAfter;
     }
 
     private static long defaultSeed() {
@@ -194,6 +212,50 @@ public final class FaultInjection implements TestExecutionExceptionHandler {
     /** {@code backend} with this object's store failures and crashes between it and whoever uses the returned one. */
     public ResultBackend resultBackend(ResultBackend backend) {
         return new FaultyResultBackend(backend, this);
+    }
+
+    /**
+     * The broker of {@code url} ({@code memory://}, {@code redis://...}: a module on the class path provides its
+     * scheme, as for {@code Amdahl.builder().broker(url)}), opened on this object's clock, with these faults.
+     *
+     * @throws IllegalArgumentException when the URL is malformed or no module provides its scheme
+     */
+    public Broker broker(String url) {
+        URI uri = uri(url);
+        for (BrokerProvider provider : ServiceLoader.load(BrokerProvider.class)) {
+            if (provider.schemes().contains(uri.getScheme())) {
+                return broker(provider.open(uri, new ProviderContext(clock)));
+            }
+        }
+        throw new IllegalArgumentException("no module on the class path provides " + uri.getScheme() + ":// brokers;"
+                + " add the one that does (amdahl-redis for redis://) to the test's dependencies");
+    }
+
+    /** The result backend of {@code url}, as {@link #broker(String)} opens brokers, with these faults. */
+    public ResultBackend resultBackend(String url) {
+        URI uri = uri(url);
+        for (ResultBackendProvider provider : ServiceLoader.load(ResultBackendProvider.class)) {
+            if (provider.schemes().contains(uri.getScheme())) {
+                return resultBackend(provider.open(uri, new ProviderContext(clock)));
+            }
+        }
+        throw new IllegalArgumentException("no module on the class path provides " + uri.getScheme() + ":// result"
+                + " backends; add the one that does (amdahl-redis for redis://) to the test's dependencies");
+    }
+
+    private static URI uri(String url) {
+        Objects.requireNonNull(url, "url");
+        try {
+            // "memory://" has an empty authority, which java.net.URI refuses; "memory:///" means the same
+            URI uri = new URI(url.endsWith("://") ? url + "/" : url);
+            if (uri.getScheme() == null) {
+                throw new IllegalArgumentException("the URL has no scheme: write memory://, redis://host:port, ...");
+            }
+            return uri;
+        } catch (URISyntaxException e) {
+            // the reason, not the URL: it may hold a password
+            throw new IllegalArgumentException("a broker or backend URL is malformed: " + e.getReason(), e);
+        }
     }
 
     /** The seed: give it to {@link Builder#seed} (or {@value #SEED_PROPERTY}) to replay this schedule. */
@@ -315,7 +377,7 @@ public final class FaultInjection implements TestExecutionExceptionHandler {
     }
 
     /** The deliveries to hand the consumer in place of {@code polled}: without the dropped ones, reordered. */
-    List<Delivery> onDeliver(List<Delivery> polled) {
+    List<Delivery> onDeliver(List<Delivery> polled, FaultyBroker via) {
         List<Delivery> kept = new ArrayList<>(polled.size());
         for (Delivery d : reorder(polled, Delivery::messageId, DELIVERY_REORDER, deliveries)) {
             long n = number(d.messageId());
@@ -323,11 +385,14 @@ public final class FaultInjection implements TestExecutionExceptionHandler {
             Fault f = deliveryFault(n, attempt);
             if (f == Fault.DROP || f == Fault.CRASH_BEFORE_RUN) {
                 record(f, n, d.messageId(), attempt, "broker delivery " + d.deliveryCount());
+                lose(d, via);
                 continue;
             }
             if (f == Fault.CRASH_AFTER_RUN_BEFORE_STORE) {
+                owners.put(d, via);
                 crashAtStore.put(d.messageId(), d);
             } else if (f == Fault.CRASH_AFTER_STORE_BEFORE_ACK) {
+                owners.put(d, via);
                 crashAtAck.add(d);
             }
             kept.add(d);
@@ -339,6 +404,7 @@ public final class FaultInjection implements TestExecutionExceptionHandler {
     boolean swallowsAck(Delivery d) {
         if (crashAtAck.remove(d)) {
             dead.add(d);
+            lose(d, owners.remove(d));
             record(Fault.CRASH_AFTER_STORE_BEFORE_ACK, number(d.messageId()), d.messageId(),
                     deliveries.getOrDefault(d.messageId(), 0), "");
             return true;
@@ -355,6 +421,46 @@ public final class FaultInjection implements TestExecutionExceptionHandler {
     void givenBack(Delivery d) {
         crashAtAck.remove(d);
         crashAtStore.remove(d.messageId(), d);
+        owners.remove(d);
+    }
+
+    /** A delivery nobody will settle: with redeliverAfter set, its wrapper gives it back once that has passed. */
+    private void lose(Delivery d, FaultyBroker via) {
+        if (redeliverAfter != null && via != null) {
+            lost.add(new Lost(d, via, clock.instant().plus(redeliverAfter)));
+        }
+    }
+
+    /** The lost deliveries of {@code via} due to be given back now; removed from those waiting. */
+    List<Delivery> dueToGiveBack(FaultyBroker via) {
+        if (lost.isEmpty()) {
+            return List.of();
+        }
+        Instant now = clock.instant();
+        List<Delivery> due = new ArrayList<>();
+        lost.removeIf(l -> {
+            if (l.via() == via && !l.due().isAfter(now)) {
+                due.add(l.delivery());
+                return true;
+            }
+            return false;
+        });
+        return due;
+    }
+
+    /** How long {@code via} may wait in a poll before its next lost delivery is due; {@code max} when none is. */
+    Duration untilNextGiveBack(FaultyBroker via, Duration max) {
+        Instant now = clock.instant();
+        Duration wait = max;
+        for (Lost l : lost) {
+            if (l.via() == via) {
+                Duration left = Duration.between(now, l.due());
+                if (left.compareTo(wait) < 0) {
+                    wait = left.isNegative() ? Duration.ZERO : left;
+                }
+            }
+        }
+        return wait;
     }
 
     /** The records to store in place of {@code records}; throws if the store is to fail. */
@@ -377,6 +483,7 @@ public final class FaultInjection implements TestExecutionExceptionHandler {
             Delivery crashing = r.state().isReady() ? crashAtStore.remove(r.taskId()) : null;
             if (crashing != null) {
                 dead.add(crashing);
+                lose(crashing, owners.remove(crashing));
                 record(Fault.CRASH_AFTER_RUN_BEFORE_STORE, number(r.taskId()), r.taskId(),
                         deliveries.getOrDefault(r.taskId(), 0), r.state() + " not stored");
             } else {
@@ -490,6 +597,7 @@ public final class FaultInjection implements TestExecutionExceptionHandler {
         private final Map<CrashPoint, Double> crashes = new EnumMap<>(CrashPoint.class);
         private int maxFaultsPerMessage = 2;
         private Clock clock = Clock.systemUTC();
+        private Duration redeliverAfter;
 
         private Builder() {
         }
@@ -557,6 +665,20 @@ public final class FaultInjection implements TestExecutionExceptionHandler {
         /** The clock delays are counted on: the wrapped broker's, so that a test's MutableClock moves both. */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Gives a dropped or crashed delivery back to its broker (a requeue, which the broker counts as a delivery)
+         * this long after it was lost, on this object's clock: for brokers whose visibility timeout is too long for
+         * a test, such as the embedded broker's minute. Unset, the broker's own visibility timeout brings it back.
+         */
+        public Builder redeliverAfter(Duration after) {
+            Objects.requireNonNull(after, "after");
+            if (after.isNegative()) {
+                throw new IllegalArgumentException("redeliverAfter must not be negative, was " + after);
+            }
+            this.redeliverAfter = after;
             return this;
         }
 

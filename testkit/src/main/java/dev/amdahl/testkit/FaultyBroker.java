@@ -37,7 +37,14 @@ final class FaultyBroker extends ForwardingBroker {
 
     @Override
     public List<Delivery> poll(List<String> queues, int max, Duration timeout) throws InterruptedException {
-        return faults.onDeliver(super.poll(queues, max, timeout));
+        for (Delivery d : faults.dueToGiveBack(this)) {
+            try {
+                super.requeue(d);
+            } catch (RuntimeException e) {
+                // its lease ran out first and the broker took it back: the same outcome
+            }
+        }
+        return faults.onDeliver(super.poll(queues, max, faults.untilNextGiveBack(this, timeout)), this);
     }
 
     @Override

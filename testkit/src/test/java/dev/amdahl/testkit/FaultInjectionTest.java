@@ -254,6 +254,45 @@ class FaultInjectionTest {
     }
 
     @Test
+    void withRedeliverAfterTheWrapperGivesLostDeliveriesBackItself() throws Exception {
+        FaultInjection faults = FaultInjection.builder().seed(1).clock(clock).redeliverAfter(Duration.ofSeconds(2))
+                .drop(0.3).crash(CrashPoint.AFTER_RUN_BEFORE_STORE, 0.3).maxFaultsPerMessage(1).build();
+        Broker broker = faults.broker(memory);
+        ResultBackend backend = faults.resultBackend(records);
+        List<String> published = IntStream.range(0, 20).mapToObj(i -> "m" + i).toList();
+        published.forEach(id -> broker.publish("q", message(id)));
+
+        for (Delivery d : pollNow(broker)) {                    // the crashed ones: their stores are lost
+            backend.storeAllUnlessFinal(List.of(success(d.messageId())));
+            broker.ack(d);
+        }
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(pollNow(broker)).isEmpty();
+        clock.advance(Duration.ofSeconds(1));                  // far short of the broker's 30 s
+        List<Delivery> again = pollNow(broker);
+        assertThat(again).extracting(Delivery::deliveryCount).containsOnly(2);
+        assertThat(ids(again)).hasSize((int) (faults.count(Fault.DROP) + faults.count(Fault.CRASH_AFTER_RUN_BEFORE_STORE)))
+                .hasSizeLessThan(20);
+        again.forEach(broker::ack);
+        assertThat(published).allMatch(id -> records.get(id).isPresent() || ids(again).contains(id));
+    }
+
+    @Test
+    void opensBrokersAndBackendsByUrl() throws Exception {
+        FaultInjection faults = FaultInjection.builder().seed(1).duplicate(1).maxFaultsPerMessage(1).build();
+        try (Broker broker = faults.broker("memory://"); ResultBackend backend = faults.resultBackend("memory://")) {
+            broker.publish("q", message("m1"));
+            assertThat(ids(pollNow(broker))).containsExactly("m1", "m1");
+            backend.store(success("t1"));
+            assertThat(backend.get("t1")).isPresent();
+        }
+        assertThatThrownBy(() -> faults.broker("nosuch://user:secret@host")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("nosuch://").hasMessageNotContaining("secret");
+        assertThatThrownBy(() -> faults.resultBackend("redis://user:secret@host:port")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageNotContaining("secret");
+    }
+
+    @Test
     void theBuilderNamesWhatIsWrong() {
         assertThatThrownBy(() -> FaultInjection.builder().drop(1.5)).hasMessageContaining("drop").hasMessageContaining("1.5");
         assertThatThrownBy(() -> FaultInjection.builder().drop(0.6).crash(CrashPoint.BEFORE_RUN, 0.6).build())
@@ -264,7 +303,7 @@ class FaultInjectionTest {
     @Test
     void aFailingTestReportsTheSeedToReplayIt() {
         FaultInjection faults = FaultInjection.builder().seed(1234).drop(1).build();
-        faults.onDeliver(List.of(new Delivery("q", "m1", new byte[0], 0, 1, 1L)));
+        faults.onDeliver(List.of(new Delivery("q", "m1", new byte[0], 0, 1, 1L)), null);
         AssertionError failure = new AssertionError("balance was 200, expected 100");
 
         assertThatThrownBy(() -> faults.handleTestExecutionException(null, failure)).isSameAs(failure);
