@@ -125,7 +125,8 @@ public final class FaultInjection implements TestExecutionExceptionHandler {
      * @param fault     what
      * @param message   the message's number (see "Same seed, same schedule")
      * @param messageId its id (the task id, for task messages)
-     * @param attempt   which publish, delivery or store of the message it hit, from 1
+     * @param attempt   which publish, delivery or store of the message it hit, from 1 (the deliveries of a
+     *                  duplicate's copies count together)
      * @param detail    more, where there is more to say (how long a delay was)
      */
     public record Event(Fault fault, long message, String messageId, int attempt, String detail) {
