@@ -153,6 +153,13 @@ public final class FaultInjection implements TestExecutionExceptionHandler {
     private final Clock clock;
     private final Duration redeliverAfter;
 
+    /*
+     * Crash state, shared by every wrapper of this object (the broker's view sees deliveries and settlements, the
+     * backend's the stores): a delivery due to crash is in crashAtStore or crashAtAck until its crash point comes
+     * (then it moves to dead) or the worker gives it back first (then it leaves, uncrashed). A dead delivery stays
+     * dead: whatever the worker does with it later is swallowed, which is what makes the broker redeliver it.
+     * Decisions never read these maps; they are functions of (seed, message number, attempt) alone.
+     */
     private final AtomicLong numbered = new AtomicLong();
     private final Map<String, Long> numbers = new ConcurrentHashMap<>();
     private final Map<String, Integer> publishes = new ConcurrentHashMap<>();
