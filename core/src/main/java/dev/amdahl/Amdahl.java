@@ -12,6 +12,7 @@ import dev.amdahl.internal.task.RegisteredTask;
 import dev.amdahl.internal.task.Router;
 import dev.amdahl.internal.task.TaskInvoker;
 import dev.amdahl.internal.task.TaskRegistry;
+import dev.amdahl.internal.wire.MessageSigner;
 import dev.amdahl.internal.worker.ExecutionPool;
 import dev.amdahl.internal.worker.ThreadExecutionPool;
 import dev.amdahl.internal.worker.WorkerRuntime;
@@ -81,6 +82,7 @@ public final class Amdahl implements AutoCloseable {
     private final String defaultQueue;
     private final Router router;
     private final int maxResultBytes;
+    private final MessageSigner signer;
     private final TaskRegistry registry = new TaskRegistry();
     private final Dispatcher dispatcher;
     private final Set<Class<? extends TaskCatalog>> catalogs = new LinkedHashSet<>();
@@ -98,7 +100,8 @@ public final class Amdahl implements AutoCloseable {
         this.defaultQueue = b.defaultQueue;
         this.router = b.router;
         this.maxResultBytes = b.maxResultBytes;
-        this.dispatcher = new Dispatcher(broker, backend, clock, b.eager ? invoker() : null);
+        this.signer = b.signingKeys == null ? MessageSigner.NONE : b.signingKeys.signer();
+        this.dispatcher = new Dispatcher(broker, backend, clock, b.eager ? invoker() : null, signer);
         for (Class<? extends TaskCatalog> catalog : b.catalogs) {
             include(catalog);
         }
@@ -244,7 +247,7 @@ public final class Amdahl implements AutoCloseable {
         };
         WorkerRuntime[] self = new WorkerRuntime[1];
         WorkerRuntime worker = new WorkerRuntime(options, broker, backend, clock, pool, () -> workers.remove(self[0]),
-                registry, System::nanoTime);
+                registry, System::nanoTime, signer);
         self[0] = worker;
         workers.add(worker);
         worker.start();
@@ -428,6 +431,7 @@ public final class Amdahl implements AutoCloseable {
         private String defaultQueue = WorkerOptions.DEFAULT_QUEUE;
         private Router router = Router.none();
         private int maxResultBytes = 16 * 1024 * 1024;
+        private SigningKeys signingKeys;
         private final List<Class<? extends TaskCatalog>> catalogs = new ArrayList<>();
 
         private Builder() {
@@ -508,6 +512,15 @@ public final class Amdahl implements AutoCloseable {
                 throw new IllegalArgumentException("maxResultBytes must be positive, was " + max);
             }
             this.maxResultBytes = max;
+            return this;
+        }
+
+        /**
+         * Signs every task message this application publishes and makes its workers run only messages that
+         * verify (see {@link SigningKeys}). Give the clients and the workers of one broker the same keys.
+         */
+        public Builder signingKeys(SigningKeys keys) {
+            this.signingKeys = Objects.requireNonNull(keys, "keys");
             return this;
         }
 
