@@ -21,6 +21,7 @@ import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.Claims;
 import dev.amdahl.spi.ProviderContext;
 import dev.amdahl.spi.ResultBackend;
+import dev.amdahl.spi.UrlMasking;
 import java.lang.reflect.Constructor;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -568,7 +569,7 @@ public final class Amdahl implements AutoCloseable {
             try {
                 return Providers.openBackend(uri(brokerUrl, "broker"), context);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("the broker " + brokerUrl + " keeps no results; set resultBackend(...)"
+                throw new IllegalArgumentException("the broker " + UrlMasking.mask(brokerUrl) + " keeps no results; set resultBackend(...)"
                         + " (e.g. redis://127.0.0.1:6379): " + e.getMessage(), e);
             }
         }
@@ -578,7 +579,9 @@ public final class Amdahl implements AutoCloseable {
                 // "memory://" has an empty authority, which java.net.URI refuses; "memory:///" means the same
                 return new URI(url.endsWith("://") ? url + "/" : url);
             } catch (URISyntaxException e) {
-                throw new IllegalArgumentException("the " + what + " URL '" + url + "' is malformed: " + e.getMessage(), e);
+                // no cause, and the reason without the input: URISyntaxException's message repeats the URL, password and all
+                throw new IllegalArgumentException("the " + what + " URL '" + UrlMasking.mask(url) + "' is malformed: "
+                        + e.getReason() + (e.getIndex() >= 0 ? " at index " + e.getIndex() : ""));
             }
         }
     }

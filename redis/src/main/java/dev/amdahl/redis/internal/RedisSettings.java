@@ -1,5 +1,6 @@
 package dev.amdahl.redis.internal;
 
+import dev.amdahl.spi.UrlMasking;
 import io.lettuce.core.RedisURI;
 import java.net.URI;
 import java.net.URLDecoder;
@@ -191,11 +192,7 @@ public record RedisSettings(RedisURI redisUri, int database, String prefix, Dura
 
     /** The URL without its password, for messages. */
     public static String redact(URI uri) {
-        String userInfo = uri.getRawUserInfo();
-        if (userInfo == null) {
-            return uri.toString();
-        }
-        return uri.toString().replace(userInfo + "@", (userInfo.contains(":") ? userInfo.substring(0, userInfo.indexOf(':')) + ":***" : "***") + "@");
+        return UrlMasking.mask(uri);
     }
 
     /** The priority level (0 = lowest) that a message priority 0-9 goes to. */
