@@ -58,19 +58,21 @@ public final class SigningKeys {
         Objects.requireNonNull(text, "text");
         Builder b = builder();
         boolean first = true;
+        int n = 0;
         for (String raw : text.split("[,\\s]+")) {
             String entry = raw.trim();
             if (entry.isEmpty()) {
                 continue;
             }
+            n++;
             if (entry.equals("+unsigned")) {
                 b.acceptUnsigned(true);
                 continue;
             }
             int eq = entry.indexOf('=');
             if (eq <= 0) {
-                throw new IllegalArgumentException("signing keys: an entry is not id=base64secret (the entry "
-                        + (first ? "first" : "after " + b.keys.keySet()) + " has no '=' after a key id)");
+                throw new IllegalArgumentException("signing keys: entry " + n + " is not id=base64secret (it has no '='"
+                        + " after a key id)");
             }
             String id = entry.substring(0, eq);
             byte[] secret;
