@@ -12,6 +12,7 @@ import dev.amdahl.internal.task.RegisteredTask;
 import dev.amdahl.internal.task.Router;
 import dev.amdahl.internal.task.TaskInvoker;
 import dev.amdahl.internal.task.TaskRegistry;
+import dev.amdahl.internal.wire.MessageSigner;
 import dev.amdahl.internal.worker.ExecutionPool;
 import dev.amdahl.internal.worker.ThreadExecutionPool;
 import dev.amdahl.internal.worker.WorkerRuntime;
@@ -20,6 +21,7 @@ import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.Claims;
 import dev.amdahl.spi.ProviderContext;
 import dev.amdahl.spi.ResultBackend;
+import dev.amdahl.spi.UrlMasking;
 import java.lang.reflect.Constructor;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -81,6 +83,7 @@ public final class Amdahl implements AutoCloseable {
     private final String defaultQueue;
     private final Router router;
     private final int maxResultBytes;
+    private final MessageSigner signer;
     private final TaskRegistry registry = new TaskRegistry();
     private final Dispatcher dispatcher;
     private final Set<Class<? extends TaskCatalog>> catalogs = new LinkedHashSet<>();
@@ -98,7 +101,8 @@ public final class Amdahl implements AutoCloseable {
         this.defaultQueue = b.defaultQueue;
         this.router = b.router;
         this.maxResultBytes = b.maxResultBytes;
-        this.dispatcher = new Dispatcher(broker, backend, clock, b.eager ? invoker() : null);
+        this.signer = b.signingKeys == null ? MessageSigner.NONE : b.signingKeys.signer();
+        this.dispatcher = new Dispatcher(broker, backend, clock, b.eager ? invoker() : null, signer);
         for (Class<? extends TaskCatalog> catalog : b.catalogs) {
             include(catalog);
         }
@@ -244,7 +248,7 @@ public final class Amdahl implements AutoCloseable {
         };
         WorkerRuntime[] self = new WorkerRuntime[1];
         WorkerRuntime worker = new WorkerRuntime(options, broker, backend, clock, pool, () -> workers.remove(self[0]),
-                registry, System::nanoTime);
+                registry, System::nanoTime, signer);
         self[0] = worker;
         workers.add(worker);
         worker.start();
@@ -428,6 +432,7 @@ public final class Amdahl implements AutoCloseable {
         private String defaultQueue = WorkerOptions.DEFAULT_QUEUE;
         private Router router = Router.none();
         private int maxResultBytes = 16 * 1024 * 1024;
+        private SigningKeys signingKeys;
         private final List<Class<? extends TaskCatalog>> catalogs = new ArrayList<>();
 
         private Builder() {
@@ -511,6 +516,15 @@ public final class Amdahl implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Signs every task message this application publishes and makes its workers run only messages that
+         * verify (see {@link SigningKeys}). Give the clients and the workers of one broker the same keys.
+         */
+        public Builder signingKeys(SigningKeys keys) {
+            this.signingKeys = Objects.requireNonNull(keys, "keys");
+            return this;
+        }
+
         /** Registers the tasks of catalogs (see {@link TaskCatalog}); needed for the process pool. */
         @SafeVarargs
         public final Builder include(Class<? extends TaskCatalog>... catalogs) {
@@ -555,7 +569,7 @@ public final class Amdahl implements AutoCloseable {
             try {
                 return Providers.openBackend(uri(brokerUrl, "broker"), context);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("the broker " + brokerUrl + " keeps no results; set resultBackend(...)"
+                throw new IllegalArgumentException("the broker " + UrlMasking.mask(brokerUrl) + " keeps no results; set resultBackend(...)"
                         + " (e.g. redis://127.0.0.1:6379): " + e.getMessage(), e);
             }
         }
@@ -565,7 +579,9 @@ public final class Amdahl implements AutoCloseable {
                 // "memory://" has an empty authority, which java.net.URI refuses; "memory:///" means the same
                 return new URI(url.endsWith("://") ? url + "/" : url);
             } catch (URISyntaxException e) {
-                throw new IllegalArgumentException("the " + what + " URL '" + url + "' is malformed: " + e.getMessage(), e);
+                // no cause, and the reason without the input: URISyntaxException's message repeats the URL, password and all
+                throw new IllegalArgumentException("the " + what + " URL '" + UrlMasking.mask(url) + "' is malformed: "
+                        + e.getReason() + (e.getIndex() >= 0 ? " at index " + e.getIndex() : ""));
             }
         }
     }

@@ -1,7 +1,9 @@
 package dev.amdahl.cli;
 
 import dev.amdahl.Amdahl;
+import dev.amdahl.SigningKeys;
 import dev.amdahl.TaskCatalog;
+import dev.amdahl.spi.UrlMasking;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,7 +32,7 @@ final class Brokers {
         if (isEmbedded(url)) {
             throw new ParameterException(spec.commandLine(), "amdahl " + spec.name() + " " + what + ", so it needs a broker"
                     + " that other processes can reach, given with --broker. "
-                    + (url == null ? "With none, it would use" : "'" + url + "' is")
+                    + (url == null ? "With none, it would use" : "'" + UrlMasking.mask(url) + "' is")
                     + " the embedded broker, which lives inside one process: nothing else could ever see its tasks.\n"
                     + "Use 'amdahl demo' to run tasks on the embedded broker, or a real broker,"
                     + " e.g. --broker redis://127.0.0.1:6379");
@@ -44,7 +46,15 @@ final class Brokers {
      *                            scheme (the message lists the schemes there are)
      */
     static Amdahl open(CommandSpec spec, String url, List<Class<? extends TaskCatalog>> catalogs) {
+        return open(spec, url, catalogs, null);
+    }
+
+    /** {@link #open(CommandSpec, String, List)} signing its messages with {@code keys} (none when null). */
+    static Amdahl open(CommandSpec spec, String url, List<Class<? extends TaskCatalog>> catalogs, SigningKeys keys) {
         Amdahl.Builder builder = Amdahl.builder();
+        if (keys != null) {
+            builder.signingKeys(keys);
+        }
         if (url != null) {
             builder.broker(url);
         }
@@ -52,7 +62,8 @@ final class Brokers {
         try {
             app = builder.build();
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--broker " + url + ": " + e.getMessage(), e, null, url);
+            throw new ParameterException(spec.commandLine(), "--broker " + UrlMasking.mask(url) + ": " + UrlMasking.mask(e.getMessage()),
+                    e, null, UrlMasking.mask(url));
         }
         try {
             catalogs.forEach(app::include);

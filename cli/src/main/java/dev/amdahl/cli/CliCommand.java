@@ -1,7 +1,9 @@
 package dev.amdahl.cli;
 
 import dev.amdahl.TaskFailedException;
+import dev.amdahl.spi.UrlMasking;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
@@ -39,22 +41,22 @@ abstract class CliCommand implements Callable<Integer> {
         try {
             return execute();
         } catch (ParameterException e) {
-            err().println(e.getMessage());
+            err().println(UrlMasking.mask(e.getMessage()));
             if (verbose()) {
-                e.printStackTrace(err());
+                printMaskedStackTrace(e);
             }
             err().println("See '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
             return USAGE;
         } catch (TaskFailedException e) {
             err().println("task '" + e.taskName() + "' (id " + e.taskId() + ") failed: " + e.remoteType()
-                    + (e.remoteMessage() == null ? "" : ": " + e.remoteMessage()));
+                    + (e.remoteMessage() == null ? "" : ": " + UrlMasking.mask(e.remoteMessage())));
             if (verbose()) {
                 err().println("--- remote stack trace ---");
                 err().println(e.remoteStackTrace());
             }
             return FAILED;
         } catch (Exception e) {
-            err().println(spec.qualifiedName() + ": " + messageOf(e));
+            err().println(spec.qualifiedName() + ": " + UrlMasking.mask(messageOf(e)));
             printStackTraceIfVerbose(e);
             return FAILED;
         } finally {
@@ -82,10 +84,17 @@ abstract class CliCommand implements Callable<Integer> {
 
     private void printStackTraceIfVerbose(Exception e) {
         if (verbose()) {
-            e.printStackTrace(err());
+            printMaskedStackTrace(e);
         } else {
             err().println("(add --verbose for the stack trace)");
         }
+    }
+
+    /** A stack trace repeats the messages of every cause, and a driver's may hold the URL it was given. */
+    private void printMaskedStackTrace(Throwable e) {
+        StringWriter trace = new StringWriter();
+        e.printStackTrace(new PrintWriter(trace));
+        err().print(UrlMasking.mask(trace.toString()));
     }
 
     private static String messageOf(Throwable e) {

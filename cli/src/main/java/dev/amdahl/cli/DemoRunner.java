@@ -7,6 +7,7 @@ import dev.amdahl.examples.DemoJob;
 import dev.amdahl.examples.JobProgress;
 import dev.amdahl.examples.JobRun;
 import dev.amdahl.scaling.JobStats;
+import dev.amdahl.spi.UrlMasking;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,8 +56,8 @@ final class DemoRunner {
         List<Timing> timings = new ArrayList<>();
         if (counts.isEmpty()) {
             try (Amdahl app = Brokers.open(spec, options.broker, List.of(job.catalog()))) {
-                out.println("on " + options.broker + ", served by workers elsewhere (start them with 'amdahl worker"
-                        + " --broker " + options.broker + "'); waiting for " + job.taskCount() + " tasks");
+                out.println("on " + UrlMasking.mask(options.broker) + ", served by workers elsewhere (start them with 'amdahl worker"
+                        + " --broker " + UrlMasking.mask(options.broker) + "'); waiting for " + job.taskCount() + " tasks");
                 printHeader();
                 job.warmUp(app);
                 timings.add(new Timing(0, timed(app, "elsewhere", body)));
@@ -69,7 +70,7 @@ final class DemoRunner {
             try (Amdahl app = Brokers.open(spec, options.broker, List.of(job.catalog()));
                  Worker worker = app.startWorker(WorkerOptions.builder().concurrency(n).pool(options.pool).build())) {
                 if (timings.isEmpty()) {
-                    out.println("on " + (options.broker == null ? "the embedded broker" : options.broker)
+                    out.println("on " + (options.broker == null ? "the embedded broker" : UrlMasking.mask(options.broker))
                             + "; each run: one worker in this process with N " + poolName());
                     printHeader();
                     job.warmUp(app);

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -30,6 +31,9 @@ import picocli.CommandLine.Parameters;
 final class SubmitCommand extends CliCommand {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Mixin
+    SigningKeysOption signing = new SigningKeysOption();
 
     @Option(names = "--broker", paramLabel = "URL",
             description = "The shared broker to submit to, e.g. redis://127.0.0.1:6379 (required; the embedded memory:// is refused).")
@@ -54,7 +58,7 @@ final class SubmitCommand extends CliCommand {
     int execute() {
         Brokers.requireShared(spec, broker, "hands tasks to workers in other processes");
         JsonNode json = parse(argument);
-        try (Amdahl app = Brokers.open(spec, broker, List.of())) {
+        try (Amdahl app = Brokers.open(spec, broker, List.of(), signing.load(spec))) {
             Task<JsonNode, JsonNode> handle = handle(app);
             TaskFuture<JsonNode> future = handle.submit(json);
             out().println(future.id());

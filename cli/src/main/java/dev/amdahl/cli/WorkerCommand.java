@@ -3,17 +3,20 @@ package dev.amdahl.cli;
 import dev.amdahl.Amdahl;
 import dev.amdahl.Pool;
 import dev.amdahl.Scheduler;
+import dev.amdahl.SigningKeys;
 import dev.amdahl.TaskCatalog;
 import dev.amdahl.Worker;
 import dev.amdahl.WorkerOptions;
 import dev.amdahl.examples.MandelbrotTasks;
 import dev.amdahl.examples.MonteCarloPiTasks;
+import dev.amdahl.spi.UrlMasking;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code amdahl worker}: serves tasks from a shared broker until stopped. */
@@ -75,6 +78,9 @@ final class WorkerCommand extends CliCommand {
             description = "On stop, how long running tasks may take to finish before they go back to the broker (default: ${DEFAULT-VALUE}).")
     Duration shutdownGrace;
 
+    @Mixin
+    SigningKeysOption signing = new SigningKeysOption();
+
     /** Completes with the worker once it runs, so a program embedding this command (or a test) can stop it. */
     final CompletableFuture<Worker> started = new CompletableFuture<>();
 
@@ -86,13 +92,17 @@ final class WorkerCommand extends CliCommand {
             catalogs.add(catalog(name.trim()));
         }
         WorkerOptions options = workerOptions();
-        Amdahl app = Brokers.open(spec, broker, catalogs);
+        SigningKeys keys = signing.load(spec);
+        Amdahl app = Brokers.open(spec, broker, catalogs, keys);
         try {
             Worker worker = app.startWorker(options);
             started.complete(worker);
-            out().printf("worker %s consuming %s on %s, %d at once on %s%n", worker.name(), options.queues(), broker,
+            out().printf("worker %s consuming %s on %s, %d at once on %s%n", worker.name(), options.queues(), UrlMasking.mask(broker),
                     options.concurrency(), options.pool().name().toLowerCase(Locale.ROOT));
             out().println("tasks: " + String.join(", ", app.taskNames()));
+            if (keys != null) {
+                out().println("messages are signed with key " + keys.currentKeyId() + "; verified with " + keys.keyIds());
+            }
             if (beat) {
                 Scheduler scheduler = app.startScheduler();
                 out().println("scheduler " + scheduler.name() + " submits the periodic tasks of the catalogs when due");

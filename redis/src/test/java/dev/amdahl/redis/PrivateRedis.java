@@ -1,6 +1,7 @@
 package dev.amdahl.redis;
 
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.File;
 import java.io.IOException;
@@ -8,7 +9,9 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -20,9 +23,17 @@ final class PrivateRedis implements AutoCloseable {
 
     private final int port;
     private final Path dir;
+    /** What clients must AUTH with ({@code requirepass}); {@code null} for none. */
+    private final String password;
     private Process process;
 
     PrivateRedis() throws IOException {
+        this(null);
+    }
+
+    /** @param password the server's {@code requirepass}, {@code null} for none */
+    PrivateRedis(String password) throws IOException {
+        this.password = password;
         try (ServerSocket socket = new ServerSocket(0)) {
             this.port = socket.getLocalPort();
         }
@@ -38,8 +49,12 @@ final class PrivateRedis implements AutoCloseable {
     }
 
     void start() throws IOException, InterruptedException {
-        process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir.toString())
+        List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir.toString()));
+        if (password != null) {
+            command.addAll(List.of("--requirepass", password));
+        }
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("redis.log").toFile())
                 .start();
@@ -58,7 +73,11 @@ final class PrivateRedis implements AutoCloseable {
         if (!process.isAlive()) {
             throw new IllegalStateException("redis-server exited with " + process.exitValue() + "; see " + dir.resolve("redis.log"));
         }
-        RedisClient client = RedisClient.create("redis://" + hostPort());
+        RedisURI.Builder uri = RedisURI.builder().withHost("127.0.0.1").withPort(port);
+        if (password != null) {
+            uri.withPassword(password.toCharArray());
+        }
+        RedisClient client = RedisClient.create(uri.build());
         try (StatefulRedisConnection<String, String> c = client.connect()) {
             return "PONG".equals(c.sync().ping());
         } catch (RuntimeException e) {

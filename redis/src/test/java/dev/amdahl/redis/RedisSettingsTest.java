@@ -81,6 +81,44 @@ class RedisSettingsTest {
 
     @Test
     void passwordsStayOutOfMessages() {
-        assertThat(RedisSettings.redact(URI.create("redis://alice:secret@host:1/0"))).isEqualTo("redis://alice:***@host:1/0");
+        assertThat(RedisSettings.redact(URI.create("redis://alice:secret@host:1/0"))).isEqualTo("redis://alice:****@host:1/0");
+        for (String bad : new String[] {"redis://:s3cret@host:1/x", "redis://alice:s3cret@host:1/0?nope=1", "redis://s3cret@host:1/0?timeout=0",
+                "redis://:s3cret@host:1/0?ca-file=/etc/hostname", "http://:s3cret@host:1/0"}) {
+            assertThatThrownBy(() -> RedisSettings.parse(URI.create(bad))).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class).message().doesNotContain("s3cret");
+        }
+    }
+
+    @Test
+    void theSettingsShowNoPassword() {
+        RedisSettings s = RedisSettings.parse(URI.create("rediss://alice:s3cret@host:1/2?prefix=p"));
+
+        assertThat(s.toString()).contains("rediss://host:1/2", "prefix=p").doesNotContain("s3cret").doesNotContain("alice");
+        assertThat(s.redisUri().toString()).doesNotContain("s3cret");
+    }
+
+    @Test
+    void tlsOptionsAreReadForRedissAndRefusedForRedis(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path ca = java.nio.file.Files.writeString(dir.resolve("ca.crt"), "pem");
+        java.nio.file.Path cert = java.nio.file.Files.writeString(dir.resolve("c.crt"), "pem");
+        java.nio.file.Path key = java.nio.file.Files.writeString(dir.resolve("c.key"), "pem");
+
+        RedisSettings s = RedisSettings.parse(URI.create("rediss://h:1?ca-file=" + ca + "&cert-file=" + cert + "&key-file=" + key
+                + "&verify-peer=ca"));
+
+        assertThat(s.tls()).isEqualTo(new RedisSettings.TlsFiles(ca, cert, key, io.lettuce.core.SslVerifyMode.CA));
+        assertThat(s.redisUri().isSsl()).isTrue();
+        assertThat(s.redisUri().getVerifyMode()).isEqualTo(io.lettuce.core.SslVerifyMode.CA);
+        assertThat(RedisSettings.parse(URI.create("rediss://h:1")).tls())
+                .isEqualTo(new RedisSettings.TlsFiles(null, null, null, io.lettuce.core.SslVerifyMode.FULL));
+        assertThat(RedisSettings.parse(URI.create("redis://h:1")).tls()).isNull();
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis://h:1?ca-file=" + ca)))
+                .hasMessageContaining("ca-file is a TLS option: use a rediss:// URL");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("rediss://h:1?cert-file=" + cert)))
+                .hasMessageContaining("cert-file and key-file go together");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("rediss://h:1?ca-file=" + dir.resolve("none"))))
+                .hasMessageContaining("ca-file " + dir.resolve("none") + " is not a file this process can read");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("rediss://h:1?verify-peer=sometimes")))
+                .hasMessageContaining("verify-peer must be full, ca or none");
     }
 }

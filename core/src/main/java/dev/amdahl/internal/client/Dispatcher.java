@@ -13,6 +13,7 @@ import dev.amdahl.internal.json.Json;
 import dev.amdahl.internal.task.RegisteredTask;
 import dev.amdahl.internal.task.TaskInvoker;
 import dev.amdahl.internal.wire.TaskMessage;
+import dev.amdahl.internal.wire.MessageSigner;
 import dev.amdahl.internal.workflow.Canvas;
 import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.IdempotencyKeys;
@@ -44,11 +45,14 @@ public final class Dispatcher {
     private final ProgressWatch progress;
     private final ResultWatch results;
 
-    /** @param eagerInvoker runs tasks in the caller's thread when not null (eager mode) */
-    public Dispatcher(Broker broker, ResultBackend backend, Clock clock, TaskInvoker eagerInvoker) {
+    /**
+     * @param eagerInvoker runs tasks in the caller's thread when not null (eager mode)
+     * @param signer       signs what is published
+     */
+    public Dispatcher(Broker broker, ResultBackend backend, Clock clock, TaskInvoker eagerInvoker, MessageSigner signer) {
         this.backend = backend;
         this.clock = clock;
-        this.producer = new Producer(broker, clock, eagerInvoker == null ? null : new EagerRunner(backend, clock, eagerInvoker));
+        this.producer = new Producer(broker, clock, signer, eagerInvoker == null ? null : new EagerRunner(backend, clock, eagerInvoker));
         this.idempotency = new IdempotencyClaim(backend);
         this.progress = new ProgressWatch(backend);
         this.results = new ResultWatch(backend, this::revoke, progress);

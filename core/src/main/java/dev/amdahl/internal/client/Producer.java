@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.amdahl.SubmitOptions;
 import dev.amdahl.internal.task.RegisteredTask;
 import dev.amdahl.internal.wire.MessageCodec;
+import dev.amdahl.internal.wire.MessageSigner;
 import dev.amdahl.internal.wire.TaskMessage;
 import dev.amdahl.internal.workflow.Canvas;
 import dev.amdahl.internal.workflow.StepOptions;
@@ -25,12 +26,14 @@ final class Producer {
 
     private final Broker broker;
     private final Clock clock;
+    private final MessageSigner signer;
     /** Runs messages here instead of publishing them; {@code null} unless in eager mode. */
     private final EagerRunner eager;
 
-    Producer(Broker broker, Clock clock, EagerRunner eager) {
+    Producer(Broker broker, Clock clock, MessageSigner signer, EagerRunner eager) {
         this.broker = broker;
         this.clock = clock;
+        this.signer = signer;
         this.eager = eager;
     }
 
@@ -53,7 +56,7 @@ final class Producer {
         int priority = options.priority().orElse(0);
         List<OutboundMessage> out = new ArrayList<>(messages.size());
         for (TaskMessage m : messages) {
-            out.add(new OutboundMessage(m.id(), MessageCodec.encode(m), priority, m.eta()));
+            out.add(new OutboundMessage(m.id(), signer.sign(MessageCodec.encode(m)), priority, m.eta()));
         }
         broker.publishAll(queue, out);
     }
@@ -77,7 +80,7 @@ final class Producer {
         }
         List<OutboundMessage> out = new ArrayList<>(steps.size());
         for (StepOptions.Step s : steps) {
-            out.add(new OutboundMessage(s.message().id(), MessageCodec.encode(s.message()), s.priority(), s.message().eta()));
+            out.add(new OutboundMessage(s.message().id(), signer.sign(MessageCodec.encode(s.message())), s.priority(), s.message().eta()));
         }
         broker.publishAll(queue, out);
     }

@@ -5,6 +5,7 @@ import dev.amdahl.spi.BrokerProvider;
 import dev.amdahl.spi.ProviderContext;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.ResultBackendProvider;
+import dev.amdahl.spi.UrlMasking;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +47,7 @@ public final class Providers {
     static <P> P find(Class<P> type, URI uri, Function<P, Set<String>> schemes, String what) {
         String scheme = uri.getScheme();
         if (scheme == null) {
-            throw new IllegalArgumentException("the " + what + " URL '" + uri
+            throw new IllegalArgumentException("the " + what + " URL '" + UrlMasking.mask(uri)
                     + "' has no scheme: write memory://, redis://127.0.0.1:6379 ...");
         }
         List<String> known = new ArrayList<>();

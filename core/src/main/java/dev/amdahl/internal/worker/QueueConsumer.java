@@ -6,7 +6,9 @@ import dev.amdahl.WorkerOptions;
 import dev.amdahl.internal.task.TaskMdc;
 import dev.amdahl.internal.wire.MalformedMessageException;
 import dev.amdahl.internal.wire.MessageCodec;
+import dev.amdahl.internal.wire.MessageSigner;
 import dev.amdahl.internal.wire.TaskMessage;
+import dev.amdahl.internal.wire.UnverifiedMessageException;
 import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.Delivery;
 import dev.amdahl.spi.ResultBackend;
@@ -57,10 +59,12 @@ final class QueueConsumer {
     private final Limits limits;
     private final Runs runs;
     private final WorkerRecords records;
+    private final MessageSigner signer;
     private final Thread thread;
 
     QueueConsumer(WorkerOptions options, Broker broker, ResultBackend backend, Clock clock, Semaphore slots, BooleanSupplier closing,
-                  Settlement settlement, Revocations revocations, Limits limits, Runs runs, WorkerRecords records) {
+                  Settlement settlement, Revocations revocations, Limits limits, Runs runs, WorkerRecords records,
+                  MessageSigner signer) {
         this.name = records.worker();
         this.options = options;
         this.broker = broker;
@@ -73,6 +77,7 @@ final class QueueConsumer {
         this.limits = limits;
         this.runs = runs;
         this.records = records;
+        this.signer = signer;
         this.thread = new Thread(this::consume, "amdahl-consumer-" + name);
     }
 
@@ -137,10 +142,12 @@ final class QueueConsumer {
         List<TaskMessage> messages = new ArrayList<>(batch.size());
         for (Delivery d : batch) {
             try {
-                messages.add(MessageCodec.decode(d.body()));
+                messages.add(MessageCodec.decode(signer.open(d.body())));
                 runnable.add(d);
             } catch (MalformedMessageException e) {
                 rejectMalformed(d, e);
+            } catch (UnverifiedMessageException e) {
+                rejectUnverified(d, e);
             }
         }
         if (messages.isEmpty()) {
@@ -220,6 +227,12 @@ final class QueueConsumer {
             log.info("task {} was revoked before it started; acknowledging it without running it", m.id());
         }
         settlement.storeThenAck(d, m, revoked);
+    }
+
+    /** Stores nothing, unlike {@link #rejectMalformed}: see {@link UnverifiedMessageException}. */
+    private void rejectUnverified(Delivery d, UnverifiedMessageException e) {
+        log.warn("worker {}: rejecting message {} from {} without running it: {}", name, d.messageId(), d.queue(), e.getMessage());
+        settlement.reject(d, e.getMessage());
     }
 
     private void rejectMalformed(Delivery d, MalformedMessageException e) {

@@ -3,6 +3,7 @@ package dev.amdahl.internal.worker;
 import dev.amdahl.TaskState;
 import dev.amdahl.internal.task.Outcome;
 import dev.amdahl.internal.wire.MessageCodec;
+import dev.amdahl.internal.wire.MessageSigner;
 import dev.amdahl.internal.wire.TaskMessage;
 import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.Delivery;
@@ -32,13 +33,15 @@ final class Retries {
     private final Clock clock;
     private final WorkerRecords records;
     private final Settlement settlement;
+    private final MessageSigner signer;
 
-    Retries(Broker broker, ResultBackend backend, Clock clock, WorkerRecords records, Settlement settlement) {
+    Retries(Broker broker, ResultBackend backend, Clock clock, WorkerRecords records, Settlement settlement, MessageSigner signer) {
         this.broker = broker;
         this.backend = backend;
         this.clock = clock;
         this.records = records;
         this.settlement = settlement;
+        this.signer = signer;
     }
 
     /** Publishes the next try, stores RETRY, then acks this message; a try past the task's expiry fails it instead. */
@@ -54,7 +57,7 @@ final class Retries {
         }
         try {
             // a message id of its own, so a broker that keys messages by id never confuses it with the one held now
-            broker.publish(d.queue(), new OutboundMessage(m.id() + "/retry-" + next.retries(), MessageCodec.encode(next),
+            broker.publish(d.queue(), new OutboundMessage(m.id() + "/retry-" + next.retries(), signer.sign(MessageCodec.encode(next)),
                     d.priority(), outcome.retryDelay().isZero() ? null : eta));
         } catch (RuntimeException e) {
             log.warn("worker {}: could not publish the retry of task {} ({}); giving its message back", records.worker(), m.id(), e.toString());

@@ -5,6 +5,7 @@ import dev.amdahl.WorkerOptions;
 import dev.amdahl.internal.task.ProcessTag;
 import dev.amdahl.internal.task.TaskRegistry;
 import dev.amdahl.internal.wire.MessageCodec;
+import dev.amdahl.internal.wire.MessageSigner;
 import dev.amdahl.internal.workflow.Continuations;
 import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.OutboundMessage;
@@ -80,9 +81,10 @@ public final class WorkerRuntime implements Worker {
     /**
      * @param registry the tasks, for their rate limits; {@code null} for none
      * @param ticker   nanoseconds for the rate limits, {@link System#nanoTime()} but in tests
+     * @param signer   signs the retries and workflow steps published, verifies the messages taken
      */
     public WorkerRuntime(WorkerOptions options, Broker broker, ResultBackend backend, Clock clock, ExecutionPool pool, Runnable onClosed,
-                  TaskRegistry registry, LongSupplier ticker) {
+                  TaskRegistry registry, LongSupplier ticker, MessageSigner signer) {
         this.options = options;
         this.name = options.name() != null ? options.name() : defaultName();
         this.pool = pool;
@@ -90,14 +92,14 @@ public final class WorkerRuntime implements Worker {
         Semaphore slots = new Semaphore(options.prefetch());
         WorkerRecords records = new WorkerRecords(name, clock);
         Continuations continuations = new Continuations(backend, (queue, m, priority) ->
-                broker.publish(queue, new OutboundMessage(m.id(), MessageCodec.encode(m), priority, m.eta())), clock);
+                broker.publish(queue, new OutboundMessage(m.id(), signer.sign(MessageCodec.encode(m)), priority, m.eta())), clock);
         this.revocations = new Revocations(name, backend, pool);
         this.settlement = new Settlement(name, broker, backend, continuations, revocations, slots);
         this.limits = new Limits(name, pool, backend, clock, registry, ticker);
-        Retries retries = new Retries(broker, backend, clock, records, settlement);
+        Retries retries = new Retries(broker, backend, clock, records, settlement, signer);
         Runs runs = new Runs(options.maxDeliveries(), backend, records, limits, revocations, settlement, retries);
         this.consumer = new QueueConsumer(options, broker, backend, clock, slots, closing::get, settlement, revocations, limits,
-                runs, records);
+                runs, records, signer);
         this.leaseRenewer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "amdahl-lease-" + name);
             t.setDaemon(true);

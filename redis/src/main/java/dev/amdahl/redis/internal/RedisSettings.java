@@ -1,8 +1,12 @@
 package dev.amdahl.redis.internal;
 
+import dev.amdahl.spi.UrlMasking;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.SslVerifyMode;
 import java.net.URI;
 import java.net.URLDecoder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -18,6 +22,12 @@ import java.util.Set;
  *
  * <pre>{@code redis://[user:password@]host[:port][/db][?prefix=app1&visibility-timeout=60s&max-deliveries=5&result-ttl=1d]}</pre>
  *
+ * <p>{@code rediss://} connects over TLS and takes these options too: {@code ca-file} (PEM certificates of the CAs
+ * to trust; default: the JVM's trust store), {@code cert-file} and {@code key-file} (the client's certificate chain
+ * and its unencrypted PKCS#8 key, PEM, for servers that ask for one: {@code tls-auth-clients yes}), and
+ * {@code verify-peer} ({@code full}, the default: the certificate is signed by a trusted CA and names the host;
+ * {@code ca}: signed by a trusted CA, any name; {@code none}: anything, which only encrypts and is logged as a warning).
+ *
  * @param redisUri          where to connect (host, port, database, credentials, TLS)
  * @param database          the database index, also part of the pub/sub channel name (channels are not per database)
  * @param prefix            the first part of every key, so several applications share one Redis
@@ -27,9 +37,20 @@ import java.util.Set;
  * @param resultTtl         how long results and counters live
  * @param priorityLevels    how many streams a queue has; priorities 0-9 are spread over them
  * @param commandTimeout    how long to wait for Redis before treating the connection as broken
+ * @param tls               the files TLS connections trust and present; {@code null} for {@code redis://}
  */
 public record RedisSettings(RedisURI redisUri, int database, String prefix, Duration visibilityTimeout,
-                            int maxDeliveries, Duration resultTtl, int priorityLevels, Duration commandTimeout) {
+                            int maxDeliveries, Duration resultTtl, int priorityLevels, Duration commandTimeout, TlsFiles tls) {
+
+    /**
+     * What a {@code rediss://} URL says about TLS.
+     *
+     * @param caFile   the CAs to trust, PEM; {@code null} for the JVM's trust store
+     * @param certFile the client's certificate chain, PEM; {@code null} for none
+     * @param keyFile  the key of {@code certFile}, PKCS#8 PEM; {@code null} when there is no certificate
+     */
+    public record TlsFiles(Path caFile, Path certFile, Path keyFile, SslVerifyMode verifyPeer) {
+    }
 
     public static final String DEFAULT_PREFIX = "amdahl";
     public static final Duration DEFAULT_VISIBILITY_TIMEOUT = Duration.ofSeconds(60);
@@ -39,7 +60,8 @@ public record RedisSettings(RedisURI redisUri, int database, String prefix, Dura
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(10);
 
     private static final Set<String> OPTIONS = Set.of("prefix", "visibility-timeout", "max-deliveries", "result-ttl",
-            "priority-levels", "timeout");
+            "priority-levels", "timeout", "ca-file", "cert-file", "key-file", "verify-peer");
+    private static final Set<String> TLS_OPTIONS = Set.of("ca-file", "cert-file", "key-file", "verify-peer");
 
     public RedisSettings {
         Objects.requireNonNull(redisUri, "redisUri");
@@ -83,8 +105,20 @@ public record RedisSettings(RedisURI redisUri, int database, String prefix, Dura
             throw new IllegalArgumentException("timeout must be positive, was " + timeout);
         }
 
+        boolean ssl = scheme.equals("rediss");
+        TlsFiles tls = ssl ? tls(query) : null;
+        if (!ssl) {
+            for (String option : TLS_OPTIONS) {
+                if (query.containsKey(option)) {
+                    throw new IllegalArgumentException(option + " is a TLS option: use a rediss:// URL to connect over TLS");
+                }
+            }
+        }
         RedisURI.Builder builder = RedisURI.builder().withHost(host).withPort(port).withDatabase(database)
-                .withSsl(scheme.equals("rediss")).withTimeout(timeout);
+                .withSsl(ssl).withTimeout(timeout);
+        if (ssl) {
+            builder.withVerifyPeer(tls.verifyPeer());
+        }
         String userInfo = uri.getRawUserInfo();
         if (userInfo != null && !userInfo.isEmpty()) {
             int colon = userInfo.indexOf(':');
@@ -96,7 +130,37 @@ public record RedisSettings(RedisURI redisUri, int database, String prefix, Dura
                 builder.withAuthentication(user, password.toCharArray());
             }
         }
-        return new RedisSettings(builder.build(), database, prefix, visibility, maxDeliveries, resultTtl, levels, timeout);
+        return new RedisSettings(builder.build(), database, prefix, visibility, maxDeliveries, resultTtl, levels, timeout, tls);
+    }
+
+    private static TlsFiles tls(Map<String, String> query) {
+        Path ca = readableFile(query, "ca-file");
+        Path cert = readableFile(query, "cert-file");
+        Path key = readableFile(query, "key-file");
+        if ((cert == null) != (key == null)) {
+            throw new IllegalArgumentException("cert-file and key-file go together: the client presents its certificate"
+                    + " and proves it holds the key; give both or neither");
+        }
+        String verify = query.getOrDefault("verify-peer", "full").trim().toLowerCase(Locale.ROOT);
+        SslVerifyMode mode = switch (verify) {
+            case "full" -> SslVerifyMode.FULL;
+            case "ca" -> SslVerifyMode.CA;
+            case "none" -> SslVerifyMode.NONE;
+            default -> throw new IllegalArgumentException("verify-peer must be full, ca or none, was '" + verify + "'");
+        };
+        return new TlsFiles(ca, cert, key, mode);
+    }
+
+    private static Path readableFile(Map<String, String> query, String name) {
+        String text = query.get(name);
+        if (text == null) {
+            return null;
+        }
+        Path path = Path.of(text);
+        if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+            throw new IllegalArgumentException(name + " " + path + " is not a file this process can read");
+        }
+        return path;
     }
 
     private static int parseDatabase(URI uri) {
@@ -191,11 +255,20 @@ public record RedisSettings(RedisURI redisUri, int database, String prefix, Dura
 
     /** The URL without its password, for messages. */
     public static String redact(URI uri) {
-        String userInfo = uri.getRawUserInfo();
-        if (userInfo == null) {
-            return uri.toString();
-        }
-        return uri.toString().replace(userInfo + "@", (userInfo.contains(":") ? userInfo.substring(0, userInfo.indexOf(':')) + ":***" : "***") + "@");
+        return UrlMasking.mask(uri);
+    }
+
+    /** Where this connects, as a URL without credentials: for messages and logs. */
+    public String address() {
+        return (tls != null ? "rediss://" : "redis://") + redisUri.getHost() + ":" + redisUri.getPort() + "/" + database;
+    }
+
+    /** Never the password: the record's own would print the {@link RedisURI}, credentials and all. */
+    @Override
+    public String toString() {
+        return "RedisSettings[" + address() + ", prefix=" + prefix + ", visibility-timeout=" + visibilityTimeout
+                + ", max-deliveries=" + maxDeliveries + ", result-ttl=" + resultTtl + ", priority-levels=" + priorityLevels
+                + ", timeout=" + commandTimeout + (tls == null ? "" : ", " + tls) + "]";
     }
 
     /** The priority level (0 = lowest) that a message priority 0-9 goes to. */
