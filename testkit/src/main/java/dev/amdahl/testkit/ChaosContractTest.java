@@ -528,8 +528,10 @@ public abstract class ChaosContractTest {
                 unexplained.add(entry.getKey() + " ran " + runs.size() + " times: " + describe(runs));
                 continue;
             }
+            // the fault that hit one worker names the cause better than one that hit all; then the one with room left
             Event cause = causes.stream()
-                    .max(Comparator.comparingInt(e -> e.inFlightBound() - explained.get(e))).orElseThrow();
+                    .max(Comparator.comparing((Event e) -> e.worker() != null && explained.get(e) + extra <= e.inFlightBound())
+                            .thenComparingInt(e -> e.inFlightBound() - explained.get(e))).orElseThrow();
             explained.merge(cause, extra, Integer::sum);
         }
         List<String> overBound = explained.entrySet().stream()

@@ -45,7 +45,6 @@ public final class LoopbackProxy implements AutoCloseable {
     private final ServerSocket server;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final AtomicLong connections = new AtomicLong();
-    private final AtomicLong cuts = new AtomicLong();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition moving = lock.newCondition();
     // guarded by lock
@@ -113,7 +112,6 @@ public final class LoopbackProxy implements AutoCloseable {
                 n++;
             }
         }
-        cuts.addAndGet(n);
         return n / 2;
     }
 
