@@ -28,9 +28,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -47,7 +48,9 @@ import org.slf4j.LoggerFactory;
  * {@code whenReady} registers the watcher before it reads the key, so a record stored in between is seen
  * either by the read or by the notice; {@code whenReadyUnpublished} (a client's own submissions) needs no
  * read. Notices published while the subscription was down are lost, so each time Lettuce (re)subscribes,
- * every pending id is read again with MGET, and the revocation log is replayed to the revocation feed.
+ * every pending id is read again with MGET, and the revocation log is replayed to the revocation feed. A
+ * read that fails (a restarted server still LOADING its data, a connection reset again) is tried again with
+ * backoff for as long as someone waits on those ids: no notice will come for a record stored meanwhile.
  *
  * <h2>Threads</h2>
  * Notices arrive on a Lettuce event-loop thread, which must never block; they are handed to
@@ -62,6 +65,8 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
     private static final int INLINE_LIMIT = 16 * 1024;
     private static final int STORE_CHUNK = 500;
     private static final int MGET_CHUNK = 1000;
+    private static final long RECHECK_FIRST_DELAY_MS = 50;
+    private static final long RECHECK_MAX_DELAY_MS = 2_000;
     private static final byte RECORD_NOTICE = 'R';
     private static final byte ID_NOTICE = 'I';
     /** Tells the store scripts to publish {@link #RECORD_NOTICE} and the value itself, so the value is sent once. */
@@ -72,7 +77,7 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
     private final RedisConnections connections;
     private final StatefulRedisConnection<String, byte[]> connection;
     private final RedisAsyncCommands<String, byte[]> redis;
-    private final ExecutorService callbacks;
+    private final ScheduledExecutorService callbacks;
     private final Map<String, Set<Watcher>> watchers = new ConcurrentHashMap<>();
     /** onUpdate listeners by task id; dropped when the task's final notice arrives. */
     private final Map<String, Set<Consumer<TaskRecord>>> updateListeners = new ConcurrentHashMap<>();
@@ -102,7 +107,7 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
             throw e;
         }
         this.redis = connection.async();
-        this.callbacks = Executors.newSingleThreadExecutor(r -> {
+        this.callbacks = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "amdahl-redis-results");
             t.setDaemon(true);
             return t;
@@ -562,6 +567,11 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
 
     /** Reads the records of {@code ids} and fires the watchers of those that are final. Runs on {@code callbacks}. */
     private void recheck(List<String> ids) {
+        recheck(ids, 0);
+    }
+
+    private void recheck(List<String> candidates, int attempt) {
+        List<String> ids = attempt == 0 ? candidates : candidates.stream().filter(watchers::containsKey).toList();
         if (ids.isEmpty() || closed) {
             return;
         }
@@ -578,8 +588,18 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
                 }
             }
         } catch (RedisException e) {
-            log.warn("Could not re-read {} pending result(s) after (re)subscribing; they are read again on the next reconnect",
-                    ids.size(), e);
+            long delay = Math.min(RECHECK_MAX_DELAY_MS, RECHECK_FIRST_DELAY_MS << Math.min(attempt, 6));
+            if (attempt == 0) {
+                log.warn("Could not re-read {} pending result(s) ({}); trying again every {} ms at most while they are awaited",
+                        ids.size(), e.toString(), RECHECK_MAX_DELAY_MS);
+            } else {
+                log.debug("Re-reading {} pending result(s) failed again ({})", ids.size(), e.toString());
+            }
+            try {
+                callbacks.schedule(() -> recheck(ids, attempt + 1), delay, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException closing) {
+                log.debug("Re-read of pending results dropped: the backend is closing");
+            }
         }
     }
 
