@@ -1,16 +1,13 @@
 package dev.amdahl.redis.internal;
 
 import dev.amdahl.spi.UrlMasking;
+import dev.amdahl.spi.UrlOptions;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SslVerifyMode;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -84,23 +81,24 @@ public record RedisSettings(RedisURI redisUri, int database, String prefix, Dura
         }
         int port = uri.getPort() == -1 ? RedisURI.DEFAULT_REDIS_PORT : uri.getPort();
         int database = parseDatabase(uri);
-        Map<String, String> query = parseQuery(uri);
+        UrlOptions options = UrlOptions.parse(uri, "Redis", OPTIONS);
+        Map<String, String> query = options.asMap();
 
         String prefix = query.getOrDefault("prefix", DEFAULT_PREFIX);
         if (prefix.isEmpty() || prefix.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
             throw new IllegalArgumentException("prefix must be a non-empty word without spaces, was '" + prefix + "'");
         }
-        Duration visibility = duration(query, "visibility-timeout", DEFAULT_VISIBILITY_TIMEOUT);
+        Duration visibility = options.duration("visibility-timeout", DEFAULT_VISIBILITY_TIMEOUT, Duration.ZERO);
         if (visibility.toMillis() < 100) {
             throw new IllegalArgumentException("visibility-timeout must be at least 100ms, was " + visibility);
         }
-        int maxDeliveries = integer(query, "max-deliveries", DEFAULT_MAX_DELIVERIES, 1, 1_000_000);
-        Duration resultTtl = duration(query, "result-ttl", DEFAULT_RESULT_TTL);
+        int maxDeliveries = options.integer("max-deliveries", DEFAULT_MAX_DELIVERIES, 1, 1_000_000);
+        Duration resultTtl = options.duration("result-ttl", DEFAULT_RESULT_TTL, Duration.ZERO);
         if (resultTtl.toMillis() < 1) {
             throw new IllegalArgumentException("result-ttl must be positive, was " + resultTtl);
         }
-        int levels = integer(query, "priority-levels", DEFAULT_PRIORITY_LEVELS, 1, 10);
-        Duration timeout = duration(query, "timeout", DEFAULT_COMMAND_TIMEOUT);
+        int levels = options.integer("priority-levels", DEFAULT_PRIORITY_LEVELS, 1, 10);
+        Duration timeout = options.duration("timeout", DEFAULT_COMMAND_TIMEOUT, Duration.ZERO);
         if (timeout.toMillis() < 1) {
             throw new IllegalArgumentException("timeout must be positive, was " + timeout);
         }
@@ -122,8 +120,8 @@ public record RedisSettings(RedisURI redisUri, int database, String prefix, Dura
         String userInfo = uri.getRawUserInfo();
         if (userInfo != null && !userInfo.isEmpty()) {
             int colon = userInfo.indexOf(':');
-            String user = colon < 0 ? "" : decode(userInfo.substring(0, colon));
-            String password = decode(colon < 0 ? userInfo : userInfo.substring(colon + 1));
+            String user = colon < 0 ? "" : UrlOptions.decode(userInfo.substring(0, colon));
+            String password = UrlOptions.decode(colon < 0 ? userInfo : userInfo.substring(colon + 1));
             if (user.isEmpty()) {
                 builder.withPassword(password.toCharArray());
             } else {
@@ -178,79 +176,6 @@ public record RedisSettings(RedisURI redisUri, int database, String prefix, Dura
             throw new IllegalArgumentException("the path of a Redis URL is the database number (/0, /1...), was '"
                     + path + "' in " + redact(uri));
         }
-    }
-
-    private static Map<String, String> parseQuery(URI uri) {
-        Map<String, String> query = new LinkedHashMap<>();
-        String raw = uri.getRawQuery();
-        if (raw == null || raw.isEmpty()) {
-            return query;
-        }
-        for (String pair : raw.split("&")) {
-            if (pair.isEmpty()) {
-                continue;
-            }
-            int eq = pair.indexOf('=');
-            String key = decode(eq < 0 ? pair : pair.substring(0, eq)).toLowerCase(Locale.ROOT);
-            String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
-            if (!OPTIONS.contains(key)) {
-                throw new IllegalArgumentException("unknown Redis URL option '" + key + "'; known options: "
-                        + String.join(", ", OPTIONS.stream().sorted().toList()));
-            }
-            query.put(key, value);
-        }
-        return query;
-    }
-
-    private static int integer(Map<String, String> query, String name, int fallback, int min, int max) {
-        String text = query.get(name);
-        if (text == null) {
-            return fallback;
-        }
-        try {
-            int value = Integer.parseInt(text.trim());
-            if (value < min || value > max) {
-                throw new NumberFormatException();
-            }
-            return value;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a whole number from " + min + " to " + max
-                    + ", was '" + text + "'");
-        }
-    }
-
-    /** Reads {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}, a bare number of milliseconds, or ISO-8601 ({@code PT30S}). */
-    static Duration duration(Map<String, String> query, String name, Duration fallback) {
-        String text = query.get(name);
-        if (text == null) {
-            return fallback;
-        }
-        String t = text.trim().toLowerCase(Locale.ROOT);
-        try {
-            if (t.startsWith("p")) {
-                return Duration.parse(t.toUpperCase(Locale.ROOT));
-            }
-            int split = 0;
-            while (split < t.length() && Character.isDigit(t.charAt(split))) {
-                split++;
-            }
-            long amount = Long.parseLong(t.substring(0, split));
-            return switch (t.substring(split)) {
-                case "", "ms" -> Duration.ofMillis(amount);
-                case "s" -> Duration.ofSeconds(amount);
-                case "m" -> Duration.ofMinutes(amount);
-                case "h" -> Duration.ofHours(amount);
-                case "d" -> Duration.ofDays(amount);
-                default -> throw new NumberFormatException();
-            };
-        } catch (NumberFormatException | DateTimeParseException e) {
-            throw new IllegalArgumentException(name + " must be a duration such as 500ms, 30s, 5m, 2h, 1d or PT30S, was '"
-                    + text + "'");
-        }
-    }
-
-    private static String decode(String s) {
-        return URLDecoder.decode(s, StandardCharsets.UTF_8);
     }
 
     /** The URL without its password, for messages. */
