@@ -15,6 +15,7 @@ import dev.amdahl.internal.task.TaskRegistry;
 import dev.amdahl.internal.worker.ExecutionPool;
 import dev.amdahl.internal.worker.ThreadExecutionPool;
 import dev.amdahl.internal.worker.WorkerRuntime;
+import dev.amdahl.internal.wire.MessageCodec;
 import dev.amdahl.internal.workflow.Canvas;
 import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.Claims;
@@ -81,6 +82,7 @@ public final class Amdahl implements AutoCloseable {
     private final String defaultQueue;
     private final Router router;
     private final int maxResultBytes;
+    private final MessageCodec codec;
     private final TaskRegistry registry = new TaskRegistry();
     private final Dispatcher dispatcher;
     private final Set<Class<? extends TaskCatalog>> catalogs = new LinkedHashSet<>();
@@ -98,7 +100,8 @@ public final class Amdahl implements AutoCloseable {
         this.defaultQueue = b.defaultQueue;
         this.router = b.router;
         this.maxResultBytes = b.maxResultBytes;
-        this.dispatcher = new Dispatcher(broker, backend, clock, b.eager ? invoker() : null);
+        this.codec = MessageCodec.of(b.messageLimits);
+        this.dispatcher = new Dispatcher(broker, backend, clock, b.eager ? invoker() : null, codec);
         for (Class<? extends TaskCatalog> catalog : b.catalogs) {
             include(catalog);
         }
@@ -244,7 +247,7 @@ public final class Amdahl implements AutoCloseable {
         };
         WorkerRuntime[] self = new WorkerRuntime[1];
         WorkerRuntime worker = new WorkerRuntime(options, broker, backend, clock, pool, () -> workers.remove(self[0]),
-                registry, System::nanoTime);
+                registry, System::nanoTime, codec);
         self[0] = worker;
         workers.add(worker);
         worker.start();
@@ -428,6 +431,7 @@ public final class Amdahl implements AutoCloseable {
         private String defaultQueue = WorkerOptions.DEFAULT_QUEUE;
         private Router router = Router.none();
         private int maxResultBytes = 16 * 1024 * 1024;
+        private MessageLimits messageLimits = MessageLimits.ofDefaults();
         private final List<Class<? extends TaskCatalog>> catalogs = new ArrayList<>();
 
         private Builder() {
@@ -508,6 +512,16 @@ public final class Amdahl implements AutoCloseable {
                 throw new IllegalArgumentException("maxResultBytes must be positive, was " + max);
             }
             this.maxResultBytes = max;
+            return this;
+        }
+
+        /**
+         * What one task message may hold ({@link MessageLimits#ofDefaults()} unless set): a submission over a limit is
+         * refused at once, naming it, and a worker rejects a message over it before it costs much. Give clients
+         * and workers the same limits.
+         */
+        public Builder messageLimits(MessageLimits limits) {
+            this.messageLimits = Objects.requireNonNull(limits, "limits");
             return this;
         }
 

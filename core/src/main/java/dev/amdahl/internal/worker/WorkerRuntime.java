@@ -80,9 +80,10 @@ public final class WorkerRuntime implements Worker {
     /**
      * @param registry the tasks, for their rate limits; {@code null} for none
      * @param ticker   nanoseconds for the rate limits, {@link System#nanoTime()} but in tests
+     * @param codec    reads the messages, within the application's message limits
      */
     public WorkerRuntime(WorkerOptions options, Broker broker, ResultBackend backend, Clock clock, ExecutionPool pool, Runnable onClosed,
-                  TaskRegistry registry, LongSupplier ticker) {
+                  TaskRegistry registry, LongSupplier ticker, MessageCodec codec) {
         this.options = options;
         this.name = options.name() != null ? options.name() : defaultName();
         this.pool = pool;
@@ -97,7 +98,7 @@ public final class WorkerRuntime implements Worker {
         Retries retries = new Retries(broker, backend, clock, records, settlement);
         Runs runs = new Runs(options.maxDeliveries(), backend, records, limits, revocations, settlement, retries);
         this.consumer = new QueueConsumer(options, broker, backend, clock, slots, closing::get, settlement, revocations, limits,
-                runs, records);
+                runs, records, codec);
         this.leaseRenewer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "amdahl-lease-" + name);
             t.setDaemon(true);
