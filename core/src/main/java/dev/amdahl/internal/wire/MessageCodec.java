@@ -143,10 +143,7 @@ public final class MessageCodec {
      * @throws IllegalArgumentException naming the task, the limit, its value and how to raise it
      */
     public byte[] encodeChecked(TaskMessage m) {
-        if (m.chunk() && m.args().size() > limits.maxChunkArguments()) {
-            throw refused(m, "maxChunkArguments", limits.maxChunkArguments(), "a chunk of " + m.args().size() + " arguments",
-                    "use a smaller chunk size in map(...), or raise");
-        }
+        // checked in the order read() checks, so that both name the same limit
         byte[] body = encode(m);
         if (body.length > limits.maxMessageBytes()) {
             throw refused(m, "maxMessageBytes", limits.maxMessageBytes(), body.length + " bytes of JSON", "pass large data by"
@@ -162,8 +159,17 @@ public final class MessageCodec {
         } catch (StreamConstraintsException e) {
             Limit limit = Limit.of(e, limits);
             throw refused(m, limit.name, limit.value, e.getOriginalMessage(), "raise");
+        } catch (JsonProcessingException e) {
+            // Jackson writes what its reader refuses, such as a lone surrogate escaped in a field name
+            throw new IllegalArgumentException("task '" + m.task() + "' (id " + m.id() + ") is refused: its message does"
+                    + " not read back as JSON (" + e.getOriginalMessage() + "), so a worker would reject it; check the"
+                    + " argument's strings and map keys", e);
         } catch (IOException e) {
             throw new IllegalStateException("task message " + m.id() + " does not read back: " + e, e);
+        }
+        if (m.chunk() && m.args().size() > limits.maxChunkArguments()) {
+            throw refused(m, "maxChunkArguments", limits.maxChunkArguments(), "a chunk of " + m.args().size() + " arguments",
+                    "use a smaller chunk size in map(...), or raise");
         }
         return body;
     }
