@@ -111,7 +111,7 @@ public final class ChildProtocol {
             byte[] more = in.readNBytes(Math.max(0, Math.min(in.available(), 76)));
             throw new ProtocolException("expected a frame, read '" + printable(magic, n, more) + "'");
         }
-        int headerLength = in.readInt();
+        int headerLength = length(in, "header");
         if (headerLength < 0 || headerLength > MAX_HEADER_BYTES) {
             throw new ProtocolException("frame header of " + headerLength + " bytes (at most " + MAX_HEADER_BYTES + ")");
         }
@@ -131,7 +131,7 @@ public final class ChildProtocol {
         if (!o.path("op").isTextual()) {
             throw new ProtocolException("a frame header has no \"op\" string");
         }
-        int payloadLength = in.readInt();
+        int payloadLength = length(in, "payload");
         if (payloadLength < 0 || payloadLength > maxPayloadBytes) {
             throw new ProtocolException("frame payload of " + payloadLength + " bytes (at most " + maxPayloadBytes + ")");
         }
@@ -140,6 +140,15 @@ public final class ChildProtocol {
             throw new EOFException("the stream ended inside a frame payload");
         }
         return new Frame(o, payload);
+    }
+
+    /** A frame's length field; a stream that ends inside one says so (DataInputStream's EOFException says nothing). */
+    private static int length(DataInputStream in, String of) throws IOException {
+        try {
+            return in.readInt();
+        } catch (EOFException e) {
+            throw new EOFException("the stream ended inside a frame's " + of + " length");
+        }
     }
 
     /** A progress frame's header, as the child writes it. */
