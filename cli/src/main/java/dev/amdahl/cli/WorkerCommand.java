@@ -1,6 +1,7 @@
 package dev.amdahl.cli;
 
 import dev.amdahl.Amdahl;
+import dev.amdahl.MessageLimits;
 import dev.amdahl.Pool;
 import dev.amdahl.Scheduler;
 import dev.amdahl.TaskCatalog;
@@ -93,6 +94,8 @@ final class WorkerCommand extends CliCommand {
             out().printf("worker %s consuming %s on %s, %d at once on %s%n", worker.name(), options.queues(), broker,
                     options.concurrency(), options.pool().name().toLowerCase(Locale.ROOT));
             out().println("tasks: " + String.join(", ", app.taskNames()));
+            out().printf("heap limit %d MiB (set with AMDAHL_OPTS=-Xmx...); message limit %d MiB%n",
+                    Runtime.getRuntime().maxMemory() >> 20, MessageLimits.ofDefaults().maxMessageBytes() >> 20);
             if (beat) {
                 Scheduler scheduler = app.startScheduler();
                 out().println("scheduler " + scheduler.name() + " submits the periodic tasks of the catalogs when due");
