@@ -16,6 +16,7 @@ import dev.amdahl.internal.wire.MessageSigner;
 import dev.amdahl.internal.worker.ExecutionPool;
 import dev.amdahl.internal.worker.ThreadExecutionPool;
 import dev.amdahl.internal.worker.WorkerRuntime;
+import dev.amdahl.internal.wire.MessageCodec;
 import dev.amdahl.internal.workflow.Canvas;
 import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.Claims;
@@ -84,6 +85,7 @@ public final class Amdahl implements AutoCloseable {
     private final Router router;
     private final int maxResultBytes;
     private final MessageSigner signer;
+    private final MessageCodec codec;
     private final TaskRegistry registry = new TaskRegistry();
     private final Dispatcher dispatcher;
     private final Set<Class<? extends TaskCatalog>> catalogs = new LinkedHashSet<>();
@@ -102,7 +104,8 @@ public final class Amdahl implements AutoCloseable {
         this.router = b.router;
         this.maxResultBytes = b.maxResultBytes;
         this.signer = b.signingKeys == null ? MessageSigner.NONE : b.signingKeys.signer();
-        this.dispatcher = new Dispatcher(broker, backend, clock, b.eager ? invoker() : null, signer);
+        this.codec = MessageCodec.of(b.messageLimits);
+        this.dispatcher = new Dispatcher(broker, backend, clock, b.eager ? invoker() : null, codec, signer);
         for (Class<? extends TaskCatalog> catalog : b.catalogs) {
             include(catalog);
         }
@@ -248,7 +251,7 @@ public final class Amdahl implements AutoCloseable {
         };
         WorkerRuntime[] self = new WorkerRuntime[1];
         WorkerRuntime worker = new WorkerRuntime(options, broker, backend, clock, pool, () -> workers.remove(self[0]),
-                registry, System::nanoTime, signer);
+                registry, System::nanoTime, codec, signer);
         self[0] = worker;
         workers.add(worker);
         worker.start();
@@ -433,6 +436,7 @@ public final class Amdahl implements AutoCloseable {
         private Router router = Router.none();
         private int maxResultBytes = 16 * 1024 * 1024;
         private SigningKeys signingKeys;
+        private MessageLimits messageLimits = MessageLimits.ofDefaults();
         private final List<Class<? extends TaskCatalog>> catalogs = new ArrayList<>();
 
         private Builder() {
@@ -522,6 +526,16 @@ public final class Amdahl implements AutoCloseable {
          */
         public Builder signingKeys(SigningKeys keys) {
             this.signingKeys = Objects.requireNonNull(keys, "keys");
+            return this;
+        }
+
+        /**
+         * What one task message may hold ({@link MessageLimits#ofDefaults()} unless set): a submission over a limit is
+         * refused at once, naming it, and a worker rejects a message over it before it costs much. Give clients
+         * and workers the same limits.
+         */
+        public Builder messageLimits(MessageLimits limits) {
+            this.messageLimits = Objects.requireNonNull(limits, "limits");
             return this;
         }
 

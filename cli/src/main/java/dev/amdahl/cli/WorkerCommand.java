@@ -1,6 +1,7 @@
 package dev.amdahl.cli;
 
 import dev.amdahl.Amdahl;
+import dev.amdahl.MessageLimits;
 import dev.amdahl.Pool;
 import dev.amdahl.Scheduler;
 import dev.amdahl.SigningKeys;
@@ -100,6 +101,8 @@ final class WorkerCommand extends CliCommand {
             out().printf("worker %s consuming %s on %s, %d at once on %s%n", worker.name(), options.queues(), UrlMasking.mask(broker),
                     options.concurrency(), options.pool().name().toLowerCase(Locale.ROOT));
             out().println("tasks: " + String.join(", ", app.taskNames()));
+            out().printf("heap limit %d MiB (set with AMDAHL_OPTS=-Xmx...); message limit %d MiB%n",
+                    Runtime.getRuntime().maxMemory() >> 20, MessageLimits.ofDefaults().maxMessageBytes() >> 20);
             if (keys != null) {
                 out().println("messages are signed with key " + keys.currentKeyId() + "; verified with " + keys.keyIds());
             }

@@ -81,12 +81,19 @@ final class TaskRecordCodec {
         }
         TaskError error = null;
         JsonNode e = o.get("error");
-        if (e != null && e.isObject()) {
+        if (e != null && !e.isNull()) {
+            if (!e.isObject()) {
+                throw new IllegalArgumentException("the record of task " + id + " has an 'error' that is not an object");
+            }
             error = new TaskError(text(e, "type", true), text(e, "message", false), text(e, "stack", false));
         }
+        long retries = integer(o, "retries", id);
+        if (retries < 0 || retries > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("the record of task " + id + " has 'retries' out of range: " + retries);
+        }
         return new TaskRecord(id, text(o, "task", false), state, text(o, "result", false), error,
-                o.path("retries").asInt(0), text(o, "worker", false), instant(o, "started"), instant(o, "finished"),
-                o.path("runtime_ns").asLong(0), progress(o.get("progress"), id));
+                (int) retries, text(o, "worker", false), instant(o, "started"), instant(o, "finished"),
+                integer(o, "runtime_ns", id), progress(o.get("progress"), id));
     }
 
     /** Optional, so records written before progress existed still read. */
@@ -102,6 +109,18 @@ final class TaskRecordCodec {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("the record of task " + id + " has a bad 'progress': " + e.getMessage(), e);
         }
+    }
+
+    /** An optional integer, 0 when absent: {@code 1.7} and {@code "5"} are refused, not rounded or parsed. */
+    private static long integer(JsonNode o, String field, String id) {
+        JsonNode v = o.get(field);
+        if (v == null || v.isNull()) {
+            return 0;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+            throw new IllegalArgumentException("the record of task " + id + " has a '" + field + "' that is not an integer: " + v);
+        }
+        return v.longValue();
     }
 
     private static String text(JsonNode o, String field, boolean required) {

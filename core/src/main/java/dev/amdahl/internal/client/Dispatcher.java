@@ -12,6 +12,7 @@ import dev.amdahl.TaskState;
 import dev.amdahl.internal.json.Json;
 import dev.amdahl.internal.task.RegisteredTask;
 import dev.amdahl.internal.task.TaskInvoker;
+import dev.amdahl.internal.wire.MessageCodec;
 import dev.amdahl.internal.wire.TaskMessage;
 import dev.amdahl.internal.wire.MessageSigner;
 import dev.amdahl.internal.workflow.Canvas;
@@ -47,12 +48,15 @@ public final class Dispatcher {
 
     /**
      * @param eagerInvoker runs tasks in the caller's thread when not null (eager mode)
+     * @param codec        the message limits a submission is checked against
      * @param signer       signs what is published
      */
-    public Dispatcher(Broker broker, ResultBackend backend, Clock clock, TaskInvoker eagerInvoker, MessageSigner signer) {
+    public Dispatcher(Broker broker, ResultBackend backend, Clock clock, TaskInvoker eagerInvoker, MessageCodec codec,
+                      MessageSigner signer) {
         this.backend = backend;
         this.clock = clock;
-        this.producer = new Producer(broker, clock, signer, eagerInvoker == null ? null : new EagerRunner(backend, clock, eagerInvoker));
+        this.producer = new Producer(broker, clock, codec, signer,
+                eagerInvoker == null ? null : new EagerRunner(backend, clock, eagerInvoker, codec));
         this.idempotency = new IdempotencyClaim(backend);
         this.progress = new ProgressWatch(backend);
         this.results = new ResultWatch(backend, this::revoke, progress);

@@ -27,15 +27,17 @@ final class EagerRunner {
     private final ResultBackend backend;
     private final TaskInvoker invoker;
     private final Continuations continuations;
+    private final MessageCodec codec;
 
-    EagerRunner(ResultBackend backend, Clock clock, TaskInvoker invoker) {
+    EagerRunner(ResultBackend backend, Clock clock, TaskInvoker invoker, MessageCodec codec) {
+        this.codec = codec;
         this.backend = backend;
         this.invoker = invoker;
         this.continuations = new Continuations(backend, (queue, m, priority) -> run(m), clock);
     }
 
     void run(TaskMessage message) {
-        TaskMessage received = MessageCodec.decode(MessageCodec.encode(message));
+        TaskMessage received = codec.read(MessageCodec.encode(message));
         RunControl control = RunControl.unwatched();
         Outcome outcome = invoker.invoke(received, 1, control);
         while (outcome.kind() == Outcome.Kind.RETRY) {

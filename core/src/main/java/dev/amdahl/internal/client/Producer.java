@@ -26,12 +26,15 @@ final class Producer {
 
     private final Broker broker;
     private final Clock clock;
+    /** Checks each message against the limits a worker reads with, so what a worker would refuse fails the submit. */
+    private final MessageCodec codec;
     private final MessageSigner signer;
     /** Runs messages here instead of publishing them; {@code null} unless in eager mode. */
     private final EagerRunner eager;
 
-    Producer(Broker broker, Clock clock, MessageSigner signer, EagerRunner eager) {
+    Producer(Broker broker, Clock clock, MessageCodec codec, MessageSigner signer, EagerRunner eager) {
         this.broker = broker;
+        this.codec = codec;
         this.clock = clock;
         this.signer = signer;
         this.eager = eager;
@@ -49,14 +52,20 @@ final class Producer {
 
     /** Publishes {@code messages} to {@code queue} with the options' priority (or runs them, in eager mode). */
     void send(String queue, List<TaskMessage> messages, SubmitOptions options) {
+        // all checked before any is published: a map either goes out whole or not at all
+        List<byte[]> bodies = new ArrayList<>(messages.size());
+        for (TaskMessage m : messages) {
+            bodies.add(codec.encodeChecked(m));
+        }
         if (eager != null) {
             messages.forEach(eager::run);
             return;
         }
         int priority = options.priority().orElse(0);
         List<OutboundMessage> out = new ArrayList<>(messages.size());
-        for (TaskMessage m : messages) {
-            out.add(new OutboundMessage(m.id(), signer.sign(MessageCodec.encode(m)), priority, m.eta()));
+        for (int i = 0; i < messages.size(); i++) {
+            TaskMessage m = messages.get(i);
+            out.add(new OutboundMessage(m.id(), signer.sign(bodies.get(i)), priority, m.eta()));
         }
         broker.publishAll(queue, out);
     }
@@ -74,13 +83,18 @@ final class Producer {
     }
 
     private void sendSteps(String queue, List<StepOptions.Step> steps) {
+        List<byte[]> bodies = new ArrayList<>(steps.size());
+        for (StepOptions.Step s : steps) {
+            bodies.add(codec.encodeChecked(s.message()));
+        }
         if (eager != null) {
             steps.forEach(s -> eager.run(s.message()));
             return;
         }
         List<OutboundMessage> out = new ArrayList<>(steps.size());
-        for (StepOptions.Step s : steps) {
-            out.add(new OutboundMessage(s.message().id(), signer.sign(MessageCodec.encode(s.message())), s.priority(), s.message().eta()));
+        for (int i = 0; i < steps.size(); i++) {
+            StepOptions.Step s = steps.get(i);
+            out.add(new OutboundMessage(s.message().id(), signer.sign(bodies.get(i)), s.priority(), s.message().eta()));
         }
         broker.publishAll(queue, out);
     }

@@ -111,7 +111,7 @@ public final class ChildProtocol {
             byte[] more = in.readNBytes(Math.max(0, Math.min(in.available(), 76)));
             throw new ProtocolException("expected a frame, read '" + printable(magic, n, more) + "'");
         }
-        int headerLength = in.readInt();
+        int headerLength = length(in, "header");
         if (headerLength < 0 || headerLength > MAX_HEADER_BYTES) {
             throw new ProtocolException("frame header of " + headerLength + " bytes (at most " + MAX_HEADER_BYTES + ")");
         }
@@ -119,11 +119,19 @@ public final class ChildProtocol {
         if (headerBytes.length < headerLength) {
             throw new EOFException("the stream ended inside a frame header");
         }
-        JsonNode header = Json.mapper().readTree(headerBytes);
+        JsonNode header;
+        try {
+            header = Json.mapper().readTree(headerBytes);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ProtocolException("a frame header is not JSON (" + e.getOriginalMessage() + ")");
+        }
         if (!(header instanceof ObjectNode o)) {
             throw new ProtocolException("a frame header is not a JSON object");
         }
-        int payloadLength = in.readInt();
+        if (!o.path("op").isTextual()) {
+            throw new ProtocolException("a frame header has no \"op\" string");
+        }
+        int payloadLength = length(in, "payload");
         if (payloadLength < 0 || payloadLength > maxPayloadBytes) {
             throw new ProtocolException("frame payload of " + payloadLength + " bytes (at most " + maxPayloadBytes + ")");
         }
@@ -132,6 +140,15 @@ public final class ChildProtocol {
             throw new EOFException("the stream ended inside a frame payload");
         }
         return new Frame(o, payload);
+    }
+
+    /** A frame's length field; a stream that ends inside one says so (DataInputStream's EOFException says nothing). */
+    private static int length(DataInputStream in, String of) throws IOException {
+        try {
+            return in.readInt();
+        } catch (EOFException e) {
+            throw new EOFException("the stream ended inside a frame's " + of + " length");
+        }
     }
 
     /** A progress frame's header, as the child writes it. */
@@ -144,12 +161,12 @@ public final class ChildProtocol {
         JsonNode fraction = f.header().get("fraction");
         JsonNode message = f.header().get("message");
         if (fraction == null || !fraction.isNumber() || message != null && !message.isNull() && !message.isTextual()) {
-            throw new ProtocolException("malformed progress frame " + f.header());
+            throw new ProtocolException("malformed progress frame: it needs a numeric \"fraction\" and a string or null \"message\"");
         }
         try {
             return new Progress(fraction.asDouble(), message == null || message.isNull() ? null : message.asText());
         } catch (IllegalArgumentException e) {
-            throw new ProtocolException("malformed progress frame " + f.header() + ": " + e.getMessage());
+            throw new ProtocolException("malformed progress frame: " + e.getMessage());
         }
     }
 
@@ -172,32 +189,85 @@ public final class ChildProtocol {
         return new Frame(h, payload);
     }
 
-    /** The outcome an outcome frame carries, as the parent reads it. */
+    /**
+     * The outcome an outcome frame carries, as the parent reads it. Strict as the message decoder is: the child runs
+     * the task's code, which can break it, so each field must have its type ({@code "5"} is no number of nanoseconds).
+     */
     static Outcome outcomeOf(Frame f) throws ProtocolException {
         ObjectNode h = f.header();
+        JsonNode kindNode = h.get("kind");
+        if (kindNode == null || !kindNode.isTextual()) {
+            throw malformedOutcome("\"kind\" must be a string");
+        }
+        Outcome.Kind kind;
         try {
-            Outcome.Kind kind = Outcome.Kind.valueOf(h.path("kind").asText());
-            Instant startedAt = instant(h, "startedAt");
-            Instant finishedAt = instant(h, "finishedAt");
-            long runtime = h.path("runtimeNanos").asLong();
+            kind = Outcome.Kind.valueOf(kindNode.textValue());
+        } catch (IllegalArgumentException e) {
+            throw malformedOutcome("\"kind\" " + brief(kindNode) + " is not an outcome");
+        }
+        Instant startedAt = instant(h, "startedAt");
+        Instant finishedAt = instant(h, "finishedAt");
+        long runtime = nanos(h, "runtimeNanos");
+        try {
             return switch (kind) {
                 case SUCCESS -> Outcome.success(new String(f.payload(), StandardCharsets.UTF_8), startedAt, finishedAt, runtime);
-                case FAILURE -> Outcome.failure(Json.mapper().treeToValue(h.get("error"), TaskError.class), startedAt, finishedAt, runtime);
+                case FAILURE -> Outcome.failure(error(h), startedAt, finishedAt, runtime);
                 // the child decides a retry, where the exception object exists (see TaskInvoker)
-                case RETRY -> Outcome.retry(Json.mapper().treeToValue(h.get("error"), TaskError.class),
-                        java.time.Duration.ofNanos(h.path("retryDelayNanos").asLong()), startedAt, finishedAt, runtime);
+                case RETRY -> Outcome.retry(error(h), java.time.Duration.ofNanos(nanos(h, "retryDelayNanos")), startedAt,
+                        finishedAt, runtime);
                 default -> throw new ProtocolException("a child reported a " + kind + " outcome, which only the parent decides");
             };
-        } catch (ProtocolException e) {
-            throw e;
-        } catch (IllegalArgumentException | NullPointerException | IOException e) {
-            throw new ProtocolException("malformed outcome frame " + h + ": " + e);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw malformedOutcome(e.toString());
         }
     }
 
-    private static Instant instant(ObjectNode h, String field) {
+    private static TaskError error(ObjectNode h) throws ProtocolException {
+        JsonNode e = h.get("error");
+        if (e == null || !e.isObject() || !e.path("type").isTextual()) {
+            throw malformedOutcome("\"error\" must be an object with a \"type\" string");
+        }
+        try {
+            return Json.mapper().treeToValue(e, TaskError.class);
+        } catch (IOException | IllegalArgumentException x) {
+            throw malformedOutcome("\"error\" does not read as an error: " + x.getMessage());
+        }
+    }
+
+    private static long nanos(ObjectNode h, String field) throws ProtocolException {
         JsonNode v = h.get(field);
-        return v == null || v.isNull() ? null : Instant.parse(v.asText());
+        if (v == null || v.isNull()) {
+            return 0;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() < 0) {
+            throw malformedOutcome("\"" + field + "\" must be a non-negative integer, was " + brief(v));
+        }
+        return v.longValue();
+    }
+
+    private static Instant instant(ObjectNode h, String field) throws ProtocolException {
+        JsonNode v = h.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw malformedOutcome("\"" + field + "\" must be an ISO-8601 instant, was " + brief(v));
+        }
+        try {
+            return Instant.parse(v.textValue());
+        } catch (java.time.DateTimeException e) {
+            throw malformedOutcome("\"" + field + "\" is not an ISO-8601 instant: " + brief(v));
+        }
+    }
+
+    private static ProtocolException malformedOutcome(String why) {
+        return new ProtocolException("malformed outcome frame: " + why);
+    }
+
+    /** A value as an error may quote it: short, whatever the child wrote. */
+    private static String brief(JsonNode v) {
+        String s = v.isContainerNode() ? (v.isArray() ? "an array" : "an object") : v.toString();
+        return s.length() <= 60 ? s : s.substring(0, 57) + "...";
     }
 
     private static String printable(byte[] first, int n, byte[] more) {

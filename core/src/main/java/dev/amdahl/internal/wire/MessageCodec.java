@@ -1,15 +1,24 @@
 package dev.amdahl.internal.wire;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.amdahl.MessageLimits;
 import dev.amdahl.internal.json.Json;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Objects;
 
 /**
  * Amdahl's native task message: one JSON object,
@@ -18,8 +27,18 @@ import java.time.format.DateTimeParseException;
  * fields they do not know, so a field added later does not break an older worker. {@code timelimit} is in
  * seconds, as Celery writes it, {@code null} for a limit not set.
  *
- * <p>Decoding treats the bytes as hostile: size and nesting are bounded by {@link Json}, every field is
- * type-checked, and a failure says which field is wrong so the dead letter explains itself.
+ * <p>Decoding treats the bytes as hostile. Invariants:
+ * <ul>
+ *   <li>What one message may cost is bounded by its {@link MessageLimits} before the cost is paid: the byte
+ *       count is checked before parsing, and the parser stops at the first string, number, depth or token
+ *       count over its limit, so a decoded tree never holds more than {@code maxTokens} nodes.</li>
+ *   <li>A body is exactly one JSON object with each key once, and every field has the type it claims:
+ *       {@code 1.7} is not an integer, {@code "yes"} not a boolean.</li>
+ *   <li>Every failure is a {@link MalformedMessageException} whose reason names the field or the limit, and
+ *       carries the task id whenever one unambiguous id can be read, so that its caller hears the reason.</li>
+ *   <li>{@link #encodeChecked} refuses exactly what {@link #read} with the same limits would refuse for being
+ *       over a limit: both run the same reader over the same bytes.</li>
+ * </ul>
  */
 public final class MessageCodec {
 
@@ -27,11 +46,58 @@ public final class MessageCodec {
     public static final int VERSION = 1;
 
     static final int MAX_ID_LENGTH = 256;
+    static final int MAX_TASK_NAME_LENGTH = 200;
     static final long MAX_TIME_LIMIT_SECONDS = 366L * 24 * 3600;
 
-    private MessageCodec() {
+    private static final MessageCodec DEFAULT = new MessageCodec(MessageLimits.ofDefaults());
+    private static final MessageCodec TRUSTED = new MessageCodec(MessageLimits.builder()
+            .maxMessageBytes(MessageLimits.MAX_MESSAGE_BYTES).maxStringLength(MessageLimits.MAX_MESSAGE_BYTES)
+            .maxNestingDepth(MessageLimits.MAX_NESTING_DEPTH).maxNumberLength(MessageLimits.MAX_NUMBER_LENGTH)
+            .maxTokens(Integer.MAX_VALUE).maxChunkArguments(Integer.MAX_VALUE).build());
+
+    private final MessageLimits limits;
+    private final ObjectMapper reader;
+    /** Leaves trailing content to {@link #read}, which says where it starts. */
+    private final ObjectReader treeReader;
+
+    private MessageCodec(MessageLimits limits) {
+        this.limits = limits;
+        this.reader = Json.mapper(StreamReadConstraints.builder()
+                .maxDocumentLength(limits.maxMessageBytes())
+                .maxStringLength(limits.maxStringLength())
+                .maxNameLength(limits.maxStringLength())
+                .maxNestingDepth(limits.maxNestingDepth())
+                .maxNumberLength(limits.maxNumberLength())
+                .maxTokenCount(limits.maxTokens())
+                .build());
+        this.treeReader = reader.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
 
+    /** A codec reading within {@code limits}; keep it, it holds a mapper of its own. */
+    public static MessageCodec of(MessageLimits limits) {
+        Objects.requireNonNull(limits, "limits");
+        return limits.equals(DEFAULT.limits) ? DEFAULT : new MessageCodec(limits);
+    }
+
+    /**
+     * A codec at the ceiling of every limit, for bytes that this worker's own process decoded within its
+     * limits and encoded again (a process-pool child reading its parent): it must not refuse what the parent,
+     * whose limits may be raised, accepted.
+     */
+    public static MessageCodec trusted() {
+        return TRUSTED;
+    }
+
+    /** The codec of {@link MessageLimits#ofDefaults()}. */
+    public static MessageCodec defaults() {
+        return DEFAULT;
+    }
+
+    public MessageLimits limits() {
+        return limits;
+    }
+
+    /** Encodes a message without checking it against any limit: for bytes a worker publishes to itself or a child. */
     public static byte[] encode(TaskMessage m) {
         ObjectNode o = Json.mapper().createObjectNode();
         o.put("amdahl", VERSION);
@@ -72,28 +138,96 @@ public final class MessageCodec {
     }
 
     /**
-     * Decodes a message body.
+     * Encodes a message a client is about to publish, refusing one that a worker with these limits would refuse.
+     *
+     * @throws IllegalArgumentException naming the task, the limit, its value and how to raise it
+     */
+    public byte[] encodeChecked(TaskMessage m) {
+        // checked in the order read() checks, so that both name the same limit
+        byte[] body = encode(m);
+        if (body.length > limits.maxMessageBytes()) {
+            throw refused(m, "maxMessageBytes", limits.maxMessageBytes(), body.length + " bytes of JSON", "pass large data by"
+                    + " reference (a URL, a key in a store) instead of in the argument, or raise");
+        }
+        // the worker's reader, over the bytes the worker will read: the same verdict, by construction
+        try (JsonParser p = reader.createParser(body)) {
+            for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+                if (t == JsonToken.VALUE_STRING) {
+                    p.getText();   // a string's length is checked when its text is read
+                }
+            }
+        } catch (StreamConstraintsException e) {
+            Limit limit = Limit.of(e, limits);
+            throw refused(m, limit.name, limit.value, e.getOriginalMessage(), "raise");
+        } catch (JsonProcessingException e) {
+            // Jackson writes what its reader refuses, such as a lone surrogate escaped in a field name
+            throw new IllegalArgumentException("task '" + m.task() + "' (id " + m.id() + ") is refused: its message does"
+                    + " not read back as JSON (" + e.getOriginalMessage() + "), so a worker would reject it; check the"
+                    + " argument's strings and map keys", e);
+        } catch (IOException e) {
+            throw new IllegalStateException("task message " + m.id() + " does not read back: " + e, e);
+        }
+        if (m.chunk() && m.args().size() > limits.maxChunkArguments()) {
+            throw refused(m, "maxChunkArguments", limits.maxChunkArguments(), "a chunk of " + m.args().size() + " arguments",
+                    "use a smaller chunk size in map(...), or raise");
+        }
+        return body;
+    }
+
+    private static IllegalArgumentException refused(TaskMessage m, String limit, int value, String what, String fix) {
+        return new IllegalArgumentException("task '" + m.task() + "' (id " + m.id() + ") is refused: its message would"
+                + " hold " + what + ", over MessageLimits." + limit + " (" + value + "), so a worker would reject it; " + fix
+                + " the limit with Amdahl.builder().messageLimits(MessageLimits.builder()." + limit + "(...).build()), on"
+                + " the clients and the workers alike");
+    }
+
+    /** {@link #read} with {@link MessageLimits#ofDefaults()}. */
+    public static TaskMessage decode(byte[] body) {
+        return DEFAULT.read(body);
+    }
+
+    /**
+     * Decodes a message body within this codec's limits.
      *
      * @throws MalformedMessageException saying what is wrong, with the id when it could be read
      */
-    public static TaskMessage decode(byte[] body) {
-        JsonNode o;
-        try {
-            o = Json.mapper().readTree(body);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new MalformedMessageException(null, "the body is not JSON (" + e.getOriginalMessage() + ")");
-        } catch (IOException e) {
-            throw new MalformedMessageException(null, "the body is not JSON (" + e.getMessage() + ")");
+    public TaskMessage read(byte[] body) {
+        if (body.length > limits.maxMessageBytes()) {
+            throw new MalformedMessageException(IdSalvage.id(body, limits), "the message is " + body.length
+                    + " bytes, over MessageLimits.maxMessageBytes (" + limits.maxMessageBytes() + ")");
         }
-        if (o == null || !o.isObject()) {
+        JsonNode tree;
+        try (JsonParser p = reader.createParser(body)) {
+            tree = treeReader.readTree(p);
+            if (tree != null && p.nextToken() != null) {
+                throw new MalformedMessageException(IdSalvage.id(body, limits), "content follows the message's JSON object"
+                        + " at byte " + p.currentTokenLocation().getByteOffset() + " (two messages in one body?)");
+            }
+        } catch (StreamConstraintsException e) {
+            Limit limit = Limit.of(e, limits);
+            throw new MalformedMessageException(IdSalvage.id(body, limits), "the message is over MessageLimits." + limit.name
+                    + " (" + limit.value + "): " + e.getOriginalMessage());
+        } catch (JsonProcessingException e) {
+            throw new MalformedMessageException(IdSalvage.id(body, limits), "the body is not JSON (" + e.getOriginalMessage() + ")");
+        } catch (IOException e) {
+            throw new MalformedMessageException(null, "the body cannot be read (" + e.getMessage() + ")");
+        }
+        if (tree == null || tree.isMissingNode()) {
+            throw new MalformedMessageException(null, "the body is empty");
+        }
+        if (!tree.isObject()) {
             throw new MalformedMessageException(null, "the body is not a JSON object");
         }
+        return fields((ObjectNode) tree);
+    }
+
+    private TaskMessage fields(ObjectNode o) {
         JsonNode version = o.get("amdahl");
-        if (version == null || !version.canConvertToInt()) {
-            throw new MalformedMessageException(null, "the body is not an Amdahl task message (no \"amdahl\" version field)");
+        if (version == null || !version.isIntegralNumber()) {
+            throw new MalformedMessageException(IdSalvage.id(o), "the body is not an Amdahl task message (no integer \"amdahl\" version field)");
         }
-        if (version.asInt() != VERSION) {
-            throw new MalformedMessageException(null, "message format version " + version.asInt()
+        if (!version.canConvertToInt() || version.asInt() != VERSION) {
+            throw new MalformedMessageException(IdSalvage.id(o), "message format version " + version.asText()
                     + " is not supported by this worker (it reads version " + VERSION + ")");
         }
         String id = requiredText(o, "id", null);
@@ -101,39 +235,43 @@ public final class MessageCodec {
             throw new MalformedMessageException(null, "the task id must be 1 to " + MAX_ID_LENGTH + " characters");
         }
         String task = requiredText(o, "task", id);
+        if (task.isEmpty() || task.length() > MAX_TASK_NAME_LENGTH) {
+            throw new MalformedMessageException(id, "\"task\" must be 1 to " + MAX_TASK_NAME_LENGTH + " characters");
+        }
         JsonNode args = o.get("args");
         if (args == null) {
             throw new MalformedMessageException(id, "the message has no \"args\"");
         }
-        boolean chunk = o.path("chunk").asBoolean(false);
+        boolean chunk = bool(o, "chunk", id);
         if (chunk && !args.isArray()) {
             throw new MalformedMessageException(id, "a chunk message needs an array of arguments");
         }
-        JsonNode retries = o.get("retries");
-        if (retries != null && (!retries.canConvertToInt() || retries.asInt() < 0)) {
-            throw new MalformedMessageException(id, "\"retries\" must be a non-negative integer");
+        if (chunk && args.size() > limits.maxChunkArguments()) {
+            throw new MalformedMessageException(id, "the chunk has " + args.size() + " arguments, over"
+                    + " MessageLimits.maxChunkArguments (" + limits.maxChunkArguments() + ")");
         }
-        JsonNode maxRetries = o.get("max_retries");
-        if (maxRetries != null && !maxRetries.isNull() && (!maxRetries.canConvertToInt() || maxRetries.asInt() < 0)) {
-            throw new MalformedMessageException(id, "\"max_retries\" must be a non-negative integer");
-        }
+        Integer retries = count(o, "retries", id);
+        Integer maxRetries = count(o, "max_retries", id);
         Duration hard = null;
         Duration soft = null;
-        JsonNode limits = o.get("timelimit");
-        if (limits != null && !limits.isNull()) {
-            if (!limits.isArray() || limits.size() > 2) {
+        JsonNode timeLimits = o.get("timelimit");
+        if (timeLimits != null && !timeLimits.isNull()) {
+            if (!timeLimits.isArray() || timeLimits.size() > 2) {
                 throw new MalformedMessageException(id, "\"timelimit\" must be an array [hard, soft] of seconds");
             }
-            hard = seconds(limits.get(0), id);
-            soft = seconds(limits.get(1), id);
+            hard = seconds(timeLimits.get(0), id);
+            soft = seconds(timeLimits.get(1), id);
         }
         JsonNode workflow = o.get("workflow");
-        if (workflow != null && !workflow.isNull() && !workflow.isObject()) {
-            throw new MalformedMessageException(id, "\"workflow\" must be an object");
+        if (workflow != null && !workflow.isNull()) {
+            WorkflowShape.check(workflow, id);
         }
-        return new TaskMessage(id, task, args, chunk, retries == null ? 0 : retries.asInt(), instant(o, "eta", id),
-                instant(o, "expires", id), optionalText(o, "group", id), workflow == null || workflow.isNull() ? null : workflow,
-                maxRetries == null || maxRetries.isNull() ? null : maxRetries.asInt(), soft, hard);
+        String group = optionalText(o, "group", id);
+        if (group != null && (group.isEmpty() || group.length() > MAX_ID_LENGTH)) {
+            throw new MalformedMessageException(id, "\"group\" must be 1 to " + MAX_ID_LENGTH + " characters");
+        }
+        return new TaskMessage(id, task, args, chunk, retries == null ? 0 : retries, instant(o, "eta", id),
+                instant(o, "expires", id), group, workflow == null || workflow.isNull() ? null : workflow, maxRetries, soft, hard);
     }
 
     private static void addSeconds(ArrayNode a, Duration d) {
@@ -156,6 +294,30 @@ public final class MessageCodec {
         return Duration.ofNanos(v.decimalValue().movePointRight(9).longValue());
     }
 
+    /** An optional non-negative integer field: {@code 1.7}, {@code "3"} and {@code -1} are refused. */
+    static Integer count(JsonNode o, String field, String id) {
+        JsonNode v = o.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 0) {
+            throw new MalformedMessageException(id, "\"" + field + "\" must be a non-negative integer, was " + brief(v));
+        }
+        return v.asInt();
+    }
+
+    /** An optional boolean field, {@code false} when absent: {@code "yes"}, {@code 1} and {@code "true"} are refused. */
+    static boolean bool(JsonNode o, String field, String id) {
+        JsonNode v = o.get(field);
+        if (v == null || v.isNull()) {
+            return false;
+        }
+        if (!v.isBoolean()) {
+            throw new MalformedMessageException(id, "\"" + field + "\" must be true or false, was " + brief(v));
+        }
+        return v.booleanValue();
+    }
+
     private static String requiredText(JsonNode o, String field, String id) {
         String text = optionalText(o, field, id);
         if (text == null) {
@@ -164,13 +326,13 @@ public final class MessageCodec {
         return text;
     }
 
-    private static String optionalText(JsonNode o, String field, String id) {
+    static String optionalText(JsonNode o, String field, String id) {
         JsonNode v = o.get(field);
         if (v == null || v.isNull()) {
             return null;
         }
         if (!v.isTextual()) {
-            throw new MalformedMessageException(id, "\"" + field + "\" must be a string");
+            throw new MalformedMessageException(id, "\"" + field + "\" must be a string, was " + brief(v));
         }
         return v.asText();
     }
@@ -180,7 +342,36 @@ public final class MessageCodec {
         try {
             return text == null ? null : Instant.parse(text);
         } catch (DateTimeParseException e) {
-            throw new MalformedMessageException(id, "\"" + field + "\" is not an ISO-8601 instant: " + text);
+            throw new MalformedMessageException(id, "\"" + field + "\" is not an ISO-8601 instant: " + brief(o.get(field)));
+        }
+    }
+
+    /** A value as a reason may quote it: short, whatever the sender put there. */
+    static String brief(JsonNode v) {
+        if (v.isContainerNode()) {
+            return v.isArray() ? "an array" : "an object";
+        }
+        String s = v.isTextual() ? "\"" + v.textValue().substring(0, Math.min(60, v.textValue().length())) + "\"" : v.toString();
+        return s.length() <= 60 ? s : s.substring(0, 57) + "...";
+    }
+
+    /** Which of the limits a parser stopped at, from Jackson's constraint that fired. */
+    private record Limit(String name, int value) {
+        static Limit of(StreamConstraintsException e, MessageLimits l) {
+            String m = String.valueOf(e.getMessage());
+            if (m.contains("getMaxStringLength") || m.contains("getMaxNameLength")) {
+                return new Limit("maxStringLength", l.maxStringLength());
+            }
+            if (m.contains("getMaxNestingDepth")) {
+                return new Limit("maxNestingDepth", l.maxNestingDepth());
+            }
+            if (m.contains("getMaxNumberLength")) {
+                return new Limit("maxNumberLength", l.maxNumberLength());
+            }
+            if (m.contains("getMaxTokenCount")) {
+                return new Limit("maxTokens", l.maxTokens());
+            }
+            return new Limit("maxMessageBytes", l.maxMessageBytes());
         }
     }
 }

@@ -46,6 +46,7 @@ final class QueueConsumer {
     private static final Duration POLL_WAIT = Duration.ofMillis(500);
     private static final long MAX_BACKOFF_MS = 5_000;
 
+    private final MessageCodec codec;
     private final String name;
     private final WorkerOptions options;
     private final Broker broker;
@@ -64,7 +65,8 @@ final class QueueConsumer {
 
     QueueConsumer(WorkerOptions options, Broker broker, ResultBackend backend, Clock clock, Semaphore slots, BooleanSupplier closing,
                   Settlement settlement, Revocations revocations, Limits limits, Runs runs, WorkerRecords records,
-                  MessageSigner signer) {
+                  MessageCodec codec, MessageSigner signer) {
+        this.codec = codec;
         this.name = records.worker();
         this.options = options;
         this.broker = broker;
@@ -142,7 +144,7 @@ final class QueueConsumer {
         List<TaskMessage> messages = new ArrayList<>(batch.size());
         for (Delivery d : batch) {
             try {
-                messages.add(MessageCodec.decode(signer.open(d.body())));
+                messages.add(codec.read(signer.open(d.body())));
                 runnable.add(d);
             } catch (MalformedMessageException e) {
                 rejectMalformed(d, e);

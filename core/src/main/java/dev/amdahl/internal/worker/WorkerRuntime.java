@@ -81,10 +81,11 @@ public final class WorkerRuntime implements Worker {
     /**
      * @param registry the tasks, for their rate limits; {@code null} for none
      * @param ticker   nanoseconds for the rate limits, {@link System#nanoTime()} but in tests
+     * @param codec    reads the messages, within the application's message limits
      * @param signer   signs the retries and workflow steps published, verifies the messages taken
      */
     public WorkerRuntime(WorkerOptions options, Broker broker, ResultBackend backend, Clock clock, ExecutionPool pool, Runnable onClosed,
-                  TaskRegistry registry, LongSupplier ticker, MessageSigner signer) {
+                  TaskRegistry registry, LongSupplier ticker, MessageCodec codec, MessageSigner signer) {
         this.options = options;
         this.name = options.name() != null ? options.name() : defaultName();
         this.pool = pool;
@@ -99,7 +100,7 @@ public final class WorkerRuntime implements Worker {
         Retries retries = new Retries(broker, backend, clock, records, settlement, signer);
         Runs runs = new Runs(options.maxDeliveries(), backend, records, limits, revocations, settlement, retries);
         this.consumer = new QueueConsumer(options, broker, backend, clock, slots, closing::get, settlement, revocations, limits,
-                runs, records, signer);
+                runs, records, codec, signer);
         this.leaseRenewer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "amdahl-lease-" + name);
             t.setDaemon(true);
