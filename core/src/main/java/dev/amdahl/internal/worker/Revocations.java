@@ -80,6 +80,8 @@ final class Revocations {
         final Delivery delivery;
         ExecutionPool.Job job;
         TaskRecord revokedBy;
+        /** Its lease was lost: not to be handed to the pool. */
+        boolean dropped;
         volatile Registration watch;
 
         Tracked(String taskId, Delivery delivery) {
@@ -161,15 +163,21 @@ final class Revocations {
 
     /**
      * Hands the job to the pool unless its task was revoked meanwhile; returns the REVOKED record in that case
-     * (the job is then not run, and its message is to be acknowledged), else {@code null}.
+     * (the job is then not run, and its message is to be acknowledged), else {@code null}. A message no longer
+     * held (settled on shutdown, or its lease lost) is not handed over, and {@code null} is returned: there is
+     * nothing left to settle.
      */
     TaskRecord handOver(Delivery d, ExecutionPool.Job job) {
         Tracked t = trackedByDelivery.get(d);
         if (t == null) {
-            pool.execute(job);
+            // settled or dropped before its turn came (shutdown, a lost lease): it is not this worker's to run
+            log.debug("message {} is no longer held; not running it", d.messageId());
             return null;
         }
         synchronized (t) {
+            if (t.dropped) {
+                return null;   // its lease was lost meanwhile: someone else may run it now (Settlement#leaseLost)
+            }
             if (t.revokedBy == null) {
                 t.job = job;
                 pool.execute(job); // only queues it: cheap under the lock, and a revocation now finds the job
@@ -177,6 +185,23 @@ final class Revocations {
             }
             return t.revokedBy;
         }
+    }
+
+    /**
+     * The lease on {@code d} was lost: it must not start here. Returns whether that is certain (it was not handed
+     * to the pool yet, or the pool had not started it and cancelled it); false when it runs or ran already.
+     */
+    boolean dropUnstarted(Delivery d) {
+        Tracked t = trackedByDelivery.get(d);
+        if (t == null) {
+            return false;
+        }
+        ExecutionPool.Job job;
+        synchronized (t) {
+            t.dropped = true;
+            job = t.job;
+        }
+        return job == null || pool.cancel(job, Outcome.abandoned("its lease was lost"), false);
     }
 
     /**
