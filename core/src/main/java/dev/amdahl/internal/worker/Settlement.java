@@ -78,6 +78,7 @@ final class Settlement {
     /** Messages taken and not yet settled; their leases are renewed while held. */
     private final Set<Delivery> held = ConcurrentHashMap.newKeySet();
     private final AtomicLong completed = new AtomicLong();
+    private final AtomicLong lostLeases = new AtomicLong();
     /** Final records waiting to be stored and acknowledged; drained by {@link #settler}. */
     private final LinkedBlockingQueue<Final> toSettle = new LinkedBlockingQueue<>();
     private final Thread settler;
@@ -119,6 +120,11 @@ final class Settlement {
 
     int heldCount() {
         return held.size();
+    }
+
+    /** Messages dropped because the broker reported their lease lost (each logged once). */
+    long lostLeases() {
+        return lostLeases.get();
     }
 
     /** Tasks whose outcome was stored. */
@@ -264,6 +270,7 @@ final class Settlement {
         if (!held.remove(d)) {
             return;
         }
+        lostLeases.incrementAndGet();
         try {
             boolean cancelled = revocations.dropUnstarted(d);
             log.warn("worker {}: the lease on {} was lost (this worker went longer than the broker's visibility timeout"

@@ -137,6 +137,11 @@ public final class WorkerRuntime implements Worker {
         return name;
     }
 
+    /** How many messages this worker holds now: taken and not yet settled, nor dropped for a lost lease. */
+    public int heldCount() {
+        return settlement.heldCount();
+    }
+
     /** How often this worker renews its leases. */
     public Duration leaseRenewal() {
         return leaseRenewal;
