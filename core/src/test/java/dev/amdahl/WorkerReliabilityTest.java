@@ -232,10 +232,21 @@ class WorkerReliabilityTest {
         MutableClock clock = new MutableClock(Instant.now());
         Duration visibility = Duration.ofSeconds(30);
         MemoryBroker memory = new MemoryBroker(clock, visibility, 5);
+        AtomicInteger reportedLost = new AtomicInteger();
+        ForwardingBroker broker = new ForwardingBroker(memory) {
+            @Override
+            public boolean extendLease(Delivery delivery) {
+                boolean kept = super.extendLease(delivery);
+                if (!kept) {
+                    reportedLost.incrementAndGet();
+                }
+                return kept;
+            }
+        };
         CountDownLatch firstRuns = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger prefetchedRuns = new AtomicInteger();
-        try (Amdahl app = Amdahl.builder().broker(memory).clock(clock).build()) {
+        try (Amdahl app = Amdahl.builder().broker(broker).clock(clock).build()) {
             Task<String, String> block = app.task("r.block", String.class, String.class, s -> {
                 firstRuns.countDown();
                 try {
@@ -260,11 +271,11 @@ class WorkerReliabilityTest {
             clock.advance(visibility.plusSeconds(1));
             List<Delivery> takenOver = memory.poll(List.of(WorkerOptions.DEFAULT_QUEUE), 10, WAIT);
             assertThat(takenOver).hasSize(4);
-            // on resuming, the renewer learns the leases are lost; then the running task ends
-            Await.until(WAIT, "the worker to hand its lost messages back to nobody",
-                    () -> lostLeasesNoticed(worker));
+            // on resuming, the renewer asks the broker and learns the four leases are lost; then the running task ends
+            Await.until(WAIT, "the broker to report the four leases lost", () -> reportedLost.get() >= 4);
             release.countDown();
             assertThat(running.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("first");
+            assertThat(((dev.amdahl.internal.worker.WorkerRuntime) worker).heldCount()).as("messages held after losing them").isZero();
             worker.close();
 
             assertThat(prefetchedRuns.get()).as("prefetched messages whose leases were lost, run anyway").isZero();
@@ -272,11 +283,6 @@ class WorkerReliabilityTest {
             // the other worker still owns them: settling them works
             takenOver.forEach(memory::ack);
         }
-    }
-
-    /** Whether the worker no longer holds anything: its leases were all reported lost. */
-    private static boolean lostLeasesNoticed(Worker worker) {
-        return ((dev.amdahl.internal.worker.WorkerRuntime) worker).heldCount() == 0;
     }
 
     // ------------------------------------------------------------------ 8: a store that fails once
