@@ -10,21 +10,32 @@ import dev.amdahl.TaskFailedException;
 import dev.amdahl.TaskFuture;
 import dev.amdahl.Worker;
 import dev.amdahl.WorkerOptions;
+import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.DeadLetter;
+import dev.amdahl.spi.Delivery;
+import dev.amdahl.spi.OutboundMessage;
+import dev.amdahl.spi.ProviderContext;
+import dev.amdahl.spi.ResultBackend;
+import dev.amdahl.spi.TaskRecord;
+import dev.amdahl.testkit.ForwardingBroker;
+import dev.amdahl.testkit.ForwardingResultBackend;
 import java.io.File;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Worker faults over the real Redis (issue 10): a task that halts every worker JVM that runs it ends with a
- * FAILURE its caller hears, and long tasks on a short visibility timeout run once because the lease renewal
+ * Worker faults over the real Redis (issue 10): a message whose outcome cannot be settled is given back a bounded
+ * number of times, a task that halts every worker JVM that runs it ends with a FAILURE its caller hears, and long tasks on a short visibility timeout run once because the lease renewal
  * follows the broker's timeout.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -107,6 +118,102 @@ class WorkerFaultsIT {
         } finally {
             RedisTestSupport.deleteKeys(RedisTestSupport.HOST_PORT, prefix);
         }
+    }
+
+    /** A broker that counts the deliveries it hands out, and refuses to publish to the queue named "unreachable". */
+    private static final class CountingBroker extends ForwardingBroker {
+        final AtomicInteger delivered = new AtomicInteger();
+
+        CountingBroker(Broker delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public void publish(String queue, OutboundMessage message) {
+            if (queue.equals("unreachable")) {
+                throw new IllegalArgumentException("queue name 'unreachable' is refused by this broker");
+            }
+            super.publish(queue, message);
+        }
+
+        @Override
+        public List<Delivery> poll(List<String> queues, int max, Duration timeout) throws InterruptedException {
+            List<Delivery> got = super.poll(queues, max, timeout);
+            delivered.addAndGet(got.size());
+            return got;
+        }
+    }
+
+    @Test
+    void aBackendThatAlwaysRefusesTheStoreGivesTheMessageBackABoundedNumberOfTimes() throws Exception {
+        String prefix = RedisTestSupport.newPrefix("refusing-store");
+        int maxDeliveries = 2;
+        URI url = URI.create("redis://" + RedisTestSupport.HOST_PORT + "/0?prefix=" + prefix + "&max-deliveries=" + maxDeliveries);
+        CountingBroker broker = new CountingBroker(new RedisBrokerProvider().open(url, ProviderContext.ofDefaults()));
+        ResultBackend refusing = new ForwardingResultBackend(new RedisResultBackendProvider().open(url, ProviderContext.ofDefaults())) {
+            @Override
+            public Map<String, TaskRecord> storeAllUnlessFinal(List<TaskRecord> records) {
+                throw new IllegalStateException("READONLY You can't write against a read only replica");
+            }
+        };
+        AtomicInteger runs = new AtomicInteger();
+        try (Amdahl app = Amdahl.builder().broker(broker).resultBackend(refusing).build()) {
+            Task<String, String> echo = app.task("fault.echo", String.class, String.class, s -> {
+                runs.incrementAndGet();
+                return s;
+            });
+            app.startWorker(WorkerOptions.builder().concurrency(1).build());
+            echo.submit("x");
+
+            List<DeadLetter> dead = awaitDeadLetter(broker);
+
+            assertThat(dead.get(0).reason()).contains("delivered " + maxDeliveries + " time(s)", "could not be stored", "READONLY");
+            assertThat(runs.get()).isEqualTo(maxDeliveries);
+            assertThat(broker.delivered.get()).as("deliveries: each within the maximum, then the exhausted one")
+                    .isEqualTo(maxDeliveries + 1);
+        } finally {
+            RedisTestSupport.deleteKeys(RedisTestSupport.HOST_PORT, prefix);
+        }
+    }
+
+    @Test
+    void aWorkflowStepThatCannotBePublishedGivesTheMessageBackABoundedNumberOfTimes() throws Exception {
+        String prefix = RedisTestSupport.newPrefix("unpublishable-step");
+        int maxDeliveries = 3;
+        URI url = URI.create("redis://" + RedisTestSupport.HOST_PORT + "/0?prefix=" + prefix + "&max-deliveries=" + maxDeliveries);
+        CountingBroker broker = new CountingBroker(new RedisBrokerProvider().open(url, ProviderContext.ofDefaults()));
+        AtomicInteger runs = new AtomicInteger();
+        try (Amdahl app = Amdahl.builder().broker(broker).resultBackend(url.toString()).build()) {
+            Task<String, String> first = app.task("fault.first", String.class, String.class, s -> {
+                runs.incrementAndGet();
+                return s;
+            });
+            Task<String, String> next = app.task("fault.next", String.class, String.class, s -> s);
+            app.startWorker(WorkerOptions.builder().concurrency(1).build());
+            first.sig("x").then(next.onQueue("unreachable")).submit();
+
+            List<DeadLetter> dead = awaitDeadLetter(broker);
+
+            assertThat(dead.get(0).reason()).contains("workflow steps", "could not be published", "unreachable");
+            assertThat(runs.get()).isEqualTo(1);
+            assertThat(broker.delivered.get()).isEqualTo(maxDeliveries + 1);
+        } finally {
+            RedisTestSupport.deleteKeys(RedisTestSupport.HOST_PORT, prefix);
+        }
+    }
+
+    private static List<DeadLetter> awaitDeadLetter(Broker broker) {
+        List<List<DeadLetter>> found = new ArrayList<>();
+        RedisTestSupport.await("a dead letter", Duration.ofSeconds(30), () -> {
+            List<DeadLetter> dead = broker.deadLetters(WorkerOptions.DEFAULT_QUEUE, 10);
+            if (dead.isEmpty()) {
+                return false;
+            }
+            found.add(dead);
+            return true;
+        });
+        assertThat(found.get(0)).hasSize(1);
+        return found.get(0);
     }
 
     private static Process java(List<Process> processes, Class<?> main, String... args) throws IOException {
