@@ -24,16 +24,12 @@ import org.slf4j.LoggerFactory;
  * A revocation is a REVOKED record in the backend ({@code Amdahl.revoke}). The worker tracks every task it
  * holds in {@code tracked} <em>before</em> it looks for revocations, and hears of them from the backend's
  * revocation feed ({@link RevocationFeed#onRevoked}, one subscription), or, where the backend has none, from
- * a {@code whenReady} watch per held task. It looks in one of two places:
- * <ul>
- *   <li>where the feed is complete ({@link RevocationFeed#revocationFeedComplete}: it replayed the revocations
- *       stored before), in {@code heardRevoked}, the revocations the feed brought (the last
- *       {@value #HEARD_REVOKED_MAX}, as Celery keeps its revoked ids). That costs no round trip, which is
- *       about a third of an idle worker's latency; a revocation still on its way when the task is taken
- *       arrives through the feed a moment later and finds the task held, as if it had been revoked while
- *       running;</li>
- *   <li>otherwise in the batch's records, read from the backend.</li>
- * </ul>
+ * a {@code whenReady} watch per held task. It looks in the batch's records, which the consumer reads for every
+ * message (a message may reuse the id of a finished task), and, where the feed is complete
+ * ({@link RevocationFeed#revocationFeedComplete}: it replayed the revocations stored before), also in
+ * {@code heardRevoked}, the revocations the feed brought (the last {@value #HEARD_REVOKED_MAX}, as Celery keeps
+ * its revoked ids). A revocation still on its way when the task is taken arrives through the feed a moment
+ * later and finds the task held, as if it had been revoked while running.
  * So a revocation stored before the look is seen by it, and one stored after by the feed; nothing in between
  * is missed.
  * What the worker does depends on where the task is:
