@@ -31,6 +31,11 @@ public enum ErrorType {
     ABANDONED("dev.amdahl.Abandoned"),
     /** The child JVM of the process pool that ran the task died. */
     WORKER_LOST("dev.amdahl.WorkerLost"),
+    /**
+     * The broker delivered the task's message its maximum number of times and it was never settled: the worker
+     * running it died each time (a task that halts or crashes its JVM), or its outcome could never be stored.
+     */
+    DELIVERIES_EXHAUSTED("dev.amdahl.DeliveriesExhausted"),
     /** A step of a workflow could not be read, so it and everything after it failed. */
     MALFORMED_WORKFLOW("dev.amdahl.MalformedWorkflow"),
     /** The task ended unsuccessfully without recording an error. */

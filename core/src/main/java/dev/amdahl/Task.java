@@ -88,6 +88,11 @@ public final class Task<A, R> {
      * idempotency key that was used within its window, returns the future of the first submission and
      * submits nothing.
      *
+     * <p>Each submission gets a task id of its own. A task id names one outcome: a message that reaches a worker
+     * with the id of a task that has finished already (another client reusing ids, a message replayed from the
+     * dead letters) is treated as a redelivery of that task and acknowledged without running, and the task keeps
+     * its first outcome. To run the same work again, submit it again.
+     *
      * @throws AmdahlException at once when the argument cannot be encoded as JSON
      */
     public TaskFuture<R> submit(A argument) {

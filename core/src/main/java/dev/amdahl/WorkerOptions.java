@@ -4,6 +4,7 @@ import dev.amdahl.internal.task.QueueNames;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How a worker runs: which queues it consumes, how many tasks it runs at once and where. Immutable;
@@ -22,7 +23,10 @@ import java.util.Objects;
  * @param prefetch        how many messages the worker holds at most (running plus waiting); at least concurrency
  * @param pool            where tasks run
  * @param shutdownGrace   on close or SIGTERM, how long running tasks may take to finish before they are interrupted and requeued
- * @param leaseRenewal    how often the worker tells the broker it still holds its messages
+ * @param leaseRenewal    how often the worker tells the broker it still holds its messages; {@code null} (the default)
+ *                        for a third of the broker's visibility timeout ({@link #DEFAULT_LEASE_RENEWAL} for a broker
+ *                        that has none). Set it only to renew more often: renewing less often than every visibility
+ *                        timeout lets the broker hand a running task to a second worker
  * @param trackStarted    whether STARTED is stored when a task starts: one more write per task, so off by
  *                        default, as Celery's {@code task_track_started}; a task that reports progress is STARTED anyway
  * @param maxDeliveries   a message whose worker process died this many times while running it is failed, not redelivered
@@ -33,6 +37,21 @@ public record WorkerOptions(List<String> queues, int concurrency, int prefetch, 
 
     /** The queue tasks go to and workers consume unless told otherwise. */
     public static final String DEFAULT_QUEUE = "amdahl";
+
+    /** How often leases are renewed on a broker that reports no visibility timeout, unless set. */
+    public static final Duration DEFAULT_LEASE_RENEWAL = Duration.ofSeconds(10);
+
+    /**
+     * The lease renewal a worker uses on a broker with {@code visibilityTimeout}: {@link #leaseRenewal()} when
+     * set, else a third of the timeout (so two renewals can fail or come late before the lease runs out), else
+     * {@link #DEFAULT_LEASE_RENEWAL}.
+     */
+    public Duration leaseRenewalFor(Optional<Duration> visibilityTimeout) {
+        if (leaseRenewal != null) {
+            return leaseRenewal;
+        }
+        return visibilityTimeout.map(t -> t.dividedBy(3)).filter(d -> !d.isZero()).orElse(DEFAULT_LEASE_RENEWAL);
+    }
 
     public WorkerOptions {
         queues = List.copyOf(queues);
@@ -51,7 +70,7 @@ public record WorkerOptions(List<String> queues, int concurrency, int prefetch, 
         if (shutdownGrace.isNegative()) {
             throw new IllegalArgumentException("shutdownGrace must not be negative, was " + shutdownGrace);
         }
-        if (leaseRenewal.isNegative() || leaseRenewal.isZero()) {
+        if (leaseRenewal != null && (leaseRenewal.isNegative() || leaseRenewal.isZero())) {
             throw new IllegalArgumentException("leaseRenewal must be positive, was " + leaseRenewal);
         }
         if (maxDeliveries < 1) {
@@ -90,7 +109,7 @@ public record WorkerOptions(List<String> queues, int concurrency, int prefetch, 
         private Integer prefetch;
         private Pool pool = Pool.THREADS;
         private Duration shutdownGrace = Duration.ofSeconds(30);
-        private Duration leaseRenewal = Duration.ofSeconds(10);
+        private Duration leaseRenewal;
         private boolean trackStarted;
         private int maxDeliveries = 3;
         private String name;
@@ -129,6 +148,7 @@ public record WorkerOptions(List<String> queues, int concurrency, int prefetch, 
             return this;
         }
 
+        /** How often leases are renewed; unset, a third of the broker's visibility timeout. */
         public Builder leaseRenewal(Duration interval) {
             this.leaseRenewal = interval;
             return this;

@@ -238,9 +238,10 @@ class RevokeTest {
     }
 
     @Test
-    void onACompleteRevocationFeedTheWorkerReadsNoRecordsForFirstDeliveriesAndStillSkipsARevokedTask() throws Exception {
+    void onACompleteRevocationFeedTheWorkerStillReadsFirstDeliveriesRecordsAndSkipsARevokedTask() throws Exception {
+        // a first delivery may reuse a finished task's id, so its record is read even when the feed is complete
         List<String> read = revokeOneRunTwo(true);
-        assertThat(read).as("ids whose records the worker read").isEmpty();
+        assertThat(read).as("ids whose records the worker read").hasSize(3);
     }
 
     @Test

@@ -79,6 +79,12 @@ final class WorkerCommand extends CliCommand {
             description = "On stop, how long running tasks may take to finish before they go back to the broker (default: ${DEFAULT-VALUE}).")
     Duration shutdownGrace;
 
+    @Option(names = "--lease-renewal", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+            description = "How often the worker tells the broker it still holds its messages (default: a third of the"
+                    + " broker's visibility timeout, e.g. 10s for redis://...?visibility-timeout=30s). Keep it well under"
+                    + " the visibility timeout, or long tasks run twice.")
+    Duration leaseRenewal;
+
     @Mixin
     SigningKeysOption signing = new SigningKeysOption();
 
@@ -154,6 +160,9 @@ final class WorkerCommand extends CliCommand {
         }
         if (prefetch != null) {
             b.prefetch(prefetch);
+        }
+        if (leaseRenewal != null) {
+            b.leaseRenewal(leaseRenewal);
         }
         try {
             return b.build();

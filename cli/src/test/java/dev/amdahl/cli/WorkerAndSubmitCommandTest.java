@@ -103,6 +103,22 @@ class WorkerAndSubmitCommandTest {
                 .contains("stopped after 5 task(s)");
     }
 
+    @Test
+    void leaseRenewalSetsHowOftenTheWorkerRenewsItsLeases() throws Exception {
+        String broker = InProcessSharedProvider.SCHEME + "://lease-renewal";
+        CommandLine workerLine = new CommandLine(new AmdahlCommand());
+        WorkerCommand command = workerLine.getSubcommands().get("worker").getCommand();
+        CompletableFuture<Cli.Result> worker = CompletableFuture.supplyAsync(
+                () -> Cli.run(workerLine, "worker", "--broker", broker, "--no-examples", "--lease-renewal", "250ms"));
+        dev.amdahl.Worker started = command.started.get(30, TimeUnit.SECONDS);
+        try {
+            assertThat(started.options().leaseRenewal()).isEqualTo(java.time.Duration.ofMillis(250));
+        } finally {
+            started.close();
+        }
+        assertThat(worker.get(30, TimeUnit.SECONDS).exitCode()).isZero();
+    }
+
     /** A catalog with a periodic task, for --beat: each run counts down {@link #BEATS}. */
     public static final class EverySecond implements dev.amdahl.TaskCatalog {
         static final java.util.concurrent.CountDownLatch BEATS = new java.util.concurrent.CountDownLatch(2);

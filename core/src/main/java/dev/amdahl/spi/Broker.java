@@ -2,6 +2,7 @@ package dev.amdahl.spi;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Moves task messages from producers to workers. One implementation per transport (the embedded
@@ -23,6 +24,14 @@ import java.util.List;
  *       consumer, {@link #requeue}, and a {@link #close} that gives back what it held; so a message that is
  *       requeued every time (its result cannot be stored) ends as a dead letter, not in a loop. Only a message
  *       a poll read but never handed out does not count, since no consumer saw it.</li>
+ *   <li><b>The last word goes to a consumer.</b> A message delivered its maximum number of times is handed out
+ *       once more, {@link Delivery#exhausted() exhausted} (its {@link Delivery#deliveryCount()} one past the
+ *       maximum), so that someone can tell whoever waits for it: its consumer must not process it, but record
+ *       why it gave up where it can (the worker stores the task's FAILURE) and {@link #reject} it with that
+ *       reason. If that last delivery comes back too (its consumer died, requeued or closed), the broker
+ *       dead-letters the message itself, body unchanged, with a reason that says how often it was delivered.
+ *       So a message that kills every consumer still reaches someone who can report it, and still ends as
+ *       a dead letter.</li>
  *   <li><b>Order.</b> Within a queue, a message of higher priority is delivered before one of lower
  *       priority that is ready at the same time; equal priorities are delivered first in, first out.
  *       A consumer of several queues is served from all of them: one busy queue does not starve
@@ -101,10 +110,26 @@ public interface Broker extends AutoCloseable {
     /**
      * Tells the broker that the consumer of {@code delivery} is alive and still working on it, so a
      * broker that redelivers after a visibility timeout does not hand it to someone else. Workers call
-     * this periodically for every message they hold. The default does nothing (brokers that notice
-     * a dead consumer by its connection need nothing more).
+     * this periodically for every message they hold, at least three times per {@link #visibilityTimeout()}.
+     *
+     * <p>Returns whether the consumer still holds it. False means the lease was lost: the delivery was
+     * settled already, or its lease ran out (the consumer was paused or too slow) and the message went back
+     * to its queue or to another consumer. Extending a lost lease never takes the message back; the consumer
+     * must not start what it has not started, and settling it may fail or do nothing. A lost lease is an
+     * answer, not an error: nothing is thrown or logged for it. The default does nothing and returns true
+     * (brokers that notice a dead consumer by its connection need nothing more).
      */
-    default void extendLease(Delivery delivery) {
+    default boolean extendLease(Delivery delivery) {
+        return true;
+    }
+
+    /**
+     * How long a delivery may go unsettled and unextended before this broker hands it to another consumer;
+     * empty for a broker that redelivers only when it sees its consumer gone (a closed connection). Workers
+     * renew their leases at a third of it unless told otherwise. The default is empty.
+     */
+    default Optional<Duration> visibilityTimeout() {
+        return Optional.empty();
     }
 
     /** The number of messages in {@code queue} that are ready for delivery now. */

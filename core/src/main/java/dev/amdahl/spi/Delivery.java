@@ -13,8 +13,12 @@ import java.util.Objects;
  * @param deliveryCount 1 on first delivery, 2 after one redelivery, and so on
  * @param receipt       the broker's own handle for acknowledging it (a stream entry id, a delivery
  *                      tag...); opaque to everyone else
+ * @param exhausted     whether this is the delivery past the broker's maximum: not to be processed, only
+ *                      reported and {@link Broker#reject rejected} (see the Broker contract, "The last word
+ *                      goes to a consumer")
  */
-public record Delivery(String queue, String messageId, byte[] body, int priority, int deliveryCount, Object receipt) {
+public record Delivery(String queue, String messageId, byte[] body, int priority, int deliveryCount, Object receipt,
+                       boolean exhausted) {
 
     public Delivery {
         Objects.requireNonNull(queue, "queue");
@@ -23,6 +27,11 @@ public record Delivery(String queue, String messageId, byte[] body, int priority
         if (deliveryCount < 1) {
             throw new IllegalArgumentException("deliveryCount starts at 1, was " + deliveryCount);
         }
+    }
+
+    /** A delivery within the broker's maximum: one to process. */
+    public Delivery(String queue, String messageId, byte[] body, int priority, int deliveryCount, Object receipt) {
+        this(queue, messageId, body, priority, deliveryCount, receipt, false);
     }
 
     /** Whether this message was delivered before (to this or another consumer). */

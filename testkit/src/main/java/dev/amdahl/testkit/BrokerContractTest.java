@@ -466,13 +466,52 @@ public abstract class BrokerContractTest {
         elapseVisibilityTimeout();
         Delivery current = nextDelivery(broker, q, "the redelivery");
 
-        slow.extendLease(stale);   // too late: must neither fail loudly nor take the message back
+        // too late: must neither fail loudly nor take the message back, and must say the lease is lost
+        assertThat(slow.extendLease(stale)).as("extending a lease that ran out reports it lost").isFalse();
         for (int i = 0; i < 2; i++) {
             elapse(VISIBILITY_TIMEOUT.dividedBy(2));
-            broker.extendLease(current);
+            assertThat(broker.extendLease(current)).as("extending a lease still held").isTrue();
             assertThat(slow.poll(List.of(q), 1, VISIBILITY_TIMEOUT.dividedBy(2))).isEmpty();
         }
         broker.ack(current);
+    }
+
+    @Test
+    void extendingTheLeaseOfASettledDeliveryReportsItLost() throws Exception {
+        // a worker renews what it holds while its settler acks: it must be able to tell "lost" from "kept"
+        String q = newQueue();
+        broker.publish(q, OutboundMessage.of("m-1", bytes("x")));
+        broker.publish(q, OutboundMessage.of("m-2", bytes("y")));
+        List<Delivery> held = pollAtLeast(List.of(q), 2);
+        assertThat(held).hasSize(2);
+
+        broker.ack(held.get(0));
+        broker.requeue(held.get(1));
+
+        assertThat(broker.extendLease(held.get(0))).as("the lease of an acknowledged delivery").isFalse();
+        assertThat(broker.extendLease(held.get(1))).as("the lease of a requeued delivery").isFalse();
+        broker.ack(nextDelivery(broker, q, "the requeued message"));
+    }
+
+    @Test
+    void aLeaseThatRanOutIsReportedLostEvenBeforeAnotherConsumerTookIt() throws Exception {
+        // a paused worker must learn on waking that what it prefetched may be someone else's by now
+        String q = newQueue();
+        broker.publish(q, OutboundMessage.of("m-1", bytes("x")));
+        Broker paused = anotherConsumer();
+        Delivery held = nextDelivery(paused, q, "the first delivery");
+        elapseVisibilityTimeout();
+        // a broker may need a poll to notice the lease ran out; this one finds the message to take over
+        Delivery current = nextDelivery(broker, q, "the redelivery after the lease ran out");
+
+        assertThat(paused.extendLease(held)).isFalse();
+        broker.ack(current);
+    }
+
+    @Test
+    void theVisibilityTimeoutReportedIsTheOneConfigured() {
+        // workers derive their lease renewal from it: a wrong answer makes long tasks run twice
+        broker.visibilityTimeout().ifPresent(t -> assertThat(t).isEqualTo(settings().visibilityTimeout()));
     }
 
     @Test
@@ -480,14 +519,16 @@ public abstract class BrokerContractTest {
         String q = newQueue();
         broker.publish(q, OutboundMessage.of("m-poison", bytes("kills its consumer")));
 
-        for (int n = 1; n <= MAX_DELIVERIES; n++) {
+        for (int n = 1; n <= MAX_DELIVERIES + 1; n++) {
             Broker doomed = anotherConsumer();
             Delivery d = nextDelivery(doomed, q, "delivery " + n);
             assertThat(d.deliveryCount()).isEqualTo(n);
+            assertThat(d.exhausted()).as("delivery %d of at most %d is exhausted", n, MAX_DELIVERIES).isEqualTo(n > MAX_DELIVERIES);
             loseConsumer(doomed);
             elapseVisibilityTimeout();
         }
 
+        // nobody reported the exhausted delivery either: the broker dead-letters it, body as published
         List<DeadLetter> dead = awaitDeadLetters(q);
         assertThat(dead).hasSize(1);
         DeadLetter letter = dead.get(0);
@@ -499,11 +540,44 @@ public abstract class BrokerContractTest {
         assertThat(broker.poll(List.of(q), 1, Duration.ofMillis(300))).isEmpty();
     }
 
+    @Test
+    void anExhaustedDeliveryIsHandedOutOnceForItsConsumerToReportAndReject() throws Exception {
+        // the worker stores FAILURE for a waiting caller, then rejects: the dead letter carries its reason
+        String q = newQueue();
+        broker.publish(q, OutboundMessage.of("m-1", bytes("x")));
+        Delivery last = exhaust(q, "m-1");
+
+        broker.reject(last, "gave up after " + MAX_DELIVERIES + " deliveries: reported to the caller");
+
+        assertThat(broker.poll(List.of(q), 1, Duration.ofMillis(300))).as("delivered after it was rejected").isEmpty();
+        List<DeadLetter> dead = broker.deadLetters(q, 10);
+        assertThat(dead).extracting(DeadLetter::messageId).containsExactly("m-1");
+        assertThat(dead.get(0).reason()).isEqualTo("gave up after " + MAX_DELIVERIES + " deliveries: reported to the caller");
+        assertThat(dead.get(0).body()).isEqualTo(bytes("x"));
+    }
+
+    /** Requeues the one message of {@code q} until the broker hands it out exhausted; returns that delivery. */
+    private Delivery exhaust(String q, String id) {
+        for (int n = 1; n <= MAX_DELIVERIES; n++) {
+            Delivery d = nextDelivery(broker, q, "delivery " + n);
+            assertThat(d.messageId()).isEqualTo(id);
+            assertThat(d.deliveryCount()).isEqualTo(n);
+            assertThat(d.exhausted()).as("delivery %d of at most %d", n, MAX_DELIVERIES).isFalse();
+            broker.requeue(d);
+        }
+        Delivery last = nextDelivery(broker, q, "the delivery past the maximum");
+        assertThat(last.messageId()).isEqualTo(id);
+        assertThat(last.exhausted()).as("%s", last).isTrue();
+        assertThat(last.deliveryCount()).isEqualTo(MAX_DELIVERIES + 1);
+        return last;
+    }
+
     /** Keeps polling (a broker may notice a lease ran out only when polled) until {@code q} has a dead letter. */
     private List<DeadLetter> awaitDeadLetters(String q) {
         return Await.value(WAIT, "a dead letter in " + q, () -> {
             Optional<Delivery> delivered = pollOnce(broker, q, Duration.ofMillis(100));
-            assertThat(delivered).as("delivered beyond the maximum of %d deliveries", MAX_DELIVERIES).isEmpty();
+            assertThat(delivered).as("delivered beyond the maximum of %d deliveries and the exhausted one", MAX_DELIVERIES)
+                    .isEmpty();
             List<DeadLetter> dead = broker.deadLetters(q, 10);
             return dead.isEmpty() ? Optional.empty() : Optional.of(dead);
         });
@@ -516,16 +590,14 @@ public abstract class BrokerContractTest {
         // a worker requeues when it cannot settle (the result backend is down): that must not loop for ever
         String q = newQueue();
         broker.publish(q, OutboundMessage.of("m-1", bytes("x")));
+        Delivery last = exhaust(q, "m-1");
 
-        for (int n = 1; n <= MAX_DELIVERIES; n++) {
-            Delivery d = nextDelivery(broker, q, "delivery " + n);
-            assertThat(d.deliveryCount()).isEqualTo(n);
-            broker.requeue(d);
-        }
+        broker.requeue(last);   // even the exhausted delivery given back: the broker ends it
 
         List<DeadLetter> dead = awaitDeadLetters(q);
         assertThat(dead).extracting(DeadLetter::messageId).containsExactly("m-1");
         assertThat(dead.get(0).reason()).contains(Integer.toString(MAX_DELIVERIES));
+        assertThat(dead.get(0).body()).isEqualTo(bytes("x"));
     }
 
     @Test
@@ -533,10 +605,11 @@ public abstract class BrokerContractTest {
         String q = newQueue();
         broker.publish(q, OutboundMessage.of("m-1", bytes("x")));
 
-        for (int n = 1; n <= MAX_DELIVERIES; n++) {
+        for (int n = 1; n <= MAX_DELIVERIES + 1; n++) {
             Broker closing = openAnotherConsumer();  // closed here, not by the kit
             Delivery d = nextDelivery(closing, q, "delivery " + n);
             assertThat(d.deliveryCount()).isEqualTo(n);
+            assertThat(d.exhausted()).isEqualTo(n > MAX_DELIVERIES);
             closing.close();
             // a broker may give back at once or after the visibility timeout: both keep the message
             elapseVisibilityTimeout();

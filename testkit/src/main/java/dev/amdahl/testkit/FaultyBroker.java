@@ -84,9 +84,8 @@ final class FaultyBroker extends ForwardingBroker {
     }
 
     @Override
-    public void extendLease(Delivery delivery) {
-        if (!faults.isDead(delivery)) {
-            super.extendLease(delivery);
-        }
+    public boolean extendLease(Delivery delivery) {
+        // a crashed handling renews nothing; its worker hears the lease is lost and lets it go, as a dead one would
+        return !faults.isDead(delivery) && super.extendLease(delivery);
     }
 }

@@ -7,6 +7,7 @@ import dev.amdahl.spi.OutboundMessage;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A {@link Broker} that hands every call to another one, default methods included: extend it and override
@@ -74,8 +75,13 @@ public class ForwardingBroker implements Broker {
     }
 
     @Override
-    public void extendLease(Delivery delivery) {
-        delegate.extendLease(delivery);
+    public boolean extendLease(Delivery delivery) {
+        return delegate.extendLease(delivery);
+    }
+
+    @Override
+    public Optional<Duration> visibilityTimeout() {
+        return delegate.visibilityTimeout();
     }
 
     @Override

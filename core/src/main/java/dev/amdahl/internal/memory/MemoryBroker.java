@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -32,8 +33,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * the last {@link #extendLease}, runs out on the broker's clock; then the next poll puts it back (a
  * consumer thread died or hung). Each delivery has a receipt of its own, so a consumer that lost its lease
  * cannot settle the message for the consumer that holds it now. Every delivery counts, however the message
- * came back (lease ran out, {@link #requeue}): the delivery after the {@code maxDeliveries}-th dead-letters it
- * instead, so no message loops for ever.
+ * came back (lease ran out, {@link #requeue}): the delivery after the {@code maxDeliveries}-th is handed out
+ * {@linkplain Delivery#exhausted() exhausted}, for its consumer to report and reject, and if that one comes back
+ * too the next poll dead-letters it, so no message loops for ever.
  */
 public final class MemoryBroker implements Broker {
 
@@ -181,17 +183,20 @@ public final class MemoryBroker implements Broker {
                 Entry e = q == null ? null : q.poll();
                 if (e != null) {
                     progress = true;
-                    if (e.deliveries >= maxDeliveries) {
-                        deadLetter(e, "delivered " + e.deliveries + " times without an acknowledgement (max deliveries "
-                                + maxDeliveries + "): its consumers gave it back, died or ran past the visibility timeout"
-                                + " of " + visibilityTimeout + " without extending their lease");
+                    if (e.deliveries > maxDeliveries) {
+                        // its exhausted delivery came back too: nobody reported it, the body is kept as it is
+                        deadLetter(e, "delivered " + maxDeliveries + " times without an acknowledgement (max deliveries "
+                                + maxDeliveries + "), then once more to be reported, and given back again: its consumers"
+                                + " gave it back, died or ran past the visibility timeout of " + visibilityTimeout
+                                + " without extending their lease");
                         continue;
                     }
                     e.deliveries++;
                     e.receipt = receipts++;
                     e.leaseUntil = clock.instant().plus(visibilityTimeout);
                     unacked.put(e.receipt, e);
-                    taken.add(new Delivery(e.queue, e.id, e.body.clone(), e.priority, e.deliveries, e.receipt));
+                    taken.add(new Delivery(e.queue, e.id, e.body.clone(), e.priority, e.deliveries, e.receipt,
+                            e.deliveries > maxDeliveries));
                 }
             }
         }
@@ -258,16 +263,25 @@ public final class MemoryBroker implements Broker {
 
     /** Renews the lease while the delivery is still held; a delivery settled or taken over already is left alone. */
     @Override
-    public void extendLease(Delivery delivery) {
+    public boolean extendLease(Delivery delivery) {
         lock.lock();
         try {
+            Instant now = clock.instant();
             Entry e = delivery.receipt() instanceof Long receipt ? unacked.get(receipt) : null;
-            if (e != null) {
-                e.leaseUntil = clock.instant().plus(visibilityTimeout);
+            if (e == null || !e.leaseUntil.isAfter(now)) {
+                // a lease that ran out is lost even before a poll reclaims it: someone may be about to take it
+                return false;
             }
+            e.leaseUntil = now.plus(visibilityTimeout);
+            return true;
         } finally {
             lock.unlock();
         }
+    }
+
+    @Override
+    public Optional<Duration> visibilityTimeout() {
+        return Optional.of(visibilityTimeout);
     }
 
     private Entry owned(Delivery delivery) {

@@ -1,6 +1,7 @@
 package dev.amdahl.internal.task;
 
 import dev.amdahl.Progress;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -21,6 +22,7 @@ public final class RunControl {
 
     private final Consumer<Progress> progressSink;
     private final Supplier<AutoCloseable> onStart;
+    private final BooleanSupplier mayStart;
     private volatile boolean softLimitExceeded;
     /** Guarded by this. */
     private boolean abandoned;
@@ -32,8 +34,22 @@ public final class RunControl {
      * @param onStart      called when the task starts; arms its time limits and returns how to disarm them
      */
     public RunControl(Consumer<Progress> progressSink, Supplier<AutoCloseable> onStart) {
+        this(progressSink, onStart, () -> true);
+    }
+
+    /**
+     * @param mayStart asked by the pool just before it starts the task: false when the run is no longer
+     *                 wanted (the worker lost the message's lease while the job waited in the pool)
+     */
+    public RunControl(Consumer<Progress> progressSink, Supplier<AutoCloseable> onStart, BooleanSupplier mayStart) {
         this.progressSink = progressSink;
         this.onStart = onStart;
+        this.mayStart = mayStart;
+    }
+
+    /** Whether the pool may start the task now; if not, it reports it ABANDONED without running it. */
+    public boolean mayStart() {
+        return mayStart.getAsBoolean();
     }
 
     /** A run nobody watches: progress goes nowhere (eager mode without a backend, unit tests). */

@@ -36,8 +36,13 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Redeliveries do not run twice.</b> Before running a batch, the consumer reads the records of its
  *       redelivered tasks, retries and workflow steps (a retry or a step's continuations are published again
  *       when the message they came from is redelivered); a task already final (its result stored before a
- *       crash lost the ack, or revoked) is acknowledged without running. First deliveries are read too unless
- *       the revocation feed is complete (see {@link Revocations}).</li>
+ *       crash lost the ack, or revoked) is acknowledged without running. First deliveries are read too: a second
+ *       message reusing the id of a finished task is treated as a redelivery (acked unrun). That is one
+ *       {@code getAll} per polled batch, amortised over the batch.</li>
+ *   <li><b>Exhausted deliveries are reported, not run.</b> The delivery the broker hands out past its maximum
+ *       ({@link Delivery#exhausted()}) stores FAILURE with {@link ErrorType#DELIVERIES_EXHAUSTED} for whoever
+ *       waits on the task, then is rejected with the same reason; a malformed one is rejected as any malformed
+ *       message is.</li>
  * </ul>
  */
 final class QueueConsumer {
@@ -62,6 +67,7 @@ final class QueueConsumer {
     private final WorkerRecords records;
     private final MessageSigner signer;
     private final Thread thread;
+    private final ThrottledLog unreachable = ThrottledLog.warnings(log);
 
     QueueConsumer(WorkerOptions options, Broker broker, ResultBackend backend, Clock clock, Semaphore slots, BooleanSupplier closing,
                   Settlement settlement, Revocations revocations, Limits limits, Runs runs, WorkerRecords records,
@@ -159,21 +165,27 @@ final class QueueConsumer {
             revocations.track(runnable.get(i), messages.get(i));   // before the look: see Revocations
         }
         boolean feedComplete = revocations.feedComplete();
-        List<String> toRead = new ArrayList<>();
-        for (int i = 0; i < messages.size(); i++) {
-            TaskMessage m = messages.get(i);
-            // what can arrive twice is read: redeliveries, and what a worker published (a retry, a workflow step),
-            // which it publishes again when the message it came from is redelivered
-            if (!feedComplete || runnable.get(i).redelivered() || m.workflow() != null || m.retries() > 0) {
-                toRead.add(m.id());
-            }
+        // every message's record is read, in one call for the batch: a redelivery, a retry or workflow step published
+        // again when the message it came from was redelivered, and a message reusing a finished task's id (another
+        // client, a replayed message) all arrive for a task that may be final already
+        List<String> toRead = new ArrayList<>(messages.size());
+        for (TaskMessage m : messages) {
+            toRead.add(m.id());
         }
         Map<String, TaskRecord> known;
         try {
-            known = toRead.isEmpty() ? Map.of() : backend.getAll(toRead);
+            known = backend.getAll(toRead);
         } catch (RuntimeException e) {
-            log.warn("worker {}: the result backend is unreachable ({}); giving {} message(s) back", name, e.toString(), messages.size());
-            runnable.forEach(settlement::requeue);
+            unreachable.log("read", "worker " + name + ": the result backend is unreachable; giving " + messages.size()
+                    + " message(s) back (each give-back counts toward the broker's max deliveries)", e);
+            for (int i = 0; i < messages.size(); i++) {
+                Delivery d = runnable.get(i);
+                if (d.exhausted()) {
+                    settlement.reject(d, exhausted(d, messages.get(i)) + " (its FAILURE could not be stored: " + e + ")");
+                } else {
+                    settlement.requeue(d);
+                }
+            }
             return;
         }
         List<TaskRecord> started = new ArrayList<>();
@@ -187,9 +199,22 @@ final class QueueConsumer {
                 existing = revocations.heard(m.id());
             }
             if (existing != null && existing.state().isReady()) {
-                log.debug("task {} is {} already; acknowledging its redelivery without running it", m.id(), existing.state());
+                try (TaskMdc ignored = TaskMdc.of(m.id())) {
+                    if (d.redelivered()) {
+                        log.debug("task {} is {} already; acknowledging its redelivery without running it", m.id(), existing.state());
+                    } else {
+                        log.info("task {} is {} already; a message reusing its id is acknowledged without running it",
+                                m.id(), existing.state());
+                    }
+                }
                 // its continuations may not have run before the ack was lost: run them (they are idempotent enough)
                 settlement.continueThenAck(d, m, existing);
+                continue;
+            }
+            if (d.exhausted()) {
+                // the broker's last word on a message nobody settled: tell whoever waits, do not run it again
+                settlement.giveUp(d, m, records.of(m, TaskState.FAILURE,
+                        TaskError.of(ErrorType.DELIVERIES_EXHAUSTED.typeName(), exhausted(d, m)), null));
                 continue;
             }
             if (m.expires() != null && now.isAfter(m.expires())) {
@@ -221,6 +246,9 @@ final class QueueConsumer {
 
     /** Hands the job to the pool unless its task was revoked meanwhile; then acknowledges it unrun. */
     private void execute(Delivery d, TaskMessage m, ExecutionPool.Job job) {
+        if (!settlement.holds(d)) {
+            return;   // its lease was lost while it waited (a rate limit, a paused process): not this worker's to run
+        }
         TaskRecord revoked = revocations.handOver(d, job);
         if (revoked == null) {
             return;
@@ -235,6 +263,15 @@ final class QueueConsumer {
     private void rejectUnverified(Delivery d, UnverifiedMessageException e) {
         log.warn("worker {}: rejecting message {} from {} without running it: {}", name, d.messageId(), d.queue(), e.getMessage());
         settlement.reject(d, e.getMessage());
+    }
+
+    /** The reason an exhausted delivery is given up: what a caller of {@code get()} reads. */
+    private static String exhausted(Delivery d, TaskMessage m) {
+        int deliveries = d.deliveryCount() - 1;
+        return "task '" + m.task() + "' (id " + m.id() + ") was delivered " + deliveries + " time(s) and never finished:"
+                + " the worker running it crashed or was killed each time (a task that halts or exits its JVM, runs out of"
+                + " memory, or is killed by the OS), or its outcome could not be stored or its workflow steps published;"
+                + " the broker allows " + deliveries + " deliveries, so it is not run again";
     }
 
     private void rejectMalformed(Delivery d, MalformedMessageException e) {

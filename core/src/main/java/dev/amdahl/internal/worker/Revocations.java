@@ -24,16 +24,12 @@ import org.slf4j.LoggerFactory;
  * A revocation is a REVOKED record in the backend ({@code Amdahl.revoke}). The worker tracks every task it
  * holds in {@code tracked} <em>before</em> it looks for revocations, and hears of them from the backend's
  * revocation feed ({@link RevocationFeed#onRevoked}, one subscription), or, where the backend has none, from
- * a {@code whenReady} watch per held task. It looks in one of two places:
- * <ul>
- *   <li>where the feed is complete ({@link RevocationFeed#revocationFeedComplete}: it replayed the revocations
- *       stored before), in {@code heardRevoked}, the revocations the feed brought (the last
- *       {@value #HEARD_REVOKED_MAX}, as Celery keeps its revoked ids). That costs no round trip, which is
- *       about a third of an idle worker's latency; a revocation still on its way when the task is taken
- *       arrives through the feed a moment later and finds the task held, as if it had been revoked while
- *       running;</li>
- *   <li>otherwise in the batch's records, read from the backend.</li>
- * </ul>
+ * a {@code whenReady} watch per held task. It looks in the batch's records, which the consumer reads for every
+ * message (a message may reuse the id of a finished task), and, where the feed is complete
+ * ({@link RevocationFeed#revocationFeedComplete}: it replayed the revocations stored before), also in
+ * {@code heardRevoked}, the revocations the feed brought (the last {@value #HEARD_REVOKED_MAX}, as Celery keeps
+ * its revoked ids). A revocation still on its way when the task is taken arrives through the feed a moment
+ * later and finds the task held, as if it had been revoked while running.
  * So a revocation stored before the look is seen by it, and one stored after by the feed; nothing in between
  * is missed.
  * What the worker does depends on where the task is:
@@ -80,6 +76,8 @@ final class Revocations {
         final Delivery delivery;
         ExecutionPool.Job job;
         TaskRecord revokedBy;
+        /** Its lease was lost: not to be handed to the pool. */
+        boolean dropped;
         volatile Registration watch;
 
         Tracked(String taskId, Delivery delivery) {
@@ -161,15 +159,21 @@ final class Revocations {
 
     /**
      * Hands the job to the pool unless its task was revoked meanwhile; returns the REVOKED record in that case
-     * (the job is then not run, and its message is to be acknowledged), else {@code null}.
+     * (the job is then not run, and its message is to be acknowledged), else {@code null}. A message no longer
+     * held (settled on shutdown, or its lease lost) is not handed over, and {@code null} is returned: there is
+     * nothing left to settle.
      */
     TaskRecord handOver(Delivery d, ExecutionPool.Job job) {
         Tracked t = trackedByDelivery.get(d);
         if (t == null) {
-            pool.execute(job);
+            // settled or dropped before its turn came (shutdown, a lost lease): it is not this worker's to run
+            log.debug("message {} is no longer held; not running it", d.messageId());
             return null;
         }
         synchronized (t) {
+            if (t.dropped) {
+                return null;   // its lease was lost meanwhile: someone else may run it now (Settlement#leaseLost)
+            }
             if (t.revokedBy == null) {
                 t.job = job;
                 pool.execute(job); // only queues it: cheap under the lock, and a revocation now finds the job
@@ -177,6 +181,23 @@ final class Revocations {
             }
             return t.revokedBy;
         }
+    }
+
+    /**
+     * The lease on {@code d} was lost: it must not start here. Returns whether that is certain (it was not handed
+     * to the pool yet, or the pool had not started it and cancelled it); false when it runs or ran already.
+     */
+    boolean dropUnstarted(Delivery d) {
+        Tracked t = trackedByDelivery.get(d);
+        if (t == null) {
+            return false;
+        }
+        ExecutionPool.Job job;
+        synchronized (t) {
+            t.dropped = true;
+            job = t.job;
+        }
+        return job == null || pool.cancel(job, Outcome.abandoned("its lease was lost"), false);
     }
 
     /**

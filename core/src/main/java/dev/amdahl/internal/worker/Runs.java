@@ -47,7 +47,7 @@ final class Runs {
         ExecutionPool.Job[] self = new ExecutionPool.Job[1];
         RunControl control = new RunControl(
                 progress -> backend.storeAllUnlessFinal(List.of(records.progress(m, receivedAt, progress))),
-                () -> limits.armTimeLimits(self[0]));
+                () -> limits.armTimeLimits(self[0]), () -> settlement.mayStart(d));
         self[0] = new ExecutionPool.Job(m, d.deliveryCount(), outcome -> finish(d, m, outcome), control);
         return self[0];
     }

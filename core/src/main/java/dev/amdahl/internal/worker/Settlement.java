@@ -7,6 +7,7 @@ import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.Delivery;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskRecord;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -30,9 +31,19 @@ import org.slf4j.LoggerFactory;
  *       and whoever removes it settles it. A second attempt (a revocation racing an outcome, shutdown racing
  *       the settler) finds it gone and does nothing. Settling gives the message's prefetch slot back.</li>
  *   <li><b>Late acknowledgement.</b> A message is acked only after its final record is stored and its
- *       workflow continuations are published. If the store or the continuations fail the message is
- *       requeued; if this process dies first, the broker redelivers it. A failed ack leaves the message to
- *       the broker's redelivery, where the consumer finds its record final and acks it without running it.</li>
+ *       workflow continuations are published. A store that fails is tried again, {@value #STORE_TRIES} times in
+ *       all over a few seconds (leases renewed meanwhile, since the messages stay held), so one connection reset
+ *       does not run computed work again; if every try fails, or the continuations fail, the message is
+ *       requeued, and that counts as a delivery at the broker, so it ends as an exhausted delivery reported by
+ *       {@link #giveUp}, not in a loop. If this process dies first, the broker redelivers it. A failed ack leaves
+ *       the message to the broker's redelivery, where the consumer finds its record final and acks it without
+ *       running it.</li>
+ *   <li><b>A lost lease drops the message.</b> When {@link #renewLeases} learns the broker no longer counts
+ *       this worker as the message's consumer (the process was paused past the visibility timeout, say), the
+ *       message is no longer held: it is never settled here, a job not yet started never starts, and one that
+ *       runs may still store its outcome (stores never replace a final record) but does not ack. A message
+ *       settled while its lease was being renewed is not news: settling removes it from {@code held} before the
+ *       broker call, and the renewer warns only about what it still finds held.</li>
  *   <li><b>A revoked task stays REVOKED.</b> Whatever a task revoked while held finished with, its REVOKED
  *       record is what is stored (again, as it is, in case a STARTED stored by this worker after the
  *       revocation replaced it), through {@link ResultBackend#storeAllUnlessFinal}, so a revocation that
@@ -52,6 +63,10 @@ final class Settlement {
 
     private static final Logger log = LoggerFactory.getLogger(Settlement.class);
     private static final int MAX_SETTLE_BATCH = 512;
+    /** How often a batch's store is tried before its messages go back. */
+    static final int STORE_TRIES = 4;
+    /** The waits between store tries: a connection reset or a failover is usually over within them. */
+    static final List<Duration> STORE_BACKOFF = List.of(Duration.ofMillis(250), Duration.ofMillis(1_000), Duration.ofMillis(2_000));
 
     private final String name;
     private final Broker broker;
@@ -63,17 +78,27 @@ final class Settlement {
     /** Messages taken and not yet settled; their leases are renewed while held. */
     private final Set<Delivery> held = ConcurrentHashMap.newKeySet();
     private final AtomicLong completed = new AtomicLong();
+    private final AtomicLong lostLeases = new AtomicLong();
     /** Final records waiting to be stored and acknowledged; drained by {@link #settler}. */
     private final LinkedBlockingQueue<Final> toSettle = new LinkedBlockingQueue<>();
     private final Thread settler;
     private volatile boolean settlerStopping;
+    private final List<Duration> storeBackoff;
+    private final long renewalNanos;
+    /** When the last round of {@link #renewLeases} ended (System.nanoTime). */
+    private volatile long lastRenewalNanos = System.nanoTime();
+    private final ThrottledLog errors = ThrottledLog.errors(log);
+    private final ThrottledLog warnings = ThrottledLog.warnings(log);
 
     /** A finished message and the record to store for it. */
     private record Final(Delivery delivery, TaskMessage message, TaskRecord record) {
     }
 
+    /** @param leaseRenewal how often {@link #renewLeases} runs: a pool starting a job checks the renewer is not behind */
     Settlement(String name, Broker broker, ResultBackend backend, Continuations continuations, Revocations revocations,
-               Semaphore slots) {
+               Semaphore slots, Duration leaseRenewal) {
+        this.storeBackoff = STORE_BACKOFF;
+        this.renewalNanos = leaseRenewal.toNanos();
         this.name = name;
         this.broker = broker;
         this.backend = backend;
@@ -97,6 +122,11 @@ final class Settlement {
         return held.size();
     }
 
+    /** Messages dropped because the broker reported their lease lost (each logged once). */
+    long lostLeases() {
+        return lostLeases.get();
+    }
+
     /** Tasks whose outcome was stored. */
     long completedCount() {
         return completed.get();
@@ -107,17 +137,53 @@ final class Settlement {
         toSettle.add(new Final(d, m, record));
     }
 
-    /** Runs the workflow continuations of a final task, then acks; if they fail the message comes back. */
+    /**
+     * Runs the workflow continuations of a final task, then acks; if they fail the message comes back, or, on
+     * its exhausted delivery, is rejected with the reason.
+     */
     void continueThenAck(Delivery d, TaskMessage m, TaskRecord record) {
         try {
             continuations.afterFinal(m, record);
         } catch (RuntimeException e) {
-            log.error("worker {}: the workflow steps after task {} could not be published; giving its message back",
-                    name, m.id(), e);
+            if (d.exhausted()) {
+                reject(d, "task '" + m.task() + "' (id " + m.id() + ") is " + record.state() + " but the workflow steps after"
+                        + " it could not be published in " + (d.deliveryCount() - 1) + " deliveries: " + e);
+                return;
+            }
+            errors.log("continuations", "worker " + name + ": the workflow steps after task " + m.id()
+                    + " could not be published; giving its message back", e);
             requeue(d);
             return;
         }
         ack(d);
+    }
+
+    /**
+     * Ends a message the broker handed out exhausted: stores {@code failure} for whoever waits on the task,
+     * then rejects the message with its reason. A task final already keeps its record, and its message is
+     * acked. If the store fails too, the dead letter says so; nothing more can be done for the caller.
+     */
+    void giveUp(Delivery d, TaskMessage m, TaskRecord failure) {
+        try (TaskMdc ignored = TaskMdc.of(m.id())) {
+            String reason = failure.error().message();
+            Map<String, TaskRecord> kept;
+            try {
+                kept = backend.storeAllUnlessFinal(List.of(failure));
+            } catch (RuntimeException e) {
+                log.error("worker {}: {}; its FAILURE could not be stored ({}), so its message is dead-lettered with the reason",
+                        name, reason, e.toString());
+                reject(d, reason + " (its FAILURE could not be stored: " + e + ")");
+                return;
+            }
+            TaskRecord final_ = kept.get(m.id());
+            if (final_ != null) {
+                log.info("task {} was {} already; acknowledging its exhausted delivery", m.id(), final_.state());
+                ack(d);
+                return;
+            }
+            log.error("worker {}: {}", name, reason);
+            reject(d, reason);
+        }
     }
 
     /** Acks a message whose outcome is stored already (a retry published and recorded). */
@@ -131,21 +197,89 @@ final class Settlement {
 
     /** Dead-letters a message that cannot be run, with the reason. */
     void reject(Delivery d, String reason) {
+        if (!held.remove(d)) {
+            log.debug("message {} was settled already", d.messageId());
+            return;
+        }
         try {
             broker.reject(d, reason);
+        } catch (RuntimeException e) {
+            warnings.log("reject", "worker " + name + ": could not dead-letter message " + d.messageId()
+                    + "; the broker will deliver it again", e);
         } finally {
-            release(d);
+            revocations.untrack(d);
+            slots.release();
         }
     }
 
-    /** Extends the lease of every held message; run periodically by the worker. */
+    /** Whether {@code d} is still held: not settled, and its lease not lost. */
+    boolean holds(Delivery d) {
+        return held.contains(d);
+    }
+
+    /**
+     * Extends the lease of every held message; run periodically by the worker. A lease the broker reports lost
+     * drops its message (see "A lost lease drops the message").
+     */
     void renewLeases() {
         for (Delivery d : held) {
+            boolean kept;
             try {
-                broker.extendLease(d);
+                kept = broker.extendLease(d);
             } catch (RuntimeException e) {
-                log.warn("worker {}: renewing the lease of {} failed: {}", name, d.messageId(), e.toString());
+                warnings.log("renew", "worker " + name + ": renewing the lease of a held message failed", e);
+                continue;
             }
+            if (!kept) {
+                leaseLost(d);
+            }
+        }
+        lastRenewalNanos = System.nanoTime();
+    }
+
+    /**
+     * Asked by the pool just before it starts the job of {@code d}: false if its lease was lost. Costs nothing
+     * while the renewer keeps up; when it is behind (the process was paused: its leases may have run out
+     * unrenewed), this asks the broker about this one lease first, so a worker resumed after a pause does not
+     * start what another worker may hold by now.
+     */
+    boolean mayStart(Delivery d) {
+        if (!held.contains(d)) {
+            return false;
+        }
+        if (System.nanoTime() - lastRenewalNanos <= 2 * renewalNanos) {
+            return true;
+        }
+        boolean kept;
+        try {
+            kept = broker.extendLease(d);
+        } catch (RuntimeException e) {
+            return true;   // the broker cannot say: run it, as a worker that never asked would
+        }
+        if (!kept) {
+            leaseLost(d);
+        }
+        return kept;
+    }
+
+    /**
+     * The broker no longer counts this worker as {@code d}'s consumer. Unless it was settled meanwhile (the
+     * ack that ended the lease is not news), it is dropped: not held, its job cancelled if not started.
+     */
+    void leaseLost(Delivery d) {
+        if (!held.remove(d)) {
+            return;
+        }
+        lostLeases.incrementAndGet();
+        try {
+            boolean cancelled = revocations.dropUnstarted(d);
+            log.warn("worker {}: the lease on {} was lost (this worker went longer than the broker's visibility timeout"
+                    + " without renewing it: paused, or too busy), so the broker may have handed it to another worker; {}",
+                    name, d, cancelled ? "it will not run here"
+                            : "if it runs here it is not acknowledged here, and its outcome counts only if it is first");
+        } finally {
+            revocations.untrack(d);
+            slots.release();
         }
     }
 
@@ -200,12 +334,8 @@ final class Settlement {
                 records.add(s.record());
             }
         }
-        Map<String, TaskRecord> kept;
-        try {
-            kept = backend.storeAllUnlessFinal(records);
-        } catch (RuntimeException e) {
-            log.error("worker {}: storing the outcomes of {} task(s) failed; giving their messages back so they are not lost",
-                    name, batch.size(), e);
+        Map<String, TaskRecord> kept = storeWithRetries(records);
+        if (kept == null) {
             batch.forEach(s -> requeue(s.delivery()));
             return;
         }
@@ -227,19 +357,58 @@ final class Settlement {
                     continuations.afterFinal(s.message(), s.record());
                     done.add(s.delivery());
                 } catch (RuntimeException e) {
-                    log.error("worker {}: the workflow steps after task {} could not be published; giving its message back",
-                            name, s.message().id(), e);
+                    if (s.delivery().exhausted()) {
+                        reject(s.delivery(), "task '" + s.message().task() + "' (id " + s.message().id() + ") is "
+                                + s.record().state() + " but the workflow steps after it could not be published in "
+                                + (s.delivery().deliveryCount() - 1) + " deliveries: " + e);
+                        continue;
+                    }
+                    errors.log("continuations", "worker " + name + ": the workflow steps after task " + s.message().id()
+                            + " could not be published; giving its message back", e);
                     requeue(s.delivery());
                 }
             }
         }
+        // out of held before the broker call: a lease renewal racing the ack then knows it was settled, not lost
+        done.removeIf(d -> !held.remove(d));
         try {
             broker.ackAll(done);
         } catch (RuntimeException e) {
-            log.warn("worker {}: could not acknowledge {} message(s) ({}); the broker will deliver them again and they"
-                    + " will be acknowledged without running", name, done.size(), e.toString());
+            warnings.log("ack", "worker " + name + ": could not acknowledge " + done.size() + " message(s); the broker will"
+                    + " deliver them again and they will be acknowledged without running", e);
         } finally {
-            done.forEach(this::release);
+            for (Delivery d : done) {
+                revocations.untrack(d);
+                slots.release();
+            }
+        }
+    }
+
+    /**
+     * Stores the records, trying again after each wait of {@code storeBackoff} while the store fails. Returns
+     * what {@link ResultBackend#storeAllUnlessFinal} returned, or {@code null} when every try failed.
+     */
+    private Map<String, TaskRecord> storeWithRetries(List<TaskRecord> records) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return backend.storeAllUnlessFinal(records);
+            } catch (RuntimeException e) {
+                if (attempt >= storeBackoff.size()) {
+                    errors.log("store", "worker " + name + ": storing the outcomes of " + records.size() + " task(s) failed "
+                            + (attempt + 1) + " times; giving their messages back so they are not lost (each give-back counts"
+                            + " toward the broker's max deliveries)", e);
+                    return null;
+                }
+                Duration wait = storeBackoff.get(attempt);
+                warnings.log("store-retry", "worker " + name + ": storing the outcomes of " + records.size() + " task(s)"
+                        + " failed; trying again in " + wait.toMillis() + " ms", e);
+                try {
+                    Thread.sleep(wait.toMillis());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return null;
+                }
+            }
         }
     }
 
@@ -256,19 +425,12 @@ final class Settlement {
                 broker.requeue(d);
             }
         } catch (RuntimeException e) {
-            log.warn("worker {}: could not {} message {} ({}); the broker will deliver it again", name,
-                    ack ? "acknowledge" : "requeue", d.messageId(), e.toString());
+            warnings.log(ack ? "ack" : "requeue", "worker " + name + ": could not " + (ack ? "acknowledge" : "requeue")
+                    + " a message; the broker will deliver it again", e);
         } finally {
             revocations.untrack(d);
             slots.release();
         }
     }
 
-    /** After a batch ack or a reject, which settled the message at the broker: forgets it and frees its slot. */
-    private void release(Delivery d) {
-        revocations.untrack(d);
-        if (held.remove(d)) {
-            slots.release();
-        }
-    }
 }

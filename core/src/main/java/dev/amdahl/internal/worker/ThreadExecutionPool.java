@@ -133,6 +133,11 @@ public final class ThreadExecutionPool implements ExecutionPool {
                 report(Outcome.abandoned("the worker is shutting down"));
                 return;
             }
+            if (!job.control().mayStart()) {
+                jobs.remove(job, this);
+                report(Outcome.abandoned("the worker lost its lease on the message before the task started"));
+                return;
+            }
             synchronized (this) {
                 if (cancelled) {
                     return;

@@ -39,7 +39,15 @@ import org.slf4j.LoggerFactory;
  *       its redelivered tasks, retries and workflow steps (a retry or a step's continuations are published
  *       again when the message they came from is redelivered); a task already final (its result stored
  *       before a crash lost the ack, or revoked) is acknowledged without running. First deliveries are read
- *       too unless the revocation feed is complete. ({@link QueueConsumer})</li>
+ *       too: a message reusing the id of a finished task is a redelivery. ({@link QueueConsumer})</li>
+ *   <li><b>Nothing is given back for ever.</b> Every give-back (a store or a workflow step that failed, the
+ *       backend unreachable, shutdown) is a delivery at the broker; the delivery past the broker's maximum comes
+ *       {@linkplain dev.amdahl.spi.Delivery#exhausted() exhausted}, and the worker stores the task's FAILURE
+ *       (DELIVERIES_EXHAUSTED) without running it and dead-letters it with the reason. Repeated errors are
+ *       logged at a bounded rate. ({@link Settlement}, {@link ThrottledLog})</li>
+ *   <li><b>Leases.</b> Held messages' leases are renewed at a third of the broker's visibility timeout unless
+ *       {@link WorkerOptions#leaseRenewal()} says otherwise; a lease the broker reports lost drops its message:
+ *       not started, not settled here. ({@link Settlement})</li>
  *   <li><b>Every held message is settled exactly once</b>: acked, requeued or rejected, also on shutdown.
  *       Settling removes it from {@code held} first; whoever removes it settles it. ({@link Settlement})</li>
  *   <li><b>A retry is never lost.</b> The next try is published (with one more retry and its ETA) before
@@ -77,6 +85,8 @@ public final class WorkerRuntime implements Worker {
     private final Settlement settlement;
     private final Limits limits;
     private final QueueConsumer consumer;
+    /** How often held messages' leases are renewed: set, or derived from the broker's visibility timeout. */
+    private final Duration leaseRenewal;
 
     /**
      * @param registry the tasks, for their rate limits; {@code null} for none
@@ -91,11 +101,12 @@ public final class WorkerRuntime implements Worker {
         this.pool = pool;
         this.onClosed = onClosed;
         Semaphore slots = new Semaphore(options.prefetch());
+        this.leaseRenewal = options.leaseRenewalFor(broker.visibilityTimeout());
         WorkerRecords records = new WorkerRecords(name, clock);
         Continuations continuations = new Continuations(backend, (queue, m, priority) ->
                 broker.publish(queue, new OutboundMessage(m.id(), signer.sign(MessageCodec.encode(m)), priority, m.eta())), clock);
         this.revocations = new Revocations(name, backend, pool);
-        this.settlement = new Settlement(name, broker, backend, continuations, revocations, slots);
+        this.settlement = new Settlement(name, broker, backend, continuations, revocations, slots, leaseRenewal);
         this.limits = new Limits(name, pool, backend, clock, registry, ticker);
         Retries retries = new Retries(broker, backend, clock, records, settlement, signer);
         Runs runs = new Runs(options.maxDeliveries(), backend, records, limits, revocations, settlement, retries);
@@ -110,14 +121,14 @@ public final class WorkerRuntime implements Worker {
     }
 
     public void start() {
-        long every = options.leaseRenewal().toMillis();
+        long every = Math.max(1, leaseRenewal.toMillis());
         leaseRenewer.scheduleWithFixedDelay(settlement::renewLeases, every, every, TimeUnit.MILLISECONDS);
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         revocations.start();
         settlement.start();
         consumer.start();
-        log.info("worker {} consuming {} with {} {} (prefetch {})", name, options.queues(), options.concurrency(),
-                options.pool().name().toLowerCase(), options.prefetch());
+        log.info("worker {} consuming {} with {} {} (prefetch {}, leases renewed every {} ms)", name, options.queues(),
+                options.concurrency(), options.pool().name().toLowerCase(), options.prefetch(), leaseRenewal.toMillis());
     }
 
     static String defaultName() {
@@ -127,6 +138,16 @@ public final class WorkerRuntime implements Worker {
     @Override
     public String name() {
         return name;
+    }
+
+    /** How many messages this worker holds now: taken and not yet settled, nor dropped for a lost lease. */
+    public int heldCount() {
+        return settlement.heldCount();
+    }
+
+    /** How often this worker renews its leases. */
+    public Duration leaseRenewal() {
+        return leaseRenewal;
     }
 
     @Override

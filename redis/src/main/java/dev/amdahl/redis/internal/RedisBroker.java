@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -58,10 +59,11 @@ import org.slf4j.LoggerFactory;
  * Redis remembers when each pending entry was last delivered (its idle time). An entry idle longer than the
  * visibility timeout is taken over by the next poll that reclaims (XPENDING IDLE + XCLAIM, which also
  * counts the delivery); {@link #extendLease} resets the idle time with XCLAIM JUSTID (no count) but only
- * while this consumer still owns the entry. Deliveries before a {@link #requeue} or a release on
- * {@link #close} are carried in the entry's {@code prior} field, since both make a new entry. An entry that
- * would be delivered more than max deliveries times, however it came back, is dead-lettered instead of
- * handed out (by poll.lua, and by the blocking read's decoding). A surplus entry a poll read but never
+ * while this consumer still owns the entry, and says whether it did. Deliveries before a {@link #requeue} or a release on
+ * {@link #close} are carried in the entry's {@code prior} field, since both make a new entry. An entry
+ * delivered max deliveries times, however it came back, is handed out once more marked exhausted, and if that
+ * delivery comes back too it is dead-lettered instead of handed out (by poll.lua, and by the blocking read's
+ * decoding). A surplus entry a poll read but never
  * handed out goes back without counting: no consumer saw it, and the poll that read it handed out as many
  * as it was asked for, so giving surplus back cannot loop.
  *
@@ -367,8 +369,9 @@ public final class RedisBroker implements Broker {
             String queue = queues.get(q.intValue());
             String stream = keys.stream(queue, settings.priorityLevels() - 1 - k.intValue());
             touched.add(stream);
-            return new Delivery(queue, text(id), body, priority(prio), (int) Math.max(1, Math.min(Integer.MAX_VALUE, count)),
-                    new Receipt(stream, text(eid)));
+            int deliveries = (int) Math.max(1, Math.min(Integer.MAX_VALUE, count));
+            return new Delivery(queue, text(id), body, priority(prio), deliveries, new Receipt(stream, text(eid)),
+                    deliveries > settings.maxDeliveries());
         }
         log.error("Ignoring an entry from poll.lua that is not {{queue, level, entry id, id, body, prio, count}}: {}", entry);
         return null;
@@ -413,15 +416,14 @@ public final class RedisBroker implements Broker {
                     continue;
                 }
                 int prior = (int) parseLong(fields.get("prior"), 0);
-                if (prior >= settings.maxDeliveries()) {
-                    // requeued or released after its last allowed delivery: as poll.lua does, dead-letter it
-                    deadLetter(queue, m.getStream(), m.getId(), "delivered " + prior + " times without an acknowledgement"
-                            + " (max-deliveries=" + settings.maxDeliveries() + "): its consumers gave it back, died or ran"
-                            + " past the visibility timeout without extending their lease", prior);
+                if (prior > settings.maxDeliveries()) {
+                    // its exhausted delivery came back too: as poll.lua does, dead-letter it as it is
+                    deadLetter(queue, m.getStream(), m.getId(), exhaustedAgain(settings.maxDeliveries()), prior);
                     continue;
                 }
-                deliveries.add(new Delivery(queue, text(id), body, priority(fields.get("prio")), Math.max(1, prior + 1),
-                        new Receipt(m.getStream(), m.getId())));
+                int count = Math.max(1, prior + 1);
+                deliveries.add(new Delivery(queue, text(id), body, priority(fields.get("prio")), count,
+                        new Receipt(m.getStream(), m.getId()), count > settings.maxDeliveries()));
             }
             return deliveries;
         }
@@ -571,15 +573,25 @@ public final class RedisBroker implements Broker {
                 utf8(entryId), utf8(reason), num(clock.millis()), num(deliveries)));
     }
 
+    /** The reason of a message whose exhausted delivery came back too (poll.lua words it the same). */
+    static String exhaustedAgain(int maxDeliveries) {
+        return "delivered " + maxDeliveries + " times without an acknowledgement (max-deliveries=" + maxDeliveries
+                + "), then once more to be reported, and given back again: its consumers gave it back, died or ran past"
+                + " the visibility timeout without extending their lease";
+    }
+
+    /** False once the entry is no longer pending for this consumer; whoever asked decides whether that is news. */
     @Override
-    public void extendLease(Delivery delivery) {
+    public boolean extendLease(Delivery delivery) {
         Receipt r = receipt(delivery);
         long kept = Scripts.<Long>join(Scripts.EXTEND.run(redis, new String[]{r.stream()}, utf8(Keys.GROUP), utf8(consumer),
                 utf8(r.entryId())));
-        if (kept == 0) {
-            log.warn("The lease on {} was lost (it ran past the visibility timeout of {} and was handed to another consumer,"
-                    + " or it was settled already); extend leases more often than that", delivery, settings.visibilityTimeout());
-        }
+        return kept != 0;
+    }
+
+    @Override
+    public Optional<Duration> visibilityTimeout() {
+        return Optional.of(settings.visibilityTimeout());
     }
 
     private Receipt receipt(Delivery delivery) {

@@ -3,8 +3,9 @@
 --   2. if asked (rate-limited by the client), entries idle longer than the visibility timeout are
 --      claimed for this consumer;
 --   3. new entries are read, highest priority level first, each queue getting a fair share first.
--- An entry that would be delivered more than max deliveries times, counting the deliveries before it was
--- requeued or released (its 'prior' field), is dead-lettered instead, whichever way it came: a requeued
+-- An entry delivered max deliveries times, counting the deliveries before it was requeued or released (its
+-- 'prior' field), is handed out once more (exhausted, to be reported); one that would be delivered after that
+-- is dead-lettered instead, whichever way it came: a requeued
 -- entry is new to the stream and is read in step 3, not reclaimed, so checking only in step 2 would let a
 -- message that is requeued every time loop for ever.
 -- KEYS, per queue: delayed zset, dead-letter stream, then its streams from the highest level to the lowest.
@@ -34,11 +35,13 @@ local function emit(q, k, stream, eid, fields, deliveries)
       deliveries)
     return
   end
-  if deliveries > maxDeliveries then
-    deadLetter(stream, KEYS[q * per + 2], group, eid, fields, 'delivered ' .. (deliveries - 1)
+  -- delivery maxDeliveries + 1 is the exhausted one, handed out to be reported (RedisBroker marks it); past that,
+  -- nobody reported it: dead-letter it as it is
+  if deliveries > maxDeliveries + 1 then
+    deadLetter(stream, KEYS[q * per + 2], group, eid, fields, 'delivered ' .. maxDeliveries
       .. ' times without an acknowledgement (max-deliveries=' .. maxDeliveries
-      .. '): its consumers gave it back, died or ran past the visibility timeout without extending their lease',
-      now, deliveries - 1)
+      .. '), then once more to be reported, and given back again: its consumers gave it back, died or ran past'
+      .. ' the visibility timeout without extending their lease', now, deliveries - 1)
     return
   end
   out[#out + 1] = {q, k, eid, id, body, field(fields, 'prio') or '0', deliveries}
