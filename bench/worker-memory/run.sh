@@ -6,13 +6,16 @@
 #
 #   bench/worker-memory/run.sh [N=1000000] [BROKER=redis://127.0.0.1:6379]
 #
-# Needs the build (mvn -q package -DskipTests) and a Redis. Prints the figures and the command.
+# Builds what it needs and starts a Redis on 127.0.0.1:6379 when none answers (scripts/services.sh). Prints the
+# figures and the command; the last line is the headline: how much the worker grew.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 n="${1:-1000000}"
 broker="${2:-redis://127.0.0.1:6379}"
 queue="worker-memory-$$"
 log="$(mktemp)"
+[[ "$broker" == redis://127.0.0.1:6379* ]] && "$here/scripts/services.sh" redis
+[[ -f "$here/cli/target/amdahl.jar" && -n "${NO_BUILD:-}" ]] || (cd "$here" && mvn -q -B ${MVN_OPTS:-} package -DskipTests)
 
 rss_mib() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 
@@ -39,3 +42,4 @@ echo "worker:   ./amdahl worker, $(grep -o 'heap limit.*' "$log" || echo "launch
 echo "RSS:      before ${before} MiB, after the message ${after} MiB (+$((after - before)) MiB), after 35 s idle ${idle} MiB"
 [[ -n "$heap" ]] && echo "heap:    $heap"
 grep -i "rejecting\|malformed" "$log" | head -2 | cut -c1-300 || true
+echo "worker-memory: one message of $n arguments grew the worker by $((after - before)) MiB ($((idle - before)) MiB after 35 s idle)"

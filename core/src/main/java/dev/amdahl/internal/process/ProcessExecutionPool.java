@@ -459,6 +459,11 @@ public final class ProcessExecutionPool implements ExecutionPool {
 
         private boolean drive(ChildProcess c, Pending p, long seq) {
             Job job = p.job;
+            if (!job.control().mayStart()) {
+                // a paused worker's queued job whose message another worker owns now: not sent, the child stays idle
+                p.report(Outcome.abandoned("the worker lost its lease on the message before the task started"));
+                return true;
+            }
             Instant startedAt = null;
             try {
                 c.send(job, seq);
