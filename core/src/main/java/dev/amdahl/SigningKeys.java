@@ -75,6 +75,11 @@ public final class SigningKeys {
                         + " after a key id)");
             }
             String id = entry.substring(0, eq);
+            if (!MessageSigner.isKeyId(id)) {
+                // by position only: an entry pasted without its id would make part of the secret the "id"
+                throw new IllegalArgumentException("signing keys: entry " + n + " does not start with a key id (1 to "
+                        + MessageSigner.MAX_KEY_ID_LENGTH + " letters, digits, '.', '_' or '-', then '='); write id=base64secret");
+            }
             byte[] secret;
             try {
                 String encoded = entry.substring(eq + 1);

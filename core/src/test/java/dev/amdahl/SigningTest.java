@@ -201,5 +201,11 @@ class SigningTest {
                 .hasMessageContaining("not base64").hasMessageNotContaining(k2);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> SigningKeys.parse(" , "))
                 .hasMessageContaining("no key given");
+        // a secret pasted without its id: the part before its padding '=' is no key id, and is not echoed
+        String bare = "3q2+7w" + k2;
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SigningKeys.parse(bare))
+                .hasMessageContaining("entry 1 does not start with a key id").hasMessageNotContaining("3q2+7w");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SigningKeys.builder().current("s3cr+t/x", secret('1')).build())
+                .hasMessageContaining("signing key id must be").hasMessageNotContaining("s3cr+t/x");
     }
 }

@@ -5,6 +5,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -15,7 +16,8 @@ import java.util.TreeSet;
 /**
  * The query options of a broker or backend URL ({@code redis://host?visibility-timeout=30s&max-deliveries=5}), read
  * the same way by every provider: names are case-insensitive, an option a provider does not know is refused with
- * the list of those it does (a typo is an error, not a silently ignored setting), and every value that does not
+ * the list of those it does (a typo is an error, not a silently ignored setting), an option given twice is
+ * refused, and every value that does not
  * parse is refused with its option's name and the forms it takes.
  */
 public final class UrlOptions {
@@ -50,7 +52,9 @@ public final class UrlOptions {
                     throw new IllegalArgumentException("unknown " + what + " URL option '" + key + "'; known options: "
                             + (known.isEmpty() ? "none" : String.join(", ", new TreeSet<>(known))));
                 }
-                values.put(key, value);
+                if (values.putIfAbsent(key, value) != null) {
+                    throw new IllegalArgumentException(what + " URL option '" + key + "' is given twice; give it once");
+                }
             }
         }
         return new UrlOptions(what, values);
@@ -63,7 +67,7 @@ public final class UrlOptions {
 
     /** Every option given, in URL order. */
     public Map<String, String> asMap() {
-        return Map.copyOf(values);
+        return Collections.unmodifiableMap(values);
     }
 
     /** The option's text, when given. */

@@ -23,6 +23,11 @@ class UrlMaskingTest {
         "redis://host:6379                           | redis://host:6379",
         "cannot reach redis://a:s3cret@h:1 (refused) or amqp://b:pw@g | cannot reach redis://a:****@h:1 (refused) or amqp://b:****@g",
         "'REDIS://x:s3cret@h'                        | 'REDIS://x:****@h'",
+        "redis://:pa#ss@127.0.0.1:1                  | redis://:****@127.0.0.1:1",
+        "redis://:pa/ss@h                            | redis://:****@h",
+        "redis://u:p?w@h:6379                        | redis://u:****@h:6379",
+        "cannot open redis://:p w@h: refused         | cannot open redis://:****@h: refused",
+        "redis://h:6379/0?prefix=a@b then x@y        | redis://h:6379/0?prefix=a@b then x@y",
     })
     void masksThePasswordOfEveryUrlInTheText(String text, String masked) {
         assertThat(UrlMasking.mask(text)).isEqualTo(masked);

@@ -31,8 +31,11 @@ import java.util.function.Consumer;
  *
  * <p>Records and counters live {@code resultTtl} after their last write, as on Redis, so a long-running
  * application's heap does not grow with every task it ever ran. Expiry is swept as writes come:
- * {@link #expiries} holds one entry per write in write order, and since every write gets the same time to live,
- * its head is always the next to expire; an entry whose key was written again later is stale and skipped.
+ * {@link #expiries} holds one entry per live key (not per write, so a task reporting progress a hundred times a
+ * second costs one entry), in the order the keys were first written. When the head's time comes and its key was
+ * written again since, it goes back to the tail with its new expiry; otherwise the key is removed. The queue is
+ * only roughly ordered after such a move, so a key may be swept a little after its time; reads check the time
+ * themselves, so nothing expired is ever returned.
  */
 public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys, Claims, RevocationFeed, UpdateFeed {
 
@@ -45,8 +48,10 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
     private final Map<String, AtomicLong> counters = new ConcurrentHashMap<>();
     /** When each counter without a time to live of its own expires: {@code resultTtl} after its last increment. */
     private final Map<String, Instant> counterLife = new ConcurrentHashMap<>();
-    /** Every write of a record or counter and when it expires, oldest first; guarded by itself. */
+    /** One entry per live record or counter, roughly in expiry order; guarded by itself. */
     private final ArrayDeque<Expiry> expiries = new ArrayDeque<>();
+    /** The keys with an entry in {@link #expiries}, as {@code r:<id>} or {@code c:<key>}; guarded by {@code expiries}. */
+    private final Set<String> queued = new HashSet<>();
     /** When counters created with a time to live expire (set once, at creation); guarded by itself. */
     private final Map<String, Instant> counterExpiry = new HashMap<>();
     /** Callbacks waiting for a final record; guarded by {@code waiting}. Checked under the same lock as the store that completes them. */
@@ -98,22 +103,26 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
         Instant now = clock.instant();
         List<String> expiredRecords = null;
         synchronized (expiries) {
-            expiries.addLast(new Expiry(key, counter, until));
+            if (queued.add((counter ? "c:" : "r:") + key)) {
+                expiries.addLast(new Expiry(key, counter, until));
+            }
             for (Expiry head = expiries.peekFirst(); head != null && !head.at().isAfter(now); head = expiries.peekFirst()) {
                 expiries.removeFirst();
+                Instant life = head.counter() ? counterLife.get(head.key()) : recordLife(head.key());
+                if (life != null && life.isAfter(now)) {
+                    expiries.addLast(new Expiry(head.key(), head.counter(), life));   // written again since
+                    continue;
+                }
+                queued.remove((head.counter() ? "c:" : "r:") + head.key());
                 if (head.counter()) {
-                    // remove only if not incremented since: a later increment moved its life on
-                    if (counterLife.remove(head.key(), head.at())) {
+                    if (life != null && counterLife.remove(head.key(), life)) {
                         counters.remove(head.key());
                     }
-                } else {
-                    Stored current = records.get(head.key());
-                    if (current != null && current.until().equals(head.at())) {
-                        if (expiredRecords == null) {
-                            expiredRecords = new ArrayList<>();
-                        }
-                        expiredRecords.add(head.key());
+                } else if (life != null) {
+                    if (expiredRecords == null) {
+                        expiredRecords = new ArrayList<>();
                     }
+                    expiredRecords.add(head.key());
                 }
             }
         }
@@ -127,6 +136,18 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
                     }
                 }
             }
+        }
+    }
+
+    private Instant recordLife(String id) {
+        Stored stored = records.get(id);
+        return stored == null ? null : stored.until();
+    }
+
+    /** How many keys wait in the expiry queue (for tests: one per live key, however often it is written). */
+    int pendingExpiries() {
+        synchronized (expiries) {
+            return expiries.size();
         }
     }
 

@@ -45,6 +45,8 @@ public final class MessageSigner {
     /** 32 MAC bytes in unpadded base64url. */
     private static final int MAC_CHARS = 43;
     public static final int MAX_KEY_ID_LENGTH = 64;
+    /** The most bytes an envelope adds to its message: the fields, the longest key id, the MAC, the closing brace. */
+    static final int MAX_ENVELOPE_OVERHEAD = HEAD.length + MAX_KEY_ID_LENGTH + MAC_FIELD.length + 43 + MESSAGE_FIELD.length + 1;
     private static final Pattern KEY_ID = Pattern.compile("[A-Za-z0-9._-]{1," + MAX_KEY_ID_LENGTH + "}");
     /** Below this many bytes a secret is too easy to guess; RFC 2104 asks for at least the MAC's length. */
     public static final int MIN_SECRET_BYTES = 32;
@@ -85,10 +87,17 @@ public final class MessageSigner {
 
     /** @throws IllegalArgumentException when {@code id} cannot name a key in an envelope */
     public static void checkKeyId(String id) {
-        if (id == null || !KEY_ID.matcher(id).matches()) {
+        if (!isKeyId(id)) {
+            // the text is not echoed: a key id that does not parse may well be a pasted secret
             throw new IllegalArgumentException("a signing key id must be 1 to " + MAX_KEY_ID_LENGTH
-                    + " letters, digits, '.', '_' or '-', was '" + id + "'");
+                    + " letters, digits, '.', '_' or '-'" + (id == null ? ", was null" : "; the one given ("
+                    + id.length() + " characters) is not"));
         }
+    }
+
+    /** Whether {@code id} can name a key in an envelope. */
+    public static boolean isKeyId(String id) {
+        return id != null && KEY_ID.matcher(id).matches();
     }
 
     /** Whether this signer signs what it publishes. */
@@ -121,6 +130,20 @@ public final class MessageSigner {
      * @throws UnverifiedMessageException saying why the message cannot be trusted
      */
     public byte[] open(byte[] body) {
+        return open(body, Integer.MAX_VALUE);
+    }
+
+    /**
+     * {@link #open(byte[])}, refusing first, before the MAC is computed over it, a body larger than a message of
+     * {@code maxMessageBytes} in its envelope: what is too big to run is not worth verifying.
+     *
+     * @throws UnverifiedMessageException saying why the message cannot be trusted
+     */
+    public byte[] open(byte[] body, int maxMessageBytes) {
+        if (!keys.isEmpty() && body.length - (long) maxMessageBytes > MAX_ENVELOPE_OVERHEAD) {
+            throw new UnverifiedMessageException("the message is " + body.length + " bytes, over MessageLimits.maxMessageBytes ("
+                    + maxMessageBytes + ") and its signature envelope; it was not verified");
+        }
         if (!startsWith(body, HEAD, 0)) {
             if (acceptUnsigned) {
                 return body;

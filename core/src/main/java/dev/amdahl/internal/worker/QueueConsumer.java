@@ -150,7 +150,7 @@ final class QueueConsumer {
         List<TaskMessage> messages = new ArrayList<>(batch.size());
         for (Delivery d : batch) {
             try {
-                messages.add(codec.read(signer.open(d.body())));
+                messages.add(codec.read(signer.open(d.body(), codec.limits().maxMessageBytes())));
                 runnable.add(d);
             } catch (MalformedMessageException e) {
                 rejectMalformed(d, e);

@@ -59,4 +59,19 @@ class MemoryResultBackendExpiryTest {
         assertEquals(1, backend.size(), "only the newest counter is left");
         assertEquals(1, backend.increment("chord:c", 1), "an expired counter starts again at 0");
     }
+
+    @Test
+    void aKeyWrittenManyTimesCostsOneEntryInTheExpiryQueue() {
+        for (int i = 0; i < 1_000; i++) {
+            backend.store(TaskRecord.pending("busy", "t"));    // progress reports, STARTED, ...
+            backend.increment("chord:busy", 1);
+            clock.advance(Duration.ofSeconds(1));
+        }
+        assertEquals(2, backend.pendingExpiries(), "one entry per live key, not per write");
+        clock.advance(Duration.ofMinutes(11));
+        backend.store(success("other"));
+        assertFalse(backend.get("busy").isPresent());
+        assertEquals(1, backend.size(), "both expired keys swept");
+        assertEquals(1, backend.pendingExpiries());
+    }
 }

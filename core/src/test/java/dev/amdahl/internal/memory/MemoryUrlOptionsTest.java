@@ -43,4 +43,11 @@ class MemoryUrlOptionsTest {
                 () -> Amdahl.builder().broker("memory://?result-ttl=soon").build());
         assertTrue(e.getMessage().contains("result-ttl must be a duration"), e.getMessage());
     }
+
+    @Test
+    void anOptionGivenTwiceIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Amdahl.builder().broker("memory://?max-deliveries=2&max-deliveries=9").build());
+        assertTrue(e.getMessage().contains("'max-deliveries' is given twice"), e.getMessage());
+    }
 }

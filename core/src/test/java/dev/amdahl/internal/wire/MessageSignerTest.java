@@ -129,4 +129,14 @@ class MessageSignerTest {
         MessageSigner s = signer("k2", false, "k2", K2, "k1", K1);
         assertThat(s.toString()).contains("k2", "k1").doesNotContain(new String(K2, StandardCharsets.US_ASCII));
     }
+
+    @org.junit.jupiter.api.Test
+    void aBodyTooLargeForTheMessageLimitIsRefusedBeforeItsMacIsComputed() {
+        byte[] big = new byte[10_000];
+        java.util.Arrays.fill(big, (byte) ' ');
+        byte[] signed = k2.sign(big);
+        org.assertj.core.api.Assertions.assertThat(k2.open(signed, 10_000)).hasSize(10_000);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> k2.open(signed, 9_000))
+                .isInstanceOf(UnverifiedMessageException.class).hasMessageContaining("over MessageLimits.maxMessageBytes (9000)");
+    }
 }
