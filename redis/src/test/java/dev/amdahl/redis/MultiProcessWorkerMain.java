@@ -20,6 +20,12 @@ public final class MultiProcessWorkerMain {
                 .name(args[1]).build());
         System.out.println("READY"); // the parent test reads this line
         System.out.flush();
-        Thread.currentThread().join();
+        // lives as long as the test JVM that started it: one left behind by a killed test run would go on taking tasks
+        ProcessHandle parent = ProcessHandle.current().parent().orElse(null);
+        if (parent == null) {
+            Thread.currentThread().join();
+        }
+        parent.onExit().join();
+        Runtime.getRuntime().halt(3);
     }
 }

@@ -53,9 +53,13 @@ class RedisTlsIT {
 
     @Test
     void verifyingTheCaOnlyAcceptsACertificateForAnotherName() {
-        String byName = "rediss://localhost:" + server.port() + "/0?prefix=tls-ca&ca-file=" + server.file("ca.crt") + "&verify-peer=ca";
+        // the certificate names 127.0.0.1 and redis.amdahl.test, not localhost
+        String byName = "rediss://localhost:" + server.port() + "/0?prefix=tls-ca&ca-file=" + server.file("ca.crt");
 
-        assertThat(roundTrip(byName)).isEqualTo(144);
+        Throwable full = catchThrowable(() -> Amdahl.builder().broker(byName + "&verify-peer=full").build());
+        assertThat(full).isNotNull();
+        assertThat(full.getMessage()).contains("the server's certificate does not name localhost");
+        assertThat(roundTrip(byName + "&verify-peer=ca")).isEqualTo(144);
     }
 
     @Test

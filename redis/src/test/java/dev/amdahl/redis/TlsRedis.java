@@ -30,7 +30,7 @@ final class TlsRedis implements AutoCloseable {
             this.port = socket.getLocalPort();
         }
         this.dir = Files.createTempDirectory("amdahl-redis-tls");
-        Files.writeString(dir.resolve("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+        Files.writeString(dir.resolve("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:redis.amdahl.test\n");
         Files.writeString(dir.resolve("client.ext"), "extendedKeyUsage=clientAuth\n");
         ca("ca");
         ca("rogue-ca");

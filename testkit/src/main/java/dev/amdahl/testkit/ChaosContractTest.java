@@ -813,12 +813,17 @@ public abstract class ChaosContractTest {
             this.process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(dir.resolve(name + ".log").toFile()).directory(new File(".")).start();
             Path ready = dir.resolve(name + ".ready");
-            Await.until(Duration.ofSeconds(60), "worker " + name + " to start consuming", () -> {
-                if (!process.isAlive()) {
-                    throw new AssertionError("worker " + name + " exited with " + process.exitValue() + ":\n" + log());
-                }
-                return Files.exists(ready);
-            });
+            try {
+                Await.until(Duration.ofSeconds(60), "worker " + name + " to start consuming", () -> {
+                    if (!process.isAlive()) {
+                        throw new AssertionError("worker " + name + " exited with " + process.exitValue() + ":\n" + log());
+                    }
+                    return Files.exists(ready);
+                });
+            } catch (RuntimeException | Error e) {
+                process.destroyForcibly();   // not among the workers yet, so nothing else would stop it
+                throw e;
+            }
         }
 
         private String log() {
