@@ -9,6 +9,12 @@ import dev.amdahl.spi.TaskRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Example;
@@ -24,6 +30,12 @@ import net.jqwik.api.statistics.Statistics;
  * with a reason, never another exception.
  */
 class RecordValueFuzzTest {
+
+    private static final ExecutorService DECODER = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "fuzz-record-decoder");
+        t.setDaemon(true);
+        return t;
+    });
 
     private static final byte[] GOOD = RecordValue.encode(new TaskRecord("t-1", "add", TaskState.FAILURE, null,
             TaskError.of("E", "boom"), 2, "w", Instant.parse("2030-01-01T00:00:00Z"), Instant.parse("2030-01-01T00:00:01Z"), 5));
@@ -52,13 +64,27 @@ class RecordValueFuzzTest {
                 .getBytes(StandardCharsets.UTF_8))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'retries'");
     }
 
+    /** jqwik runs outside Jupiter's timeouts: each decode gets a deadline of its own, a hang guard, not a timing goal. */
     private static String verdict(byte[] value) {
+        CompletableFuture<String> decode = CompletableFuture.supplyAsync(() -> {
+            try {
+                RecordValue.decode(value);
+                return "decoded";
+            } catch (IllegalArgumentException e) {
+                assertThat(e.getMessage()).isNotBlank();
+                return "rejected";
+            }
+        }, DECODER);
         try {
-            RecordValue.decode(value);
-            return "decoded";
-        } catch (IllegalArgumentException e) {
-            assertThat(e.getMessage()).isNotBlank();
-            return "rejected";
+            return decode.get(20, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new AssertionError("decoding " + value.length + " bytes threw " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            decode.cancel(true);
+            throw new AssertionError("decoding " + value.length + " bytes did not return within 20 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
         }
     }
 
