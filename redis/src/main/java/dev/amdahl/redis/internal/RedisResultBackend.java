@@ -78,6 +78,10 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
     private final StatefulRedisConnection<String, byte[]> connection;
     private final RedisAsyncCommands<String, byte[]> redis;
     private final ScheduledExecutorService callbacks;
+    /** Ids whose re-read failed, read again by the one retry owed; see {@link #recheck}. */
+    private final Set<String> toRecheck = ConcurrentHashMap.newKeySet();
+    /** Failed attempts of the retry owed, 0 when none is; touched only on {@code callbacks}. */
+    private int recheckAttempt;
     private final Map<String, Set<Watcher>> watchers = new ConcurrentHashMap<>();
     /** onUpdate listeners by task id; dropped when the task's final notice arrives. */
     private final Map<String, Set<Consumer<TaskRecord>>> updateListeners = new ConcurrentHashMap<>();
@@ -565,40 +569,68 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
         }
     }
 
-    /** Reads the records of {@code ids} and fires the watchers of those that are final. Runs on {@code callbacks}. */
+    /**
+     * Reads the records of {@code ids} and fires the watchers of those that are final. Runs on {@code callbacks}.
+     * A read that fails (a restarted server still LOADING) is not dropped: its ids join {@link #toRecheck}, which
+     * one retry at a time reads again with backoff while they are awaited, however many reads failed meanwhile.
+     */
     private void recheck(List<String> ids) {
-        recheck(ids, 0);
-    }
-
-    private void recheck(List<String> candidates, int attempt) {
-        List<String> ids = attempt == 0 ? candidates : candidates.stream().filter(watchers::containsKey).toList();
         if (ids.isEmpty() || closed) {
             return;
         }
         try {
-            List<KeyValue<String, byte[]>> values = Scripts.join(redis.mget(ids.stream().map(keys::result).toArray(String[]::new)));
-            for (int i = 0; i < values.size() && i < ids.size(); i++) {
-                KeyValue<String, byte[]> kv = values.get(i);
-                TaskRecord record = kv.hasValue() ? decode(ids.get(i), kv.getValue()) : null;
-                if (record != null && record.state().isReady()) {
-                    Set<Watcher> waiting = watchers.get(ids.get(i));
-                    if (waiting != null) {
-                        waiting.forEach(w -> w.fire(record));
-                    }
-                }
-            }
+            read(ids);
         } catch (RedisException e) {
-            long delay = Math.min(RECHECK_MAX_DELAY_MS, RECHECK_FIRST_DELAY_MS << Math.min(attempt, 6));
-            if (attempt == 0) {
+            toRecheck.addAll(ids);
+            if (recheckAttempt == 0) {
+                recheckAttempt = 1;
                 log.warn("Could not re-read {} pending result(s) ({}); trying again every {} ms at most while they are awaited",
                         ids.size(), e.toString(), RECHECK_MAX_DELAY_MS);
-            } else {
-                log.debug("Re-reading {} pending result(s) failed again ({})", ids.size(), e.toString());
+                retryRechecksIn(RECHECK_FIRST_DELAY_MS);
             }
-            try {
-                callbacks.schedule(() -> recheck(ids, attempt + 1), delay, TimeUnit.MILLISECONDS);
-            } catch (RejectedExecutionException closing) {
-                log.debug("Re-read of pending results dropped: the backend is closing");
+        }
+    }
+
+    /** The one retry of the reads that failed: all that are still awaited, in chunks. Runs on {@code callbacks}. */
+    private void retryRechecks() {
+        List<String> ids = toRecheck.stream().filter(watchers::containsKey).toList();
+        toRecheck.clear();
+        if (ids.isEmpty() || closed) {
+            recheckAttempt = 0;
+            return;
+        }
+        try {
+            for (int from = 0; from < ids.size(); from += MGET_CHUNK) {
+                read(ids.subList(from, Math.min(ids.size(), from + MGET_CHUNK)));
+            }
+            log.info("Re-read {} pending result(s) after {} failed attempt(s)", ids.size(), recheckAttempt);
+            recheckAttempt = 0;
+        } catch (RedisException e) {
+            toRecheck.addAll(ids);
+            log.debug("Re-reading {} pending result(s) failed again ({})", ids.size(), e.toString());
+            recheckAttempt++;
+            retryRechecksIn(Math.min(RECHECK_MAX_DELAY_MS, RECHECK_FIRST_DELAY_MS << Math.min(recheckAttempt - 1, 6)));
+        }
+    }
+
+    private void retryRechecksIn(long delayMs) {
+        try {
+            callbacks.schedule(this::retryRechecks, delayMs, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closing) {
+            log.debug("Re-read of pending results dropped: the backend is closing");
+        }
+    }
+
+    private void read(List<String> ids) {
+        List<KeyValue<String, byte[]>> values = Scripts.join(redis.mget(ids.stream().map(keys::result).toArray(String[]::new)));
+        for (int i = 0; i < values.size() && i < ids.size(); i++) {
+            KeyValue<String, byte[]> kv = values.get(i);
+            TaskRecord record = kv.hasValue() ? decode(ids.get(i), kv.getValue()) : null;
+            if (record != null && record.state().isReady()) {
+                Set<Watcher> waiting = watchers.get(ids.get(i));
+                if (waiting != null) {
+                    waiting.forEach(w -> w.fire(record));
+                }
             }
         }
     }
