@@ -36,7 +36,10 @@ public enum ErrorType {
      * running it died each time (a task that halts or crashes its JVM), or its outcome could never be stored.
      */
     DELIVERIES_EXHAUSTED("dev.amdahl.DeliveriesExhausted"),
-    /** A step of a workflow could not be read, so it and everything after it failed. */
+    /**
+     * A step of a workflow could not be read or published as built (its options invalid, its message over the
+     * {@link MessageLimits}), so it and everything after it failed.
+     */
     MALFORMED_WORKFLOW("dev.amdahl.MalformedWorkflow"),
     /** The task ended unsuccessfully without recording an error. */
     UNKNOWN("dev.amdahl.Unknown");

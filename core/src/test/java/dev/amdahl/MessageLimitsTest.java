@@ -155,4 +155,21 @@ class MessageLimitsTest {
         assertThatThrownBy(submit::run).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("MessageLimits." + limit).hasMessageContaining("so a worker would reject it");
     }
+
+    /** A workflow step carries its parent's result: one over the limits fails with the reason, and its caller hears it. */
+    @Test
+    void aWorkflowStepOverTheLimitsFailsWithTheReasonInsteadOfBeingGivenBack() throws Exception {
+        Amdahl app = app(MessageLimits.builder().maxMessageBytes(4_096).build());
+        Task<Integer, String> big = app.task("big", Integer.class, String.class, n -> "y".repeat(n));
+        Task<String, Integer> measure = length(app);
+        app.startWorker(WorkerOptions.builder().concurrency(1).build());
+
+        TaskFuture<Integer> chain = big.sig(10_000).then(measure.sig()).submit();
+
+        assertThatThrownBy(() -> chain.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
+                .hasRootCauseInstanceOf(TaskFailedException.class)
+                .rootCause().hasMessageContaining("was not run").hasMessageContaining("MessageLimits.maxMessageBytes (4096)");
+        Await.until(WAIT, "the first step's message to be acknowledged", () -> broker.depth("amdahl") == 0
+                && broker.deadLetters("amdahl", 10).isEmpty());
+    }
 }

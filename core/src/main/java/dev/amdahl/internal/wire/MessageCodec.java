@@ -140,7 +140,7 @@ public final class MessageCodec {
     /**
      * Encodes a message a client is about to publish, refusing one that a worker with these limits would refuse.
      *
-     * @throws IllegalArgumentException naming the task, the limit, its value and how to raise it
+     * @throws MessageRefusedException naming the task, the limit, its value and how to raise it
      */
     public byte[] encodeChecked(TaskMessage m) {
         // checked in the order read() checks, so that both name the same limit
@@ -161,7 +161,7 @@ public final class MessageCodec {
             throw refused(m, limit.name, limit.value, e.getOriginalMessage(), "raise");
         } catch (JsonProcessingException e) {
             // Jackson writes what its reader refuses, such as a lone surrogate escaped in a field name
-            throw new IllegalArgumentException("task '" + m.task() + "' (id " + m.id() + ") is refused: its message does"
+            throw new MessageRefusedException("task '" + m.task() + "' (id " + m.id() + ") is refused: its message does"
                     + " not read back as JSON (" + e.getOriginalMessage() + "), so a worker would reject it; check the"
                     + " argument's strings and map keys", e);
         } catch (IOException e) {
@@ -174,8 +174,8 @@ public final class MessageCodec {
         return body;
     }
 
-    private static IllegalArgumentException refused(TaskMessage m, String limit, int value, String what, String fix) {
-        return new IllegalArgumentException("task '" + m.task() + "' (id " + m.id() + ") is refused: its message would"
+    private static MessageRefusedException refused(TaskMessage m, String limit, int value, String what, String fix) {
+        return new MessageRefusedException("task '" + m.task() + "' (id " + m.id() + ") is refused: its message would"
                 + " hold " + what + ", over MessageLimits." + limit + " (" + value + "), so a worker would reject it; " + fix
                 + " the limit with Amdahl.builder().messageLimits(MessageLimits.builder()." + limit + "(...).build()), on"
                 + " the clients and the workers alike");

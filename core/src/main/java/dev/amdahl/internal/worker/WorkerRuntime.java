@@ -104,7 +104,7 @@ public final class WorkerRuntime implements Worker {
         this.leaseRenewal = options.leaseRenewalFor(broker.visibilityTimeout());
         WorkerRecords records = new WorkerRecords(name, clock);
         Continuations continuations = new Continuations(backend, (queue, m, priority) ->
-                broker.publish(queue, new OutboundMessage(m.id(), signer.sign(MessageCodec.encode(m)), priority, m.eta())), clock);
+                broker.publish(queue, new OutboundMessage(m.id(), signer.sign(codec.encodeChecked(m)), priority, m.eta())), clock);
         this.revocations = new Revocations(name, backend, pool);
         this.settlement = new Settlement(name, broker, backend, continuations, revocations, slots, leaseRenewal);
         this.limits = new Limits(name, pool, backend, clock, registry, ticker);

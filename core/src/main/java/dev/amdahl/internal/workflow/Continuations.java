@@ -9,6 +9,7 @@ import dev.amdahl.TaskState;
 import dev.amdahl.WorkerOptions;
 import dev.amdahl.internal.json.Json;
 import dev.amdahl.internal.task.BackendKeys;
+import dev.amdahl.internal.wire.MessageRefusedException;
 import dev.amdahl.internal.wire.TaskMessage;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskError;
@@ -171,7 +172,14 @@ public final class Continuations {
                     + ") was not run: its options are invalid: " + e.getMessage()));
             return;
         }
-        publisher.publish(queue, step.message(), step.priority());
+        try {
+            publisher.publish(queue, step.message(), step.priority());
+        } catch (MessageRefusedException e) {
+            // over the message limits (a step carries its parent's result): no redelivery would make it fit
+            log.warn("workflow step '{}' (id {}) cannot be published: {}", task, id, e.getMessage());
+            failAll(sig, TaskError.of(ErrorType.MALFORMED_WORKFLOW.typeName(), "workflow step '" + task + "' (id " + id
+                    + ") was not run: " + e.getMessage()));
+        }
     }
 
     private static JsonNode parse(String json, String taskId) {
