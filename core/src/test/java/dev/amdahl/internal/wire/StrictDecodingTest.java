@@ -129,4 +129,19 @@ class StrictDecodingTest {
         assertThatThrownBy(() -> TaskRecord.fromBytes(json("{\"id\":\"t-1\",\"state\":\"FAILURE\",\"error\":\"boom\"}")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'error'");
     }
+
+    /** Users' arguments and results are bound by the same mapper: no truncation of 1.7, no "5" for a number. */
+    record Point(int x, boolean visible) {
+    }
+
+    @Test
+    void argumentsAreBoundStrictlyToo() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper mapper = dev.amdahl.internal.json.Json.mapper();
+        assertThat(mapper.convertValue(mapper.readTree("{\"x\":5,\"visible\":true}"), Point.class)).isEqualTo(new Point(5, true));
+        for (String wrong : new String[]{"{\"x\":1.7,\"visible\":true}", "{\"x\":\"5\",\"visible\":true}",
+                "{\"x\":5,\"visible\":\"yes\"}"}) {
+            assertThatThrownBy(() -> mapper.convertValue(mapper.readTree(wrong), Point.class)).as(wrong)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
 }
