@@ -29,7 +29,11 @@ import java.util.Optional;
  *                        timeout lets the broker hand a running task to a second worker
  * @param trackStarted    whether STARTED is stored when a task starts: one more write per task, so off by
  *                        default, as Celery's {@code task_track_started}; a task that reports progress is STARTED anyway
- * @param maxDeliveries   a message whose worker process died this many times while running it is failed, not redelivered
+ * @param maxDeliveries   a message whose process-pool child died this many times while running it is failed
+ *                        ({@link ErrorType#WORKER_LOST}), not redelivered: the worker sees those deaths itself. The
+ *                        broker's own limit ({@code max-deliveries} in its URL) counts every delivery, including
+ *                        those of a whole worker that died, and ends in {@link ErrorType#DELIVERIES_EXHAUSTED};
+ *                        whichever is lower ends the task first
  * @param name            the worker's name in records and logs, {@code null} for {@code amdahl-<pid>@<host>}
  */
 public record WorkerOptions(List<String> queues, int concurrency, int prefetch, Pool pool, Duration shutdownGrace,
