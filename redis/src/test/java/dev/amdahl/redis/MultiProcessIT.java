@@ -8,18 +8,17 @@ import dev.amdahl.Task;
 import dev.amdahl.WorkerOptions;
 import dev.amdahl.spi.ProviderContext;
 import dev.amdahl.spi.ResultBackend;
+import dev.amdahl.testkit.ChildJvm;
 import io.lettuce.core.KeyScanArgs;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -144,11 +143,7 @@ class MultiProcessIT {
     }
 
     private static Process java(List<Process> processes, Class<?> main, String... args) throws IOException {
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classpath, main.getName()));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).directory(new File(".")).start();
+        Process p = ChildJvm.command(main, args).redirectErrorStream(true).start();
         processes.add(p);
         return p;
     }

@@ -1,5 +1,6 @@
 package dev.amdahl.redis;
 
+import dev.amdahl.testkit.ChildJvm;
 import dev.amdahl.Amdahl;
 import dev.amdahl.WorkerOptions;
 
@@ -20,12 +21,6 @@ public final class MultiProcessWorkerMain {
                 .name(args[1]).build());
         System.out.println("READY"); // the parent test reads this line
         System.out.flush();
-        // lives as long as the test JVM that started it: one left behind by a killed test run would go on taking tasks
-        ProcessHandle parent = ProcessHandle.current().parent().orElse(null);
-        if (parent == null) {
-            Thread.currentThread().join();
-        }
-        parent.onExit().join();
-        Runtime.getRuntime().halt(3);
+        ChildJvm.liveWhileParentDoes();
     }
 }

@@ -17,12 +17,11 @@ import dev.amdahl.spi.OutboundMessage;
 import dev.amdahl.spi.ProviderContext;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskRecord;
+import dev.amdahl.testkit.ChildJvm;
 import dev.amdahl.testkit.ForwardingBroker;
 import dev.amdahl.testkit.ForwardingResultBackend;
-import java.io.File;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -221,12 +220,7 @@ class WorkerFaultsIT {
     }
 
     private static Process java(List<Process> processes, Class<?> main, String... args) throws IOException {
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classpath, main.getName()));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .directory(new File(".")).start();
+        Process p = ChildJvm.command(main, args).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         processes.add(p);
         return p;
     }

@@ -804,14 +804,10 @@ public abstract class ChaosContractTest {
             this.name = name;
             String hostPort = proxy != null ? proxy.hostPort()
                     : brokerAddress().map(a -> a.getHostString() + ":" + a.getPort()).orElse(null);
-            String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classpath, ChaosWorkerMain.class.getName(),
+            this.process = ChildJvm.start(dir.resolve(name + ".log"), ChaosWorkerMain.class,
                     workerBrokerUrl(hostPort, settings), workerResultBackendUrl(hostPort, settings), queue, name, dir.toString(),
                     Integer.toString(CONCURRENCY), Integer.toString(PREFETCH), Long.toString(leaseRenewalMillis),
-                    Long.toString(TASK_TIME.toMillis()), Integer.toString(MAX_DELIVERIES)));
-            this.process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve(name + ".log").toFile()).directory(new File(".")).start();
+                    Long.toString(TASK_TIME.toMillis()), Integer.toString(MAX_DELIVERIES));
             Path ready = dir.resolve(name + ".ready");
             try {
                 Await.until(Duration.ofSeconds(60), "worker " + name + " to start consuming", () -> {

@@ -42,12 +42,6 @@ public final class ChaosWorkerMain {
         }
         app.startWorker(options.build());
         Files.createFile(dir.resolve(name + ".ready"));
-        // lives as long as the test JVM that started it: one left behind by a killed test run would go on taking tasks
-        ProcessHandle parent = ProcessHandle.current().parent().orElse(null);
-        if (parent == null) {
-            Thread.currentThread().join();
-        }
-        parent.onExit().join();
-        Runtime.getRuntime().halt(3);
+        ChildJvm.liveWhileParentDoes();
     }
 }
