@@ -503,8 +503,9 @@ public abstract class BrokerContractTest {
     }
 
     @Test
-    void aLeaseThatRanOutIsReportedLostEvenBeforeAnotherConsumerTookIt() throws Exception {
-        // a paused worker must learn on waking that what it prefetched may be someone else's by now
+    void aLeaseThatRanOutAndWasTakenOverIsReportedLostToThePausedConsumer() throws Exception {
+        // a paused worker must learn on waking that what it prefetched is someone else's by now. A lease that ran out
+        // but that nobody took over yet may still be kept by extending it: no one else can be running it
         String q = newQueue();
         broker.publish(q, OutboundMessage.of("m-1", bytes("x")));
         Broker paused = anotherConsumer();
