@@ -91,7 +91,7 @@ final class ThrottledLog {
             sink.log(line, error);
         } else if (out > 0) {
             sink.log(line + " (" + out + " time(s) in the last " + Math.max(1, everyNanos / 1_000_000_000L)
-                    + " s; the first was logged with its stack trace)" + (error == null ? "" : ": " + error), null);
+                    + " s" + (error == null ? ")" : "; the first was logged with its stack trace): " + error), null);
         }
     }
 
