@@ -215,16 +215,6 @@ class WorkerReliabilityTest {
         }
     }
 
-    @Test
-    void anExplicitLeaseRenewalWinsOverTheDerivedOne() {
-        WorkerOptions set = WorkerOptions.builder().leaseRenewal(Duration.ofMillis(70)).build();
-        WorkerOptions unset = WorkerOptions.ofDefaults();
-
-        assertThat(set.leaseRenewalFor(java.util.Optional.of(Duration.ofSeconds(3)))).isEqualTo(Duration.ofMillis(70));
-        assertThat(unset.leaseRenewalFor(java.util.Optional.of(Duration.ofSeconds(3)))).isEqualTo(Duration.ofSeconds(1));
-        assertThat(unset.leaseRenewalFor(java.util.Optional.empty())).isEqualTo(WorkerOptions.DEFAULT_LEASE_RENEWAL);
-    }
-
     // ------------------------------------------------------------------ 6: paused worker
 
     @Test
