@@ -171,4 +171,37 @@ class SettlementTest {
                 .hasValueSatisfying(r -> assertThat(r.state()).isEqualTo(TaskState.FAILURE));
         assertThat(settlement.heldCount()).isZero();
     }
+
+    @Test
+    void aPausedWorkerLosingManyLeasesWritesOneLineNamingAMessageId() throws Exception {
+        MemoryBroker memory = new MemoryBroker(Clock.systemUTC());
+        MemoryResultBackend backend = new MemoryResultBackend();
+        for (int i = 0; i < 50; i++) {
+            memory.publish("q", OutboundMessage.of("m-" + i, new byte[]{1}));
+        }
+        List<Delivery> held = memory.poll(List.of("q"), 50, Duration.ofSeconds(5));
+        ForwardingBroker allLost = new ForwardingBroker(memory) {
+            @Override
+            public boolean extendLease(Delivery d) {
+                return false;   // the worker was paused past the visibility timeout: every lease ran out
+            }
+        };
+        Settlement settlement = new Settlement("w", allLost, backend, new Continuations(backend, (q, m, p) -> { }, Clock.systemUTC()),
+                new Revocations("w", backend, IDLE_POOL), new Semaphore(0), Duration.ofSeconds(1));
+        settlement.hold(held);
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stderr = System.err;
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            settlement.renewLeases();
+        } finally {
+            System.setErr(stderr);
+        }
+
+        assertThat(settlement.lostLeases()).isEqualTo(50);
+        List<String> lines = captured.toString(java.nio.charset.StandardCharsets.UTF_8).lines()
+                .filter(l -> l.contains("was lost")).toList();
+        assertThat(lines).singleElement().satisfies(l -> assertThat(l).containsPattern("message m-\\d+ was lost")
+                .doesNotContain("[B@"));
+    }
 }
