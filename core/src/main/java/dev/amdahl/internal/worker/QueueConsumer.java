@@ -219,9 +219,9 @@ final class QueueConsumer {
             TaskMessage m = messages.get(i);
             TaskRecord existing = known.get(m.id());
             if (existing == null && feedComplete) {
-                // the read found no record, yet the feed may have brought its revocation: the REVOKED record expired
-                // or was forgotten since (the feed keeps the last revocations, as Celery keeps revoked ids), so the
-                // revocation still holds
+                // not dead: the read can find no record for a task whose revocation the feed brought, when the REVOKED
+                // record expired or was forgotten since (the feed keeps the last revocations, as Celery keeps revoked
+                // ids) or is not readable yet (a feed that outran the store). The revocation still holds
                 existing = revocations.heard(m.id());
             }
             if (existing != null && existing.state().isReady()) {
