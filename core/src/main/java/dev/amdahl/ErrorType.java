@@ -32,8 +32,10 @@ public enum ErrorType {
     /** The child JVM of the process pool that ran the task died. */
     WORKER_LOST("dev.amdahl.WorkerLost"),
     /**
-     * The broker delivered the task's message its maximum number of times and it was never settled: the worker
-     * running it died each time (a task that halts or crashes its JVM), or its outcome could never be stored.
+     * The broker delivered the task's message its maximum number of times without an outcome being stored. Every
+     * delivery that ends without one counts: the worker crashed or was killed (a task that halts or crashes its
+     * JVM), was stopped and gave the message back, lost its lease, or could not store the outcome or publish the
+     * workflow steps. The message names the likely causes; the workers' logs say which it was.
      */
     DELIVERIES_EXHAUSTED("dev.amdahl.DeliveriesExhausted"),
     /**

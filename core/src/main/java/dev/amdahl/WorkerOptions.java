@@ -4,7 +4,6 @@ import dev.amdahl.internal.task.QueueNames;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * How a worker runs: which queues it consumes, how many tasks it runs at once and where. Immutable;
@@ -46,15 +45,12 @@ public record WorkerOptions(List<String> queues, int concurrency, int prefetch, 
     public static final Duration DEFAULT_LEASE_RENEWAL = Duration.ofSeconds(10);
 
     /**
-     * The lease renewal a worker uses on a broker with {@code visibilityTimeout}: {@link #leaseRenewal()} when
-     * set, else a third of the timeout (so two renewals can fail or come late before the lease runs out), else
-     * {@link #DEFAULT_LEASE_RENEWAL}.
+     * How often the worker renews its leases, when set. {@code null} (the default) means it is derived from the
+     * broker: a third of its visibility timeout, or {@link #DEFAULT_LEASE_RENEWAL} for a broker that has none.
      */
-    public Duration leaseRenewalFor(Optional<Duration> visibilityTimeout) {
-        if (leaseRenewal != null) {
-            return leaseRenewal;
-        }
-        return visibilityTimeout.map(t -> t.dividedBy(3)).filter(d -> !d.isZero()).orElse(DEFAULT_LEASE_RENEWAL);
+    @Override
+    public Duration leaseRenewal() {
+        return leaseRenewal;
     }
 
     public WorkerOptions {

@@ -176,7 +176,7 @@ class WorkerReliabilityTest {
             assertThatThrownBy(() -> f.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                     .cause().isInstanceOfSatisfying(TaskFailedException.class, e -> {
                         assertThat(e.errorType()).contains(ErrorType.DELIVERIES_EXHAUSTED);
-                        assertThat(e.remoteMessage()).contains("delivered 2 time(s)", "crashed or was killed");
+                        assertThat(e.remoteMessage()).contains("delivered 2 time(s) without an outcome being stored", "crashed or was killed", "lost its lease");
                     });
             assertThat(runs.get()).as("the exhausted delivery is not run").isZero();
             List<DeadLetter> dead = awaitDeadLetter(broker, WorkerOptions.DEFAULT_QUEUE);
@@ -213,16 +213,6 @@ class WorkerReliabilityTest {
             assertThat(runs).hasSize(2).allSatisfy((k, n) -> assertThat(n.get()).as("runs of %s", k).isEqualTo(1));
             assertThat(broker.delivered.get()).isEqualTo(2);
         }
-    }
-
-    @Test
-    void anExplicitLeaseRenewalWinsOverTheDerivedOne() {
-        WorkerOptions set = WorkerOptions.builder().leaseRenewal(Duration.ofMillis(70)).build();
-        WorkerOptions unset = WorkerOptions.ofDefaults();
-
-        assertThat(set.leaseRenewalFor(java.util.Optional.of(Duration.ofSeconds(3)))).isEqualTo(Duration.ofMillis(70));
-        assertThat(unset.leaseRenewalFor(java.util.Optional.of(Duration.ofSeconds(3)))).isEqualTo(Duration.ofSeconds(1));
-        assertThat(unset.leaseRenewalFor(java.util.Optional.empty())).isEqualTo(WorkerOptions.DEFAULT_LEASE_RENEWAL);
     }
 
     // ------------------------------------------------------------------ 6: paused worker
@@ -336,6 +326,62 @@ class WorkerReliabilityTest {
             Await.until(WAIT, "the second message to be acknowledged", () -> broker.acked.get() == 2);
             assertThat(runs.get()).isEqualTo(1);
             assertThat(broker.deadLetters(WorkerOptions.DEFAULT_QUEUE, 10)).isEmpty();
+        }
+    }
+
+    // ------------------------------------------------------------------ review: a batch whose handling throws
+
+    @Test
+    void aBatchWhoseHandlingThrowsIsGivenBackAndTheConsumerGoesOn() throws Exception {
+        AtomicInteger brokenReads = new AtomicInteger(1);
+        // a broken backend (or a bug) throws out of the consumer's handling of one batch: here, no map at all
+        ForwardingResultBackend broken = new ForwardingResultBackend(new MemoryResultBackend()) {
+            @Override
+            public Map<String, TaskRecord> getAll(java.util.Collection<String> taskIds) {
+                if (Thread.currentThread().getName().startsWith("amdahl-consumer") && brokenReads.getAndDecrement() > 0) {
+                    return null;
+                }
+                return super.getAll(taskIds);
+            }
+        };
+        CountingBroker broker = new CountingBroker(new MemoryBroker(Clock.systemUTC()));
+        AtomicInteger runs = new AtomicInteger();
+        try (Amdahl app = Amdahl.builder().broker(broker).resultBackend(broken).build()) {
+            Task<String, String> once = app.task("r.once", String.class, String.class, s -> {
+                runs.incrementAndGet();
+                return s + "!";
+            });
+            app.startWorker(WorkerOptions.builder().concurrency(1).build());
+
+            assertThat(once.submit("x").get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("x!");
+            assertThat(runs.get()).isEqualTo(1);
+            assertThat(broker.delivered.get()).as("the given-back delivery and the one that ran").isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aMalformedMessagesFailureIsStoredAfterAConnectionReset() throws Exception {
+        MemoryResultBackend backend = new MemoryResultBackend();
+        AtomicInteger failuresLeft = new AtomicInteger(1);
+        ForwardingResultBackend flaky = new ForwardingResultBackend(backend) {
+            @Override
+            public Map<String, TaskRecord> storeAllUnlessFinal(List<TaskRecord> records) {
+                if (records.stream().anyMatch(r -> r.state() == TaskState.FAILURE) && failuresLeft.getAndDecrement() > 0) {
+                    throw new IllegalStateException("Connection reset by peer");
+                }
+                return super.storeAllUnlessFinal(records);
+            }
+        };
+        CountingBroker broker = new CountingBroker(new MemoryBroker(Clock.systemUTC()));
+        try (Amdahl app = Amdahl.builder().broker(broker).resultBackend(flaky).build()) {
+            app.startWorker(WorkerOptions.builder().concurrency(1).build());
+
+            broker.publish(WorkerOptions.DEFAULT_QUEUE, OutboundMessage.of("garbage", "{\"amdahl\":1,\"id\":\"t-bad\",\"task\":7,\"args\":1}"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+
+            awaitDeadLetter(broker, WorkerOptions.DEFAULT_QUEUE);
+            assertThat(backend.get("t-bad")).as("the FAILURE a waiting client reads")
+                    .hasValueSatisfying(r -> assertThat(r.state()).isEqualTo(TaskState.FAILURE));
         }
     }
 }

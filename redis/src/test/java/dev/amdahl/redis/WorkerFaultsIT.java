@@ -78,7 +78,7 @@ class WorkerFaultsIT {
             assertThatThrownBy(() -> f.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                     .cause().isInstanceOfSatisfying(TaskFailedException.class, e -> {
                         assertThat(e.errorType()).contains(ErrorType.DELIVERIES_EXHAUSTED);
-                        assertThat(e.remoteMessage()).contains("delivered 2 time(s)", "crashed or was killed");
+                        assertThat(e.remoteMessage()).contains("delivered 2 time(s) without an outcome being stored", "crashed or was killed", "lost its lease");
                     });
             List<DeadLetter> dead = client.broker().deadLetters(WorkerOptions.DEFAULT_QUEUE, 10);
             assertThat(dead).extracting(DeadLetter::messageId).containsExactly(f.id());

@@ -68,6 +68,8 @@ final class QueueConsumer {
     private final MessageSigner signer;
     private final Thread thread;
     private final ThrottledLog unreachable = ThrottledLog.warnings(log);
+    private final ThrottledLog rejected = ThrottledLog.warnings(log);
+    private final ThrottledLog failures = ThrottledLog.errors(log);
 
     QueueConsumer(WorkerOptions options, Broker broker, ResultBackend backend, Clock clock, Semaphore slots, BooleanSupplier closing,
                   Settlement settlement, Revocations revocations, Limits limits, Runs runs, WorkerRecords records,
@@ -131,9 +133,30 @@ final class QueueConsumer {
             slots.release(taken - batch.size());
             if (!batch.isEmpty()) {
                 settlement.hold(batch);
-                handle(batch);
+                try {
+                    handle(batch);
+                } catch (RuntimeException e) {
+                    giveBack(batch, e);
+                }
             }
         }
+    }
+
+    /**
+     * A bug or a broken backend threw out of {@link #handle}: the consumer thread must not end with it, or the
+     * messages it holds keep their leases for ever (the renewer extends them) and nothing more is taken. What of the
+     * batch is still held and not handed to the pool goes back to the broker (a give-back, counted as a delivery).
+     */
+    private void giveBack(List<Delivery> batch, RuntimeException e) {
+        int given = 0;
+        for (Delivery d : batch) {
+            if (settlement.holds(d) && !revocations.handedOver(d)) {
+                settlement.requeue(d);
+                given++;
+            }
+        }
+        failures.log("handle", "worker " + name + ": handling " + batch.size() + " message(s) failed unexpectedly; gave "
+                + given + " back to the broker (each give-back counts toward its max deliveries) and went on consuming", e);
     }
 
     private static boolean pause(long millis) {
@@ -196,6 +219,9 @@ final class QueueConsumer {
             TaskMessage m = messages.get(i);
             TaskRecord existing = known.get(m.id());
             if (existing == null && feedComplete) {
+                // not dead: the read can find no record for a task whose revocation the feed brought, when the REVOKED
+                // record expired or was forgotten since (the feed keeps the last revocations, as Celery keeps revoked
+                // ids) or is not readable yet (a feed that outran the store). The revocation still holds
                 existing = revocations.heard(m.id());
             }
             if (existing != null && existing.state().isReady()) {
@@ -238,7 +264,8 @@ final class QueueConsumer {
             try {
                 backend.storeAllUnlessFinal(started);
             } catch (RuntimeException e) {
-                log.warn("worker {}: could not store STARTED for {} task(s): {}", name, started.size(), e.toString());
+                unreachable.log("started", "worker " + name + ": could not store STARTED for " + started.size() + " task(s);"
+                        + " running them anyway", e);
             }
         }
         toRun.forEach(Runnable::run);
@@ -265,23 +292,32 @@ final class QueueConsumer {
         settlement.reject(d, e.getMessage());
     }
 
-    /** The reason an exhausted delivery is given up: what a caller of {@code get()} reads. */
+    /**
+     * The reason an exhausted delivery is given up: what a caller of {@code get()} reads. Every give-back counts
+     * as a delivery, so it names the likely causes without asserting one.
+     */
     private static String exhausted(Delivery d, TaskMessage m) {
         int deliveries = d.deliveryCount() - 1;
-        return "task '" + m.task() + "' (id " + m.id() + ") was delivered " + deliveries + " time(s) and never finished:"
-                + " the worker running it crashed or was killed each time (a task that halts or exits its JVM, runs out of"
-                + " memory, or is killed by the OS), or its outcome could not be stored or its workflow steps published;"
-                + " the broker allows " + deliveries + " deliveries, so it is not run again";
+        return "task '" + m.task() + "' (id " + m.id() + ") was delivered " + deliveries + " time(s) without an outcome"
+                + " being stored, and the broker allows " + deliveries + " deliveries, so it is not run again. Likely causes, in"
+                + " any mix: the worker that took it crashed or was killed (a task that halts or exits its JVM, runs out of memory,"
+                + " or is killed by the OS), was stopped and gave it back, lost its lease (paused, or too busy to renew it),"
+                + " or could not store its outcome or publish its workflow steps (the result backend or broker unreachable);"
+                + " the workers' logs say which";
     }
 
     private void rejectMalformed(Delivery d, MalformedMessageException e) {
-        log.warn("worker {}: rejecting message {} from {}: {}", name, d.messageId(), d.queue(), e.getMessage());
+        // a flood of bad messages writes one line per period with a count, not one per message
+        rejected.log("malformed", "worker " + name + ": rejecting message " + d.messageId() + " from " + d.queue() + ": "
+                + e.getMessage(), null);
         if (e.taskId() != null) {
-            // let a waiting client learn why, when the message got far enough to name its task
+            // let a waiting client learn why, when the message got far enough to name its task; tried as outcomes
+            // are, so one connection reset does not leave it waiting for ever
             try {
-                backend.storeAllUnlessFinal(List.of(records.malformed(e.taskId(), TaskError.of(e))));
+                settlement.storeWithRetries(List.of(records.malformed(e.taskId(), TaskError.of(e))));
             } catch (RuntimeException storeFailure) {
-                log.warn("could not store the failure of malformed message {}: {}", e.taskId(), storeFailure.toString());
+                unreachable.log("malformed-store", "worker " + name + ": could not store the failure of malformed message "
+                        + e.taskId() + " after " + Settlement.STORE_TRIES + " tries; whoever waits on it is not told", storeFailure);
             }
         }
         settlement.reject(d, e.getMessage());

@@ -34,6 +34,7 @@ final class Retries {
     private final WorkerRecords records;
     private final Settlement settlement;
     private final MessageSigner signer;
+    private final ThrottledLog warnings = ThrottledLog.warnings(log);
 
     Retries(Broker broker, ResultBackend backend, Clock clock, WorkerRecords records, Settlement settlement, MessageSigner signer) {
         this.broker = broker;
@@ -60,14 +61,16 @@ final class Retries {
             broker.publish(d.queue(), new OutboundMessage(m.id() + "/retry-" + next.retries(), signer.sign(MessageCodec.encode(next)),
                     d.priority(), outcome.retryDelay().isZero() ? null : eta));
         } catch (RuntimeException e) {
-            log.warn("worker {}: could not publish the retry of task {} ({}); giving its message back", records.worker(), m.id(), e.toString());
+            warnings.log("retry-publish", "worker " + records.worker() + ": could not publish the retry of task " + m.id()
+                    + "; giving its message back (each give-back counts toward the broker's max deliveries)", e);
             settlement.requeue(d);
             return;
         }
         try {
             backend.storeAllUnlessFinal(List.of(records.of(next, TaskState.RETRY, outcome.error(), outcome)));
         } catch (RuntimeException e) {
-            log.warn("worker {}: could not store RETRY for task {} ({}); its next try is published", records.worker(), m.id(), e.toString());
+            warnings.log("retry-store", "worker " + records.worker() + ": could not store RETRY for task " + m.id()
+                    + "; its next try is published", e);
         }
         settlement.ack(d);
     }

@@ -109,7 +109,11 @@ final class Revocations {
         }
     }
 
-    /** Whether the heard revocations are all there is to look at (see "Revocation"); else records are read. */
+    /**
+     * Whether the feed replayed the revocations stored before it started (see "Revocation"), so that
+     * {@link #heard} may be trusted where a batch's read finds no record. Records are read for every message
+     * either way.
+     */
     boolean feedComplete() {
         return feed != null && source.revocationFeedComplete();
     }
@@ -180,6 +184,17 @@ final class Revocations {
                 return null;
             }
             return t.revokedBy;
+        }
+    }
+
+    /** Whether the job of {@code d} went to the pool: it is then the job's to settle. */
+    boolean handedOver(Delivery d) {
+        Tracked t = trackedByDelivery.get(d);
+        if (t == null) {
+            return false;
+        }
+        synchronized (t) {
+            return t.job != null;
         }
     }
 

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  *       and whoever removes it settles it. A second attempt (a revocation racing an outcome, shutdown racing
  *       the settler) finds it gone and does nothing. Settling gives the message's prefetch slot back.</li>
  *   <li><b>Late acknowledgement.</b> A message is acked only after its final record is stored and its
- *       workflow continuations are published. A store that fails is tried again, {@value #STORE_TRIES} times in
+ *       workflow continuations are published. A store that fails is tried again, {@link #STORE_TRIES} times in
  *       all over a few seconds (leases renewed meanwhile, since the messages stay held), so one connection reset
  *       does not run computed work again; if every try fails, or the continuations fail, the message is
  *       requeued, and that counts as a delivery at the broker, so it ends as an exhausted delivery reported by
@@ -63,10 +63,10 @@ final class Settlement {
 
     private static final Logger log = LoggerFactory.getLogger(Settlement.class);
     private static final int MAX_SETTLE_BATCH = 512;
-    /** How often a batch's store is tried before its messages go back. */
-    static final int STORE_TRIES = 4;
     /** The waits between store tries: a connection reset or a failover is usually over within them. */
     static final List<Duration> STORE_BACKOFF = List.of(Duration.ofMillis(250), Duration.ofMillis(1_000), Duration.ofMillis(2_000));
+    /** How often a store is tried before giving up: once, then once after each wait. */
+    static final int STORE_TRIES = STORE_BACKOFF.size() + 1;
 
     private final String name;
     private final Broker broker;
@@ -83,12 +83,12 @@ final class Settlement {
     private final LinkedBlockingQueue<Final> toSettle = new LinkedBlockingQueue<>();
     private final Thread settler;
     private volatile boolean settlerStopping;
-    private final List<Duration> storeBackoff;
     private final long renewalNanos;
     /** When the last round of {@link #renewLeases} ended (System.nanoTime). */
     private volatile long lastRenewalNanos = System.nanoTime();
     private final ThrottledLog errors = ThrottledLog.errors(log);
     private final ThrottledLog warnings = ThrottledLog.warnings(log);
+    private final ThrottledLog lost = ThrottledLog.warnings(log);
 
     /** A finished message and the record to store for it. */
     private record Final(Delivery delivery, TaskMessage message, TaskRecord record) {
@@ -97,7 +97,6 @@ final class Settlement {
     /** @param leaseRenewal how often {@link #renewLeases} runs: a pool starting a job checks the renewer is not behind */
     Settlement(String name, Broker broker, ResultBackend backend, Continuations continuations, Revocations revocations,
                Semaphore slots, Duration leaseRenewal) {
-        this.storeBackoff = STORE_BACKOFF;
         this.renewalNanos = leaseRenewal.toNanos();
         this.name = name;
         this.broker = broker;
@@ -122,7 +121,7 @@ final class Settlement {
         return held.size();
     }
 
-    /** Messages dropped because the broker reported their lease lost (each logged once). */
+    /** Messages dropped because the broker reported their lease lost (logged at a bounded rate, with a count). */
     long lostLeases() {
         return lostLeases.get();
     }
@@ -146,8 +145,7 @@ final class Settlement {
             continuations.afterFinal(m, record);
         } catch (RuntimeException e) {
             if (d.exhausted()) {
-                reject(d, "task '" + m.task() + "' (id " + m.id() + ") is " + record.state() + " but the workflow steps after"
-                        + " it could not be published in " + (d.deliveryCount() - 1) + " deliveries: " + e);
+                reject(d, continuationsExhausted(d, m, record, e));
                 return;
             }
             errors.log("continuations", "worker " + name + ": the workflow steps after task " + m.id()
@@ -158,17 +156,25 @@ final class Settlement {
         ack(d);
     }
 
+    /** The dead-letter reason of an exhausted delivery whose task is final but whose workflow steps never got out. */
+    private static String continuationsExhausted(Delivery d, TaskMessage m, TaskRecord record, RuntimeException e) {
+        return "task '" + m.task() + "' (id " + m.id() + ") is " + record.state() + " but the workflow steps after it could"
+                + " not be published in " + (d.deliveryCount() - 1) + " deliveries: " + e;
+    }
+
     /**
      * Ends a message the broker handed out exhausted: stores {@code failure} for whoever waits on the task,
      * then rejects the message with its reason. A task final already keeps its record, and its message is
-     * acked. If the store fails too, the dead letter says so; nothing more can be done for the caller.
+     * acked. The store is tried as a batch's is ({@link #storeWithRetries}), so one connection reset does not
+     * leave the caller waiting for ever; if every try fails, the dead letter says so, and nothing more can be done
+     * for the caller.
      */
     void giveUp(Delivery d, TaskMessage m, TaskRecord failure) {
         try (TaskMdc ignored = TaskMdc.of(m.id())) {
             String reason = failure.error().message();
             Map<String, TaskRecord> kept;
             try {
-                kept = backend.storeAllUnlessFinal(List.of(failure));
+                kept = storeWithRetries(List.of(failure));
             } catch (RuntimeException e) {
                 log.error("worker {}: {}; its FAILURE could not be stored ({}), so its message is dead-lettered with the reason",
                         name, reason, e.toString());
@@ -222,17 +228,29 @@ final class Settlement {
      * drops its message (see "A lost lease drops the message").
      */
     void renewLeases() {
-        for (Delivery d : held) {
-            boolean kept;
-            try {
-                kept = broker.extendLease(d);
-            } catch (RuntimeException e) {
-                warnings.log("renew", "worker " + name + ": renewing the lease of a held message failed", e);
-                continue;
+        // runs on a scheduleWithFixedDelay task, which an escaping exception cancels for good: every lease would
+        // then run out. So nothing escapes, neither from one message (its lost-lease path cancels a job, reports
+        // an outcome) nor from the round
+        try {
+            for (Delivery d : held) {
+                boolean kept;
+                try {
+                    kept = broker.extendLease(d);
+                } catch (RuntimeException e) {
+                    warnings.log("renew", "worker " + name + ": renewing the lease of a held message failed", e);
+                    continue;
+                }
+                if (!kept) {
+                    try {
+                        leaseLost(d);
+                    } catch (RuntimeException e) {
+                        errors.log("lease-lost", "worker " + name + ": dropping a message whose lease was lost failed;"
+                                + " it is no longer held here", e);
+                    }
+                }
             }
-            if (!kept) {
-                leaseLost(d);
-            }
+        } catch (RuntimeException e) {
+            errors.log("renew-round", "worker " + name + ": a round of lease renewals failed; the next round tries again", e);
         }
         lastRenewalNanos = System.nanoTime();
     }
@@ -273,10 +291,12 @@ final class Settlement {
         lostLeases.incrementAndGet();
         try {
             boolean cancelled = revocations.dropUnstarted(d);
-            log.warn("worker {}: the lease on {} was lost (this worker went longer than the broker's visibility timeout"
-                    + " without renewing it: paused, or too busy), so the broker may have handed it to another worker; {}",
-                    name, d, cancelled ? "it will not run here"
-                            : "if it runs here it is not acknowledged here, and its outcome counts only if it is first");
+            // one line per kind and period, not per message: a worker paused with a thousand held writes one line
+            lost.log(cancelled ? "lease-lost-unstarted" : "lease-lost-running", "worker " + name + ": the lease on message "
+                    + d.messageId() + " was lost (this worker went longer than the broker's visibility timeout without"
+                    + " renewing it: paused, or too busy), so the broker may have handed it to another worker; "
+                    + (cancelled ? "it will not run here"
+                            : "if it runs here it is not acknowledged here, and its outcome counts only if it is first"), null);
         } finally {
             revocations.untrack(d);
             slots.release();
@@ -334,8 +354,13 @@ final class Settlement {
                 records.add(s.record());
             }
         }
-        Map<String, TaskRecord> kept = storeWithRetries(records);
-        if (kept == null) {
+        Map<String, TaskRecord> kept;
+        try {
+            kept = storeWithRetries(records);
+        } catch (RuntimeException e) {
+            errors.log("store", "worker " + name + ": storing the outcomes of " + records.size() + " task(s) failed "
+                    + STORE_TRIES + " times; giving their messages back so they are not lost (each give-back counts"
+                    + " toward the broker's max deliveries)", e);
             batch.forEach(s -> requeue(s.delivery()));
             return;
         }
@@ -358,9 +383,7 @@ final class Settlement {
                     done.add(s.delivery());
                 } catch (RuntimeException e) {
                     if (s.delivery().exhausted()) {
-                        reject(s.delivery(), "task '" + s.message().task() + "' (id " + s.message().id() + ") is "
-                                + s.record().state() + " but the workflow steps after it could not be published in "
-                                + (s.delivery().deliveryCount() - 1) + " deliveries: " + e);
+                        reject(s.delivery(), continuationsExhausted(s.delivery(), s.message(), s.record(), e));
                         continue;
                     }
                     errors.log("continuations", "worker " + name + ": the workflow steps after task " + s.message().id()
@@ -385,28 +408,27 @@ final class Settlement {
     }
 
     /**
-     * Stores the records, trying again after each wait of {@code storeBackoff} while the store fails. Returns
-     * what {@link ResultBackend#storeAllUnlessFinal} returned, or {@code null} when every try failed.
+     * Stores the records with {@link ResultBackend#storeAllUnlessFinal}, trying again after each wait of
+     * {@link #STORE_BACKOFF} while the store fails, and returns what it returned. Throws the last failure when
+     * all {@link #STORE_TRIES} tries failed, or at once when the thread is interrupted while it waits; the
+     * caller logs it and gives its messages back or dead-letters them.
      */
-    private Map<String, TaskRecord> storeWithRetries(List<TaskRecord> records) {
+    Map<String, TaskRecord> storeWithRetries(List<TaskRecord> records) {
         for (int attempt = 0; ; attempt++) {
             try {
                 return backend.storeAllUnlessFinal(records);
             } catch (RuntimeException e) {
-                if (attempt >= storeBackoff.size()) {
-                    errors.log("store", "worker " + name + ": storing the outcomes of " + records.size() + " task(s) failed "
-                            + (attempt + 1) + " times; giving their messages back so they are not lost (each give-back counts"
-                            + " toward the broker's max deliveries)", e);
-                    return null;
+                if (attempt + 1 >= STORE_TRIES) {
+                    throw e;
                 }
-                Duration wait = storeBackoff.get(attempt);
+                Duration wait = STORE_BACKOFF.get(attempt);
                 warnings.log("store-retry", "worker " + name + ": storing the outcomes of " + records.size() + " task(s)"
                         + " failed; trying again in " + wait.toMillis() + " ms", e);
                 try {
                     Thread.sleep(wait.toMillis());
                 } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
-                    return null;
+                    throw e;
                 }
             }
         }

@@ -1,7 +1,7 @@
 package dev.amdahl.internal.worker;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 
@@ -10,9 +10,12 @@ import org.slf4j.Logger;
  * line per {@code every} saying how many more there were meanwhile. A backend that refuses every store would
  * otherwise write a stack trace per message, thousands a second, and bury the one line that says what is wrong.
  *
- * <p>A kind is what the caller names it (what failed) plus the exception's class and message, so a different
- * error is logged at once. Counts are per kind; a kind quiet for {@code every} starts again with a stack trace.
- * Thread-safe: the map's compute holds one kind's state while it is read and updated.
+ * <p>A kind is what the caller names it (what failed) plus the exception's class and its root cause's class, not
+ * its message: messages name task ids and hosts, so keying on them would make every failure the first of its kind,
+ * stack trace and all. A different error (another class or root cause) is logged at once. Counts are per kind; a
+ * kind quiet for {@code every} starts again with a stack trace. At most {@value #MAX_KINDS} kinds are kept, the
+ * least recently seen forgotten first, so a burst of new kinds never resets the count of a busy one.
+ * Thread-safe: one lock guards the map while a kind is read and updated; lines are written outside it.
  */
 final class ThrottledLog {
 
@@ -27,7 +30,13 @@ final class ThrottledLog {
     private final Sink sink;
     private final long everyNanos;
     private final LongSupplier ticker;
-    private final Map<String, Kind> kinds = new ConcurrentHashMap<>();
+    /** By kind, least recently seen first (access order), so the eldest is the one to forget. */
+    private final Map<String, Kind> kinds = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Kind> eldest) {
+            return size() > MAX_KINDS;
+        }
+    };
 
     /** One kind's state: when its last line was written and how many occurrences were not written since. */
     private static final class Kind {
@@ -58,34 +67,42 @@ final class ThrottledLog {
     /**
      * Logs {@code line} and {@code error}, or counts it when the same kind was logged less than {@code every} ago.
      *
-     * @param what names the kind together with the error's class and message (e.g. "store")
+     * @param what names the kind together with the error's class and root cause's class (e.g. "store")
      */
     void log(String what, String line, Throwable error) {
-        String key = what + '|' + (error == null ? "" : error.getClass().getName() + ':' + error.getMessage());
+        String key = kind(what, error);
         long now = ticker.getAsLong();
-        long[] out = {-1};   // -1: count it; 0: first of its kind; n > 0: n more were counted since the last line
-        if (kinds.size() > MAX_KINDS) {
-            kinds.clear();   // messages naming ids make every key new: forget rather than grow
-        }
-        kinds.compute(key, (k, kind) -> {
+        long out;   // -1: count it; 0: first of its kind; n > 0: n more were counted since the last line
+        synchronized (kinds) {
+            Kind kind = kinds.get(key);
             if (kind == null || now - kind.loggedAt >= 2 * everyNanos && kind.suppressed == 0) {
-                out[0] = 0;
-                return new Kind(now);
-            }
-            if (now - kind.loggedAt >= everyNanos) {
-                out[0] = kind.suppressed + 1;
+                kinds.put(key, new Kind(now));
+                out = 0;
+            } else if (now - kind.loggedAt >= everyNanos) {
+                out = kind.suppressed + 1;
                 kind.loggedAt = now;
                 kind.suppressed = 0;
-                return kind;
+            } else {
+                kind.suppressed++;
+                out = -1;
             }
-            kind.suppressed++;
-            return kind;
-        });
-        if (out[0] == 0) {
-            sink.log(line, error);
-        } else if (out[0] > 0) {
-            sink.log(line + " (" + out[0] + " time(s) in the last " + Math.max(1, everyNanos / 1_000_000_000L)
-                    + " s; the first was logged with its stack trace)" + (error == null ? "" : ": " + error), null);
         }
+        if (out == 0) {
+            sink.log(line, error);
+        } else if (out > 0) {
+            sink.log(line + " (" + out + " time(s) in the last " + Math.max(1, everyNanos / 1_000_000_000L)
+                    + " s" + (error == null ? ")" : "; the first was logged with its stack trace): " + error), null);
+        }
+    }
+
+    private static String kind(String what, Throwable error) {
+        if (error == null) {
+            return what;
+        }
+        Throwable root = error;
+        for (int depth = 0; root.getCause() != null && root.getCause() != root && depth < 32; depth++) {
+            root = root.getCause();
+        }
+        return what + '|' + error.getClass().getName() + '|' + root.getClass().getName();
     }
 }

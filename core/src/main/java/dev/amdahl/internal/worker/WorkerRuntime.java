@@ -12,6 +12,7 @@ import dev.amdahl.spi.OutboundMessage;
 import dev.amdahl.spi.ResultBackend;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -101,7 +102,7 @@ public final class WorkerRuntime implements Worker {
         this.pool = pool;
         this.onClosed = onClosed;
         Semaphore slots = new Semaphore(options.prefetch());
-        this.leaseRenewal = options.leaseRenewalFor(broker.visibilityTimeout());
+        this.leaseRenewal = leaseRenewal(options, broker.visibilityTimeout());
         WorkerRecords records = new WorkerRecords(name, clock);
         Continuations continuations = new Continuations(backend, (queue, m, priority) ->
                 broker.publish(queue, new OutboundMessage(m.id(), signer.sign(codec.encodeChecked(m)), priority, m.eta())), clock);
@@ -210,5 +211,17 @@ public final class WorkerRuntime implements Worker {
     @Override
     public String toString() {
         return "Worker[" + name + ", " + options.queues() + ", " + options.pool() + " x" + options.concurrency() + "]";
+    }
+
+    /**
+     * The lease renewal on a broker with {@code visibilityTimeout}: {@link WorkerOptions#leaseRenewal()} when set,
+     * else a third of the timeout (so two renewals can fail or come late before the lease runs out), else
+     * {@link WorkerOptions#DEFAULT_LEASE_RENEWAL}.
+     */
+    static Duration leaseRenewal(WorkerOptions options, Optional<Duration> visibilityTimeout) {
+        if (options.leaseRenewal() != null) {
+            return options.leaseRenewal();
+        }
+        return visibilityTimeout.map(t -> t.dividedBy(3)).filter(d -> !d.isZero()).orElse(WorkerOptions.DEFAULT_LEASE_RENEWAL);
     }
 }

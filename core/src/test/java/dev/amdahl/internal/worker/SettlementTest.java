@@ -11,7 +11,15 @@ import dev.amdahl.internal.workflow.Continuations;
 import dev.amdahl.spi.Delivery;
 import dev.amdahl.spi.OutboundMessage;
 import dev.amdahl.testkit.Await;
+import dev.amdahl.ErrorType;
+import dev.amdahl.spi.TaskError;
+import dev.amdahl.spi.TaskRecord;
 import dev.amdahl.testkit.ForwardingBroker;
+import dev.amdahl.testkit.ForwardingResultBackend;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -70,5 +78,130 @@ class SettlementTest {
         } finally {
             settlement[0].stop(5_000);
         }
+    }
+
+    private static TaskMessage message(String id) {
+        return new TaskMessage(id, "noop", JsonNodeFactory.instance.arrayNode(), false, 0, null, null, null, null,
+                null, null, null);
+    }
+
+    @Test
+    void anExceptionFromTheLostLeasePathDoesNotStopLaterRenewals() throws Exception {
+        MemoryBroker memory = new MemoryBroker(Clock.systemUTC());
+        MemoryResultBackend backend = new MemoryResultBackend();
+        memory.publish("q", OutboundMessage.of("lost", new byte[]{1}));
+        memory.publish("q", OutboundMessage.of("kept", new byte[]{2}));
+        List<Delivery> held = memory.poll(List.of("q"), 2, Duration.ofSeconds(5));
+        AtomicInteger keptRenewals = new AtomicInteger();
+        ForwardingBroker broker = new ForwardingBroker(memory) {
+            @Override
+            public boolean extendLease(Delivery d) {
+                if (d.messageId().equals("lost")) {
+                    return false;
+                }
+                keptRenewals.incrementAndGet();
+                return true;
+            }
+        };
+        // the lost lease's job is queued in a pool whose cancel fails: the lost-lease path throws on the renewer thread
+        ExecutionPool failingCancel = new ExecutionPool() {
+            @Override
+            public void execute(Job job) {
+            }
+
+            @Override
+            public void stopAccepting() {
+            }
+
+            @Override
+            public void awaitRunning(Duration grace) {
+            }
+
+            @Override
+            public boolean cancel(Job job, dev.amdahl.internal.task.Outcome outcome, boolean mayInterruptIfRunning) {
+                throw new IllegalStateException("cancel failed");
+            }
+        };
+        Revocations revocations = new Revocations("w", backend, failingCancel);
+        Settlement settlement = new Settlement("w", broker, backend, new Continuations(backend, (q, m, p) -> { }, Clock.systemUTC()),
+                revocations, new Semaphore(0), Duration.ofMillis(10));
+        settlement.hold(held);
+        Delivery lost = held.stream().filter(d -> d.messageId().equals("lost")).findFirst().orElseThrow();
+        TaskMessage m = message("t-lost");
+        revocations.track(lost, m);
+        revocations.handOver(lost, new ExecutionPool.Job(m, 1, o -> { }, null));
+        ScheduledExecutorService renewer = Executors.newSingleThreadScheduledExecutor();
+        try {
+            // as WorkerRuntime runs it: an exception escaping one round would cancel every later one
+            renewer.scheduleWithFixedDelay(settlement::renewLeases, 0, 10, TimeUnit.MILLISECONDS);
+
+            Await.until(Duration.ofSeconds(5), "renewals after the failed lost-lease path", () -> keptRenewals.get() >= 5);
+            assertThat(settlement.lostLeases()).isEqualTo(1);
+            assertThat(settlement.heldCount()).isEqualTo(1);
+        } finally {
+            renewer.shutdownNow();
+        }
+    }
+
+    @Test
+    void anExhaustedDeliveryStoresItsFailureAfterAConnectionReset() throws Exception {
+        MemoryBroker memory = new MemoryBroker(Clock.systemUTC());
+        MemoryResultBackend backend = new MemoryResultBackend();
+        AtomicInteger stores = new AtomicInteger();
+        ForwardingResultBackend flaky = new ForwardingResultBackend(backend) {
+            @Override
+            public Map<String, TaskRecord> storeAllUnlessFinal(List<TaskRecord> records) {
+                if (stores.getAndIncrement() == 0) {
+                    throw new IllegalStateException("Connection reset");
+                }
+                return super.storeAllUnlessFinal(records);
+            }
+        };
+        Settlement settlement = new Settlement("w", memory, flaky, new Continuations(flaky, (q, m, p) -> { }, Clock.systemUTC()),
+                new Revocations("w", flaky, IDLE_POOL), new Semaphore(0), Duration.ofSeconds(1));
+        memory.publish("q", OutboundMessage.of("m-1", new byte[]{1}));
+        List<Delivery> held = memory.poll(List.of("q"), 1, Duration.ofSeconds(5));
+        settlement.hold(held);
+        TaskMessage m = message("t-1");
+
+        settlement.giveUp(held.get(0), m, new WorkerRecords("w", Clock.systemUTC()).of(m, TaskState.FAILURE,
+                TaskError.of(ErrorType.DELIVERIES_EXHAUSTED.typeName(), "delivered 3 time(s)"), null));
+
+        assertThat(backend.get("t-1")).as("the FAILURE whoever waits on the task reads")
+                .hasValueSatisfying(r -> assertThat(r.state()).isEqualTo(TaskState.FAILURE));
+        assertThat(settlement.heldCount()).isZero();
+    }
+
+    @Test
+    void aPausedWorkerLosingManyLeasesWritesOneLineNamingAMessageId() throws Exception {
+        MemoryBroker memory = new MemoryBroker(Clock.systemUTC());
+        MemoryResultBackend backend = new MemoryResultBackend();
+        for (int i = 0; i < 50; i++) {
+            memory.publish("q", OutboundMessage.of("m-" + i, new byte[]{1}));
+        }
+        List<Delivery> held = memory.poll(List.of("q"), 50, Duration.ofSeconds(5));
+        ForwardingBroker allLost = new ForwardingBroker(memory) {
+            @Override
+            public boolean extendLease(Delivery d) {
+                return false;   // the worker was paused past the visibility timeout: every lease ran out
+            }
+        };
+        Settlement settlement = new Settlement("w", allLost, backend, new Continuations(backend, (q, m, p) -> { }, Clock.systemUTC()),
+                new Revocations("w", backend, IDLE_POOL), new Semaphore(0), Duration.ofSeconds(1));
+        settlement.hold(held);
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stderr = System.err;
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            settlement.renewLeases();
+        } finally {
+            System.setErr(stderr);
+        }
+
+        assertThat(settlement.lostLeases()).isEqualTo(50);
+        List<String> lines = captured.toString(java.nio.charset.StandardCharsets.UTF_8).lines()
+                .filter(l -> l.contains("was lost")).toList();
+        assertThat(lines).singleElement().satisfies(l -> assertThat(l).containsPattern("message m-\\d+ was lost")
+                .doesNotContain("[B@"));
     }
 }

@@ -49,10 +49,35 @@ class ThrottledLogTest {
     @Test
     void aDifferentErrorIsLoggedAtOnceWithItsStackTrace() {
         log.log("store", "storing failed", new IllegalStateException("READONLY"));
-        log.log("store", "storing failed", new IllegalStateException("Connection reset"));
+        log.log("store", "storing failed", new java.io.UncheckedIOException(new java.net.SocketException("Connection reset")));
+        log.log("store", "storing failed", new IllegalStateException("wrapped", new java.net.SocketException("Connection reset")));
         log.log("ack", "acking failed", new IllegalStateException("READONLY"));
 
-        assertThat(lines).hasSize(3).allSatisfy(l -> assertThat(l.error()).isNotNull());
+        assertThat(lines).hasSize(4).allSatisfy(l -> assertThat(l.error()).isNotNull());
+    }
+
+    @Test
+    void aHundredFailuresWhoseMessagesDifferOnlyByAnIdLogOneStackTrace() {
+        for (int i = 0; i < 100; i++) {
+            log.log("store", "storing task t-" + i + " failed", new IllegalStateException("no record for task t-" + i));
+            now.addAndGet(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+
+        assertThat(lines).hasSize(1);
+        assertThat(lines.get(0).error()).isNotNull();
+    }
+
+    @Test
+    void manyNewKindsForgetTheOldestNotTheBusyOne() {
+        IllegalStateException refused = new IllegalStateException("READONLY");
+        log.log("store", "storing failed", refused);
+        for (int i = 0; i < 5_000; i++) {
+            log.log("kind-" + i, "failed", refused);
+            log.log("store", "storing failed", refused);   // seen again each time: never the eldest
+        }
+
+        assertThat(lines.stream().filter(l -> l.text().equals("storing failed")).count())
+                .as("stack traces of the busy kind").isEqualTo(1);
     }
 
     @Test
