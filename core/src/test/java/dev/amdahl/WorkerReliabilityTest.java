@@ -275,6 +275,76 @@ class WorkerReliabilityTest {
         }
     }
 
+    // ------------------------------------------------------------------ 6, what a lost running task publishes
+
+    /**
+     * Runs {@code submit}'s first task on a worker that loses its lease while the task runs (another consumer takes
+     * the message over), lets the task end, closes the worker, and returns how many messages it published meanwhile.
+     */
+    private static int publishedAfterLosingTheLease(boolean failWithRetry) throws Exception {
+        MutableClock clock = new MutableClock(Instant.now());
+        Duration visibility = Duration.ofSeconds(30);
+        MemoryBroker memory = new MemoryBroker(clock, visibility, 5);
+        AtomicInteger reportedLost = new AtomicInteger();
+        AtomicInteger publishedAfterTakeover = new AtomicInteger();
+        CountDownLatch takenOver = new CountDownLatch(1);
+        ForwardingBroker broker = new ForwardingBroker(memory) {
+            @Override
+            public boolean extendLease(Delivery delivery) {
+                boolean kept = super.extendLease(delivery);
+                if (!kept) {
+                    reportedLost.incrementAndGet();
+                }
+                return kept;
+            }
+
+            @Override
+            public void publish(String queue, OutboundMessage message) {
+                if (takenOver.getCount() == 0) {
+                    publishedAfterTakeover.incrementAndGet();
+                }
+                super.publish(queue, message);
+            }
+        };
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try (Amdahl app = Amdahl.builder().broker(broker).clock(clock).build()) {
+            Task<String, String> slow = app.task("r.slow", String.class, String.class,
+                    TaskOptions.builder().retryOn(java.io.IOException.class).maxRetries(3).build(), s -> {
+                        running.countDown();
+                        release.await();
+                        if (failWithRetry) {
+                            throw new java.io.IOException("try again");
+                        }
+                        return s;
+                    });
+            Task<String, String> next = app.task("r.next", String.class, String.class, s -> s);
+            Worker worker = app.startWorker(WorkerOptions.builder().concurrency(1).leaseRenewal(Duration.ofMillis(50)).build());
+            slow.sig("x").then(next.sig()).submit();
+            assertThat(running.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+            clock.advance(visibility.plusSeconds(1));
+            List<Delivery> other = memory.poll(List.of(WorkerOptions.DEFAULT_QUEUE), 10, WAIT);
+            assertThat(other).hasSize(1);
+            takenOver.countDown();
+            Await.until(WAIT, "the worker to hear its lease is lost", () -> reportedLost.get() >= 1);
+            release.countDown();
+            worker.close();    // waits for the task to end and for what follows its outcome
+            memory.ack(other.get(0));
+        }
+        return publishedAfterTakeover.get();
+    }
+
+    @Test
+    void aTaskWhoseLeaseWasLostWhileItRanDoesNotPublishItsWorkflowSteps() throws Exception {
+        assertThat(publishedAfterLosingTheLease(false)).as("steps published by the worker that lost the message").isZero();
+    }
+
+    @Test
+    void aTaskWhoseLeaseWasLostWhileItRanDoesNotPublishItsRetry() throws Exception {
+        assertThat(publishedAfterLosingTheLease(true)).as("retries published by the worker that lost the message").isZero();
+    }
+
     // ------------------------------------------------------------------ 8: a store that fails once
 
     @Test

@@ -56,6 +56,12 @@ final class Retries {
                     cause.stackTrace()), outcome));
             return;
         }
+        if (!settlement.holds(d)) {
+            // the lease was lost while the task ran: the message's new owner runs it and publishes its retry; a second
+            // one from here would fork the task into two chains of tries
+            log.info("task {}: not retried here: this worker lost its lease on the message while the task ran", m.id());
+            return;
+        }
         try {
             // a message id of its own, so a broker that keys messages by id never confuses it with the one held now
             broker.publish(d.queue(), new OutboundMessage(m.id() + "/retry-" + next.retries(), signer.sign(MessageCodec.encode(next)),

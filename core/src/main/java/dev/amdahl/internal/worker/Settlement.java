@@ -41,7 +41,9 @@ import org.slf4j.LoggerFactory;
  *   <li><b>A lost lease drops the message.</b> When {@link #renewLeases} learns the broker no longer counts
  *       this worker as the message's consumer (the process was paused past the visibility timeout, say), the
  *       message is no longer held: it is never settled here, a job not yet started never starts, and one that
- *       runs may still store its outcome (stores never replace a final record) but does not ack. A message
+ *       runs may still store its outcome (stores never replace a final record) but does not ack, and publishes
+ *       neither its retry nor its workflow steps: those are the new owner's, who runs the task or finds it final
+ *       and publishes them then, so a lost lease never forks a task into two chains. A message
  *       settled while its lease was being renewed is not news: settling removes it from {@code held} before the
  *       broker call, and the renewer warns only about what it still finds held.</li>
  *   <li><b>A revoked task stays REVOKED.</b> Whatever a task revoked while held finished with, its REVOKED
@@ -377,6 +379,11 @@ final class Settlement {
         completed.addAndGet(batch.size());
         List<Delivery> done = new ArrayList<>(batch.size());
         for (Final s : batch) {
+            if (!held.contains(s.delivery())) {
+                // its lease was lost while it ran: the record is stored (a final one is kept once), but the workflow
+                // steps are the new owner's to publish, when it runs the task or finds it final; not twice
+                continue;
+            }
             try (TaskMdc ignored = TaskMdc.of(s.message().id())) {
                 try {
                     continuations.afterFinal(s.message(), s.record());
