@@ -27,6 +27,7 @@ import java.lang.reflect.Constructor;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -250,8 +251,16 @@ public final class Amdahl implements AutoCloseable {
             case PROCESSES -> ProcessExecutionPool.start(registry, catalogs(), maxResultBytes, options);
         };
         WorkerRuntime[] self = new WorkerRuntime[1];
-        WorkerRuntime worker = new WorkerRuntime(options, broker, backend, clock, pool, () -> workers.remove(self[0]),
-                registry, System::nanoTime, codec, signer);
+        WorkerRuntime worker;
+        try {
+            worker = new WorkerRuntime(options, broker, backend, clock, pool, () -> workers.remove(self[0]),
+                    registry, System::nanoTime, codec, signer);
+        } catch (RuntimeException e) {
+            // options this broker cannot honour: the pool (child processes, perhaps) goes with the worker that was not made
+            pool.stopAccepting();
+            pool.awaitRunning(Duration.ZERO);
+            throw e;
+        }
         self[0] = worker;
         workers.add(worker);
         worker.start();

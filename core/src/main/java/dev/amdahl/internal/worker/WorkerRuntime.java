@@ -217,9 +217,18 @@ public final class WorkerRuntime implements Worker {
      * The lease renewal on a broker with {@code visibilityTimeout}: {@link WorkerOptions#leaseRenewal()} when set,
      * else a third of the timeout (so two renewals can fail or come late before the lease runs out), else
      * {@link WorkerOptions#DEFAULT_LEASE_RENEWAL}.
+     *
+     * @throws IllegalArgumentException for a renewal set no shorter than the visibility timeout: every lease would run
+     *                                  out before it is renewed, and every long task would run twice
      */
     static Duration leaseRenewal(WorkerOptions options, Optional<Duration> visibilityTimeout) {
         if (options.leaseRenewal() != null) {
+            visibilityTimeout.filter(t -> options.leaseRenewal().compareTo(t) >= 0).ifPresent(t -> {
+                throw new IllegalArgumentException("the lease renewal of " + options.leaseRenewal() + " is not shorter than"
+                        + " the broker's visibility timeout of " + t + ": every lease would run out before it is renewed and"
+                        + " long tasks would run twice; renew at most every " + t.dividedBy(3) + " (or leave it unset: a"
+                        + " third of the visibility timeout), or raise the broker's visibility-timeout");
+            });
             return options.leaseRenewal();
         }
         return visibilityTimeout.map(t -> t.dividedBy(3)).filter(d -> !d.isZero()).orElse(WorkerOptions.DEFAULT_LEASE_RENEWAL);

@@ -19,4 +19,19 @@ class LeaseRenewalTest {
         assertThat(WorkerRuntime.leaseRenewal(unset, Optional.of(Duration.ofSeconds(3)))).isEqualTo(Duration.ofSeconds(1));
         assertThat(WorkerRuntime.leaseRenewal(unset, Optional.empty())).isEqualTo(WorkerOptions.DEFAULT_LEASE_RENEWAL);
     }
+
+    @Test
+    void aRenewalNoShorterThanTheVisibilityTimeoutIsRefusedNamingBoth() {
+        WorkerOptions slow = WorkerOptions.builder().leaseRenewal(Duration.ofSeconds(90)).build();
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> WorkerRuntime.leaseRenewal(slow, Optional.of(Duration.ofSeconds(60))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lease renewal of PT1M30S").hasMessageContaining("visibility timeout of PT1M")
+                .hasMessageContaining("renew at most every PT20S");
+        try (dev.amdahl.Amdahl app = dev.amdahl.Amdahl.builder().broker("memory://?visibility-timeout=60s").build()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> app.startWorker(slow))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("visibility timeout");
+        }
+        assertThat(WorkerRuntime.leaseRenewal(slow, Optional.empty())).as("a broker without a visibility timeout").isEqualTo(Duration.ofSeconds(90));
+    }
 }
