@@ -1,35 +1,24 @@
 package dev.amdahl.redis;
 
-import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A redis-server of the test's own that speaks TLS only ({@code --port 0}), on a free loopback port, with a
  * CA and certificates made by the openssl CLI in a temporary directory: a test CA that signs the server's
  * and a client's certificate, and an unrelated "rogue" CA that signs nothing the server uses.
  */
-final class TlsRedis implements AutoCloseable {
-
-    private final int port;
-    private final Path dir;
-    private Process process;
+final class TlsRedis extends RedisServerProcess {
 
     /** @param authClients whether the server asks every client for a certificate signed by the test CA */
     TlsRedis(boolean authClients) throws IOException, InterruptedException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            this.port = socket.getLocalPort();
-        }
-        this.dir = Files.createTempDirectory("amdahl-redis-tls");
+        super("amdahl-redis-tls");
         Files.writeString(dir.resolve("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:redis.amdahl.test\n");
         Files.writeString(dir.resolve("client.ext"), "extendedKeyUsage=clientAuth\n");
         ca("ca");
@@ -38,10 +27,6 @@ final class TlsRedis implements AutoCloseable {
         signed("client", "ca", "client.ext");
         signed("rogue-client", "rogue-ca", "client.ext");
         start(authClients);
-    }
-
-    int port() {
-        return port;
     }
 
     /** A file made here: {@code ca.crt}, {@code rogue-ca.crt}, {@code client.crt}, {@code client.key}, ... */
@@ -80,33 +65,17 @@ final class TlsRedis implements AutoCloseable {
 
     private void start(boolean authClients) throws IOException, InterruptedException {
         Path log = dir.resolve("redis.log");
-        process = new ProcessBuilder("redis-server", "--port", "0", "--tls-port", Integer.toString(port), "--bind", "127.0.0.1",
+        launch(List.of("--port", "0", "--tls-port", Integer.toString(port), "--bind", "127.0.0.1",
                 "--tls-cert-file", file("server.crt").toString(), "--tls-key-file", file("server.key").toString(),
                 "--tls-ca-cert-file", file("ca.crt").toString(), "--tls-auth-clients", authClients ? "yes" : "no",
-                "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--logfile", log.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("redis.out").toFile())
-                .start();
+                "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--logfile", log.toString()), "redis.out");
         RedisTestSupport.await("the TLS redis-server on port " + port + " to accept connections", Duration.ofSeconds(15), () -> {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("redis-server exited with " + process.exitValue() + "; see " + log);
-            }
+            checkAlive(log);
             try {
                 return Files.exists(log) && Files.readString(log, StandardCharsets.UTF_8).contains("Ready to accept connections");
             } catch (IOException e) {
                 return false;
             }
         });
-    }
-
-    @Override
-    public void close() throws IOException, InterruptedException {
-        if (process != null && process.isAlive()) {
-            process.destroyForcibly();
-            process.waitFor(10, TimeUnit.SECONDS);
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-        }
     }
 }
