@@ -11,7 +11,6 @@ import dev.amdahl.spi.UpdateFeed;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -30,12 +29,11 @@ import java.util.function.Consumer;
  * capability, so the embedded default runs every feature.
  *
  * <p>Records and counters live {@code resultTtl} after their last write, as on Redis, so a long-running
- * application's heap does not grow with every task it ever ran. Expiry is swept as writes come:
- * {@link #expiries} holds one entry per live key (not per write, so a task reporting progress a hundred times a
- * second costs one entry), in the order the keys were first written. When the head's time comes and its key was
- * written again since, it goes back to the tail with its new expiry; otherwise the key is removed. The queue is
- * only roughly ordered after such a move, so a key may be swept a little after its time; reads check the time
- * themselves, so nothing expired is ever returned.
+ * application's heap does not grow with every task it ever ran. Reads check the time themselves, so nothing expired
+ * is ever returned; the memory is released by a sweep over every record and counter, run by the write that brings
+ * the writes since the last sweep to as many as there are entries (at least {@value #SWEEP_EVERY_MIN}): each write
+ * pays for about one entry looked at, and nothing but the entries themselves is kept to find them, so a record
+ * {@link #forget forgotten} costs nothing more.
  */
 public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys, Claims, RevocationFeed, UpdateFeed {
 
@@ -48,10 +46,9 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
     private final Map<String, AtomicLong> counters = new ConcurrentHashMap<>();
     /** When each counter without a time to live of its own expires: {@code resultTtl} after its last increment. */
     private final Map<String, Instant> counterLife = new ConcurrentHashMap<>();
-    /** One entry per live record or counter, roughly in expiry order; guarded by itself. */
-    private final ArrayDeque<Expiry> expiries = new ArrayDeque<>();
-    /** The keys with an entry in {@link #expiries}, as {@code r:<id>} or {@code c:<key>}; guarded by {@code expiries}. */
-    private final Set<String> queued = new HashSet<>();
+    /** Writes since the last sweep of expired records and counters; see the class comment. */
+    private final AtomicLong writesSinceSweep = new AtomicLong();
+    private static final int SWEEP_EVERY_MIN = 1_024;
     /** When counters created with a time to live expire (set once, at creation); guarded by itself. */
     private final Map<String, Instant> counterExpiry = new HashMap<>();
     /** Callbacks waiting for a final record; guarded by {@code waiting}. Checked under the same lock as the store that completes them. */
@@ -71,10 +68,6 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
     }
 
     private record Stored(byte[] bytes, Instant until) {
-    }
-
-    /** A write of a record ({@code counter} false) or of a counter, expiring at {@code at}. */
-    private record Expiry(String key, boolean counter, Instant at) {
     }
 
     public MemoryResultBackend() {
@@ -98,37 +91,35 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
         this.resultTtl = resultTtl;
     }
 
-    /** Records a write and forgets what has expired by now: every write pays for the sweep of a few older ones. */
-    private void wrote(String key, boolean counter, Instant until) {
-        Instant now = clock.instant();
-        List<String> expiredRecords = null;
-        synchronized (expiries) {
-            if (queued.add((counter ? "c:" : "r:") + key)) {
-                expiries.addLast(new Expiry(key, counter, until));
-            }
-            for (Expiry head = expiries.peekFirst(); head != null && !head.at().isAfter(now); head = expiries.peekFirst()) {
-                expiries.removeFirst();
-                Instant life = head.counter() ? counterLife.get(head.key()) : recordLife(head.key());
-                if (life != null && life.isAfter(now)) {
-                    expiries.addLast(new Expiry(head.key(), head.counter(), life));   // written again since
-                    continue;
-                }
-                queued.remove((head.counter() ? "c:" : "r:") + head.key());
-                if (head.counter()) {
-                    if (life != null && counterLife.remove(head.key(), life)) {
-                        counters.remove(head.key());
-                    }
-                } else if (life != null) {
-                    if (expiredRecords == null) {
-                        expiredRecords = new ArrayList<>();
-                    }
-                    expiredRecords.add(head.key());
-                }
-            }
+    /** Counts a write; the one that makes the writes since the last sweep as many as the entries sweeps them. */
+    private void wrote() {
+        long writes = writesSinceSweep.incrementAndGet();
+        if (writes >= Math.max(SWEEP_EVERY_MIN, records.size() + counters.size()) && writesSinceSweep.compareAndSet(writes, 0)) {
+            sweep();
         }
-        if (expiredRecords != null) {
+    }
+
+    private void sweep() {
+        Instant now = clock.instant();
+        counterLife.forEach((key, life) -> {
+            if (!life.isAfter(now)) {
+                synchronized (counterLife) {
+                    // with increment's lock: an increment between the look and the removal moved its life on
+                    if (counterLife.remove(key, life)) {
+                        counters.remove(key);
+                    }
+                }
+            }
+        });
+        List<String> expired = new ArrayList<>();
+        records.forEach((id, stored) -> {
+            if (!stored.until().isAfter(now)) {
+                expired.add(id);
+            }
+        });
+        if (!expired.isEmpty()) {
             synchronized (waiting) {
-                for (String id : expiredRecords) {
+                for (String id : expired) {
                     Stored current = records.get(id);
                     if (current != null && !current.until().isAfter(now)) {
                         records.remove(id);
@@ -136,18 +127,6 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
                     }
                 }
             }
-        }
-    }
-
-    private Instant recordLife(String id) {
-        Stored stored = records.get(id);
-        return stored == null ? null : stored.until();
-    }
-
-    /** How many keys wait in the expiry queue (for tests: one per live key, however often it is written). */
-    int pendingExpiries() {
-        synchronized (expiries) {
-            return expiries.size();
         }
     }
 
@@ -171,7 +150,7 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
         List<Consumer<TaskRecord>> due;
         Instant until = clock.instant().plus(resultTtl);
         records.put(record.taskId(), new Stored(bytes, until));
-        wrote(record.taskId(), false, until);
+        wrote();
         if (record.state().isReady()) {
             due = waiting.remove(record.taskId());
             listening.remove(record.taskId());
@@ -325,7 +304,7 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
     public long increment(String key, long delta) {
         Instant until = clock.instant().plus(resultTtl);
         long value;
-        synchronized (expiries) {
+        synchronized (counterLife) {
             // with the sweep's lock, so a sweep never removes a counter between its increment and its new life
             Instant life = counterLife.get(key);
             if (life != null && !life.isAfter(clock.instant())) {
@@ -334,7 +313,7 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
             value = counters.computeIfAbsent(key, k -> new AtomicLong()).addAndGet(delta);
             counterLife.put(key, until);
         }
-        wrote(key, true, until);
+        wrote();
         return value;
     }
 
@@ -368,6 +347,9 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
     @Override
     public void forget(String taskId) {
         records.remove(taskId);
+        synchronized (waiting) {
+            revokedIds.remove(taskId);
+        }
     }
 
     @Override
