@@ -9,6 +9,7 @@ import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.DeadLetter;
 import dev.amdahl.spi.Delivery;
 import dev.amdahl.spi.OutboundMessage;
+import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskRecord;
 import dev.amdahl.testkit.Await;
 import dev.amdahl.testkit.ForwardingBroker;
@@ -359,19 +360,27 @@ class WorkerReliabilityTest {
                 return super.storeAllUnlessFinal(records);
             }
         };
+        RunsAndDeliveries seen = runOneTaskOn(flaky);
+        assertThat(seen.runs()).isEqualTo(1);
+        assertThat(seen.deliveries()).isEqualTo(1);
+    }
+
+    private record RunsAndDeliveries(int runs, int deliveries) {
+    }
+
+    /** Submits one task to a worker on {@code backend}, waits for its result, and counts its runs and deliveries. */
+    private static RunsAndDeliveries runOneTaskOn(ResultBackend backend) throws Exception {
         CountingBroker broker = new CountingBroker(new MemoryBroker(Clock.systemUTC()));
         AtomicInteger runs = new AtomicInteger();
-        try (Amdahl app = Amdahl.builder().broker(broker).resultBackend(flaky).build()) {
+        try (Amdahl app = Amdahl.builder().broker(broker).resultBackend(backend).build()) {
             Task<String, String> once = app.task("r.once", String.class, String.class, s -> {
                 runs.incrementAndGet();
                 return s + "!";
             });
             app.startWorker(WorkerOptions.builder().concurrency(1).build());
-
             assertThat(once.submit("x").get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("x!");
-            assertThat(runs.get()).isEqualTo(1);
-            assertThat(broker.delivered.get()).isEqualTo(1);
         }
+        return new RunsAndDeliveries(runs.get(), broker.delivered.get());
     }
 
     // ------------------------------------------------------------------ 10: the same task id twice
@@ -414,19 +423,9 @@ class WorkerReliabilityTest {
                 return super.getAll(taskIds);
             }
         };
-        CountingBroker broker = new CountingBroker(new MemoryBroker(Clock.systemUTC()));
-        AtomicInteger runs = new AtomicInteger();
-        try (Amdahl app = Amdahl.builder().broker(broker).resultBackend(broken).build()) {
-            Task<String, String> once = app.task("r.once", String.class, String.class, s -> {
-                runs.incrementAndGet();
-                return s + "!";
-            });
-            app.startWorker(WorkerOptions.builder().concurrency(1).build());
-
-            assertThat(once.submit("x").get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("x!");
-            assertThat(runs.get()).isEqualTo(1);
-            assertThat(broker.delivered.get()).as("the given-back delivery and the one that ran").isEqualTo(2);
-        }
+        RunsAndDeliveries seen = runOneTaskOn(broken);
+        assertThat(seen.runs()).isEqualTo(1);
+        assertThat(seen.deliveries()).as("the given-back delivery and the one that ran").isEqualTo(2);
     }
 
     @Test
