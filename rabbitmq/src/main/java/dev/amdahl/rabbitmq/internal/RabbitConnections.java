@@ -1,0 +1,111 @@
+package dev.amdahl.rabbitmq.internal;
+
+import com.rabbitmq.client.AuthenticationFailureException;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens connections as a URL says: automatic connection and topology recovery (queues, bindings and consumers are
+ * declared again after a reconnect, every second until the broker answers), heartbeats so a dead peer is noticed, and
+ * TLS for {@code amqps://}.
+ */
+final class RabbitConnections {
+
+    private static final Logger log = LoggerFactory.getLogger(RabbitConnections.class);
+    private static final long RECOVERY_INTERVAL_MS = 1_000;
+    private static final int HEARTBEAT_SECONDS = 30;
+
+    private RabbitConnections() {
+    }
+
+    /**
+     * Opens a connection named {@code name} (as the management UI shows it).
+     *
+     * @throws IllegalStateException saying why the broker could not be reached or refused the login
+     */
+    static Connection open(RabbitSettings settings, String name) {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost(settings.host());
+        factory.setPort(settings.port());
+        factory.setVirtualHost(settings.virtualHost());
+        factory.setUsername(settings.user());
+        factory.setPassword(settings.password());
+        factory.setAutomaticRecoveryEnabled(true);
+        factory.setTopologyRecoveryEnabled(true);
+        factory.setNetworkRecoveryInterval(RECOVERY_INTERVAL_MS);
+        factory.setRequestedHeartbeat(HEARTBEAT_SECONDS);
+        int timeoutMs = (int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis());
+        factory.setConnectionTimeout(timeoutMs);
+        factory.setHandshakeTimeout(timeoutMs);
+        factory.setChannelRpcTimeout(timeoutMs);
+        if (settings.tls() != null) {
+            tls(factory, settings);
+        }
+        try {
+            return factory.newConnection(name);
+        } catch (AuthenticationFailureException e) {
+            throw new IllegalStateException("RabbitMQ at " + settings.address() + " refused the login of user '"
+                    + settings.user() + "': check the user and password in the URL (the guest user may log in only from"
+                    + " localhost unless the broker allows it)", e);
+        } catch (IOException | TimeoutException e) {
+            throw new IllegalStateException("cannot connect to RabbitMQ at " + settings.address() + " (" + describe(e)
+                    + "): is it running, and is the URL's host, port and virtual host '" + settings.virtualHost() + "' right?", e);
+        }
+    }
+
+    private static String describe(Exception e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage();
+        return root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+
+    private static void tls(ConnectionFactory factory, RabbitSettings settings) {
+        RabbitSettings.Tls tls = settings.tls();
+        try {
+            if (!tls.verifyPeer()) {
+                log.warn("{}: verify-peer=none, so the connection is encrypted but the server is not authenticated: anyone"
+                        + " in between can pose as it. Give ca-file=... instead", settings.address());
+                factory.useSslProtocol();
+                return;
+            }
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            if (tls.caFile() == null) {
+                trust.init((KeyStore) null);
+            } else {
+                KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+                store.load(null, null);
+                try (InputStream in = Files.newInputStream(tls.caFile())) {
+                    int i = 0;
+                    for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                        store.setCertificateEntry("ca-" + i++, c);
+                    }
+                    if (i == 0) {
+                        throw new IllegalArgumentException("ca-file " + tls.caFile() + " holds no PEM certificate");
+                    }
+                }
+                trust.init(store);
+            }
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            factory.useSslProtocol(context);
+            factory.enableHostnameVerification();
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalArgumentException("cannot set up TLS for " + settings.address() + ": " + e.getMessage(), e);
+        }
+    }
+}
