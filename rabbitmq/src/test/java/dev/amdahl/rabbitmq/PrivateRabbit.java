@@ -133,7 +133,8 @@ final class PrivateRabbit implements AutoCloseable {
         env.put("ERL_EPMD_ADDRESS", "127.0.0.1");
         long began = System.nanoTime();
         process = builder.start();
-        Await.until(START_TIMEOUT, "RabbitMQ node " + nodeName + " to accept guest on 127.0.0.1:" + port, this::acceptsGuest);
+        Await.until(START_TIMEOUT, "RabbitMQ node " + nodeName + " to accept guest on 127.0.0.1:" + port + " (its logs: "
+                + output() + ", " + dir.resolve("log") + ")", this::acceptsGuest);
         LOG.info("RabbitMQ node {} up on 127.0.0.1:{} in {} ms", nodeName, port,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
     }
