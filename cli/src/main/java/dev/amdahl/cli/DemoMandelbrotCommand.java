@@ -22,6 +22,8 @@ import picocli.CommandLine.Option;
             "  amdahl demo mandelbrot --workers 1,2,4 --size 3200x2400 --tiles 256 -o big.png",
             "  amdahl demo mandelbrot --broker redis://127.0.0.1:6379",
             "      (served by 'amdahl worker --broker redis://127.0.0.1:6379' run elsewhere)",
+            "  amdahl demo mandelbrot --broker amqp://guest:guest@127.0.0.1:5672/ --backend redis://127.0.0.1:6379",
+            "      (served by 'amdahl worker' with the same --broker and --backend)",
         })
 final class DemoMandelbrotCommand extends CliCommand {
 

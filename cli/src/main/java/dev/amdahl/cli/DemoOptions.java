@@ -23,4 +23,8 @@ final class DemoOptions {
                     + " workers started elsewhere with 'amdahl worker --broker URL' do the work, and no worker runs"
                     + " in this process unless --workers is given.")
     String broker;
+
+    @Option(names = "--backend", paramLabel = "URL", description = Brokers.BACKEND_DESCRIPTION
+            + " With workers elsewhere, the one they report to.")
+    String backend;
 }

@@ -55,9 +55,11 @@ final class DemoRunner {
         out.println(job.description());
         List<Timing> timings = new ArrayList<>();
         if (counts.isEmpty()) {
-            try (Amdahl app = Brokers.open(spec, options.broker, List.of(job.catalog()))) {
-                out.println("on " + UrlMasking.mask(options.broker) + ", served by workers elsewhere (start them with 'amdahl worker"
-                        + " --broker " + UrlMasking.mask(options.broker) + "'); waiting for " + job.taskCount() + " tasks");
+            try (Amdahl app = open(job)) {
+                out.println("on " + UrlMasking.mask(options.broker) + Brokers.resultsNote(options.broker, options.backend)
+                        + ", served by workers elsewhere (start them with 'amdahl worker --broker " + UrlMasking.mask(options.broker)
+                        + (options.backend == null ? "" : " --backend " + UrlMasking.mask(options.backend)) + "'); waiting for "
+                        + job.taskCount() + " tasks");
                 printHeader();
                 job.warmUp(app);
                 timings.add(new Timing(0, timed(app, "elsewhere", body)));
@@ -67,11 +69,11 @@ final class DemoRunner {
             return timings;
         }
         for (int n : counts) {
-            try (Amdahl app = Brokers.open(spec, options.broker, List.of(job.catalog()));
+            try (Amdahl app = open(job);
                  Worker worker = app.startWorker(WorkerOptions.builder().concurrency(n).pool(options.pool).build())) {
                 if (timings.isEmpty()) {
                     out.println("on " + (options.broker == null ? "the embedded broker" : UrlMasking.mask(options.broker))
-                            + "; each run: one worker in this process with N " + poolName());
+                            + Brokers.resultsNote(options.broker, options.backend) + "; each run: one worker in this process with N " + poolName());
                     printHeader();
                     job.warmUp(app);
                 }
@@ -85,6 +87,10 @@ final class DemoRunner {
         }
         printStats(timings.get(timings.size() - 1));
         return timings;
+    }
+
+    private Amdahl open(DemoJob job) {
+        return Brokers.open(spec, options.broker, options.backend, List.of(job.catalog()), null);
     }
 
     private JobRun timed(Amdahl app, String label, Body body) {

@@ -39,6 +39,10 @@ final class SubmitCommand extends CliCommand {
             description = "The shared broker to submit to, e.g. redis://127.0.0.1:6379 (required; the embedded memory:// is refused).")
     String broker;
 
+    @Option(names = "--backend", paramLabel = "URL", description = Brokers.BACKEND_DESCRIPTION
+            + " Use the one the workers report to, or --wait never sees the result.")
+    String backend;
+
     @Parameters(index = "0", paramLabel = "TASK", description = "The task's registered name, e.g. montecarlo.pi.")
     String task;
 
@@ -58,7 +62,7 @@ final class SubmitCommand extends CliCommand {
     int execute() {
         Brokers.requireShared(spec, broker, "hands tasks to workers in other processes");
         JsonNode json = parse(argument);
-        try (Amdahl app = Brokers.open(spec, broker, List.of(), signing.load(spec))) {
+        try (Amdahl app = Brokers.open(spec, broker, backend, List.of(), signing.load(spec))) {
             Task<JsonNode, JsonNode> handle = handle(app);
             TaskFuture<JsonNode> future = handle.submit(json);
             out().println(future.id());

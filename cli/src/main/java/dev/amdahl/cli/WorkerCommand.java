@@ -31,6 +31,7 @@ import picocli.CommandLine.Option;
             "Examples:",
             "  amdahl worker --broker redis://127.0.0.1:6379",
             "  amdahl worker --broker redis://10.0.0.5:6379 --queues tiles,amdahl -c 8",
+            "  amdahl worker --broker amqp://guest:guest@10.0.0.5:5672/ --backend redis://10.0.0.5:6379",
             "  amdahl worker --broker redis://10.0.0.5:6379 --beat     # and fire periodic tasks",
             "  AMDAHL_CLASSPATH=my-tasks.jar ./amdahl worker --broker redis://10.0.0.5:6379 \\",
             "      --include com.example.MyTasks",
@@ -43,6 +44,9 @@ final class WorkerCommand extends CliCommand {
     @Option(names = "--broker", paramLabel = "URL",
             description = "The shared broker to consume, e.g. redis://127.0.0.1:6379 (required; the embedded memory:// is refused).")
     String broker;
+
+    @Option(names = "--backend", paramLabel = "URL", description = Brokers.BACKEND_DESCRIPTION)
+    String backend;
 
     @Option(names = {"-Q", "--queues"}, paramLabel = "QUEUE,...", hideParamSyntax = true, split = ",", defaultValue = WorkerOptions.DEFAULT_QUEUE,
             description = "The queues to consume, comma-separated (default: ${DEFAULT-VALUE}).")
@@ -100,12 +104,12 @@ final class WorkerCommand extends CliCommand {
         }
         WorkerOptions options = workerOptions();
         SigningKeys keys = signing.load(spec);
-        Amdahl app = Brokers.open(spec, broker, catalogs, keys);
+        Amdahl app = Brokers.open(spec, broker, backend, catalogs, keys);
         try {
             Worker worker = app.startWorker(options);
             started.complete(worker);
-            out().printf("worker %s consuming %s on %s, %d at once on %s%n", worker.name(), options.queues(), UrlMasking.mask(broker),
-                    options.concurrency(), options.pool().name().toLowerCase(Locale.ROOT));
+            out().printf("worker %s consuming %s on %s%s, %d at once on %s%n", worker.name(), options.queues(), UrlMasking.mask(broker),
+                    Brokers.resultsNote(broker, backend), options.concurrency(), options.pool().name().toLowerCase(Locale.ROOT));
             out().println("tasks: " + String.join(", ", app.taskNames()));
             out().printf("heap limit %d MiB (set with AMDAHL_OPTS=-Xmx...); message limit %d MiB%n",
                     Runtime.getRuntime().maxMemory() >> 20, MessageLimits.ofDefaults().maxMessageBytes() >> 20);

@@ -3,6 +3,7 @@ package dev.amdahl.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.amdahl.Amdahl;
+import dev.amdahl.TaskState;
 import dev.amdahl.WorkerOptions;
 import dev.amdahl.examples.MonteCarloPi;
 import dev.amdahl.examples.PiChunk;
@@ -61,5 +62,33 @@ class RedisCommandsIT {
         });
         assertThat(stopped.exitCode()).as(stopped.toString()).isZero();
         assertThat(stopped.out()).contains("consuming [amdahl] on " + broker).contains("stopped after");
+    }
+
+    @Test
+    void withBackendTheResultsGoToRedisWhileTheTasksTravelElsewhere() throws Exception {
+        String elsewhere = InProcessSharedProvider.SCHEME + "://redis-backend";
+        CommandLine workerLine = new CommandLine(new AmdahlCommand());
+        WorkerCommand command = workerLine.getSubcommands().get("worker").getCommand();
+        CompletableFuture<Cli.Result> worker = CompletableFuture.supplyAsync(
+                () -> Cli.run(workerLine, "worker", "--broker", elsewhere, "--backend", broker, "--concurrency", "1"));
+        Cli.Result submitted;
+        try {
+            command.started.get(30, TimeUnit.SECONDS);
+            submitted = Cli.run("submit", "--broker", elsewhere, "--backend", broker, "montecarlo.pi",
+                    "{\"seed\": 5, \"samples\": 1000}", "--wait", "30s");
+        } finally {
+            command.started.get(30, TimeUnit.SECONDS).close();
+        }
+        Cli.Result stopped = worker.get(60, TimeUnit.SECONDS);
+
+        assertThat(submitted.exitCode()).as(submitted.toString()).isZero();
+        assertThat(submitted.out()).endsWith(MonteCarloPi.countHits(new PiChunk(5, 1000)) + System.lineSeparator());
+        String id = submitted.out().lines().findFirst().orElseThrow();
+        try (Amdahl redis = Amdahl.builder().broker(broker).build()) {
+            assertThat(redis.resultBackend().get(id)).as("the record in Redis")
+                    .hasValueSatisfying(r -> assertThat(r.state()).isEqualTo(TaskState.SUCCESS));
+        }
+        assertThat(stopped.exitCode()).as(stopped.toString()).isZero();
+        assertThat(stopped.out()).contains("consuming [amdahl] on " + elsewhere + ", results in " + broker);
     }
 }

@@ -1,0 +1,91 @@
+package dev.amdahl.rabbitmq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.GetResponse;
+import com.rabbitmq.client.MessageProperties;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The private node the restart tests use: SIGKILLed, it loses what RabbitMQ does not keep on disk and keeps what it
+ * confirmed, and it comes back on the same port; and the shared node's queue clean-up deletes what it says.
+ */
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
+class PrivateRabbitIT {
+
+    @Test
+    void aDurableQueueWithAPersistentConfirmedMessageSurvivesAKillAndRestart() throws Exception {
+        try (PrivateRabbit rabbit = new PrivateRabbit()) {
+            rabbit.start();
+            String durable = "private-rabbit-durable";
+            String transientQueue = "private-rabbit-transient";
+            try (Connection connection = RabbitTestSupport.connect(rabbit.url());
+                 Channel channel = connection.createChannel()) {
+                channel.queueDeclare(durable, true, false, false, null);
+                channel.queueDeclare(transientQueue, false, false, false, null);
+                channel.confirmSelect();
+                AMQP.BasicProperties persistent = MessageProperties.PERSISTENT_BASIC.builder().messageId("m-1").build();
+                channel.basicPublish("", durable, persistent, "kept".getBytes(StandardCharsets.UTF_8));
+                channel.basicPublish("", transientQueue, null, "lost".getBytes(StandardCharsets.UTF_8));
+                channel.waitForConfirmsOrDie(10_000);
+            }
+
+            rabbit.kill();
+            assertThat(accepts(rabbit.port())).as("the AMQP port after the kill").isFalse();
+            assertThat(accepts(5672)).as("the shared node after the private one was killed").isTrue();
+
+            rabbit.start();
+            try (Connection connection = RabbitTestSupport.connect(rabbit.url());
+                 Channel channel = connection.createChannel()) {
+                GetResponse kept = channel.basicGet(durable, false);
+                assertThat(kept).as("the confirmed message after the restart").isNotNull();
+                assertThat(new String(kept.getBody(), StandardCharsets.UTF_8)).isEqualTo("kept");
+                assertThat(kept.getProps().getMessageId()).isEqualTo("m-1");
+                channel.basicAck(kept.getEnvelope().getDeliveryTag(), false);
+                assertThat(channel.messageCount(durable)).isZero();
+            }
+            // a non-durable queue does not outlive its node: had the kill not killed it, the queue would still be there
+            assertThat(RabbitTestSupport.queueExists(rabbit.url(), transientQueue)).as(transientQueue).isFalse();
+            assertThat(RabbitTestSupport.queueExists(rabbit.url(), durable)).as(durable).isTrue();
+        }
+    }
+
+    @Test
+    void deleteQueuesRemovesTheQueuesAndTheirDeadLetterQueuesAndIgnoresMissingOnes() throws Exception {
+        String queue = RabbitTestSupport.newQueueName("delete");
+        String dead = RabbitTestSupport.DEAD_LETTER_PREFIX + queue;
+        String missing = RabbitTestSupport.newQueueName("missing");
+        try (Connection connection = RabbitTestSupport.connect(RabbitTestSupport.URL);
+             Channel channel = connection.createChannel()) {
+            channel.queueDeclare(queue, true, false, false, null);
+            channel.queueDeclare(dead, true, false, false, null);
+            channel.basicPublish("", queue, null, new byte[] {1});
+        }
+        assertThat(RabbitTestSupport.queueExists(RabbitTestSupport.URL, queue)).as(queue).isTrue();
+
+        RabbitTestSupport.deleteQueues(RabbitTestSupport.URL, List.of(queue, missing));
+
+        assertThat(RabbitTestSupport.queueExists(RabbitTestSupport.URL, queue)).as(queue).isFalse();
+        assertThat(RabbitTestSupport.queueExists(RabbitTestSupport.URL, dead)).as(dead).isFalse();
+    }
+
+    private static boolean accepts(int port) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
+            return true;
+        } catch (ConnectException e) {
+            return false;
+        }
+    }
+}
