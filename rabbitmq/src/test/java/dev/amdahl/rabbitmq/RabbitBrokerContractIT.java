@@ -4,8 +4,11 @@ import dev.amdahl.rabbitmq.internal.RabbitBroker;
 import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.ProviderContext;
 import dev.amdahl.testkit.BrokerContractTest;
+import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The contract kit on the shared RabbitMQ, classic queues. RabbitMQ redelivers when a consumer's connection goes, not
@@ -16,8 +19,17 @@ class RabbitBrokerContractIT extends BrokerContractTest {
 
     @Override
     protected Broker createBroker(Settings s) {
-        URI uri = URI.create("amqp://guest:guest@127.0.0.1:5672/?max-deliveries=" + s.maxDeliveries());
+        URI uri = RabbitTestSupport.url("max-deliveries=" + s.maxDeliveries());
         return new RabbitBrokerProvider().open(uri, new ProviderContext(s.clock()));
+    }
+
+    @Override
+    protected void deleteQueues(List<String> queues) {
+        try {
+            RabbitTestSupport.deleteQueues(RabbitTestSupport.URL, queues);
+        } catch (IOException | TimeoutException e) {
+            throw new AssertionError("deleting the test's queues", e);
+        }
     }
 
     @Override
