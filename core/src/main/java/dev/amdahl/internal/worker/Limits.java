@@ -106,6 +106,19 @@ final class Limits {
     }
 
     /**
+     * Whether this worker has code for the task named {@code task}, or cannot tell (no registry): when false its message
+     * is given up, not run.
+     */
+    boolean knows(String task) {
+        return registry == null || registry.find(task) != null;
+    }
+
+    /** The names of the tasks this worker has code for, for the message that says a task is not among them. */
+    List<String> known() {
+        return registry == null ? List.of() : registry.names();
+    }
+
+    /**
      * How long the task named {@code task} must wait for its rate limits, booking its turn: on this worker
      * (a token bucket), then across all workers (a window counter in the result backend).
      */

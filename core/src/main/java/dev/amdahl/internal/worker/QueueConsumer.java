@@ -1,5 +1,6 @@
 package dev.amdahl.internal.worker;
 
+import dev.amdahl.AmdahlException;
 import dev.amdahl.ErrorType;
 import dev.amdahl.TaskState;
 import dev.amdahl.WorkerOptions;
@@ -241,6 +242,14 @@ final class QueueConsumer {
                 // the broker's last word on a message nobody settled: tell whoever waits, do not run it again
                 settlement.giveUp(d, m, records.of(m, TaskState.FAILURE,
                         TaskError.of(ErrorType.DELIVERIES_EXHAUSTED.typeName(), exhausted(d, m)), null));
+                continue;
+            }
+            if (!limits.knows(m.task())) {
+                // no code for it here, and none will come by running it again: a FAILURE for whoever waits, and a dead
+                // letter (as Celery rejects an unregistered task) that can be replayed once a worker knows the task
+                settlement.giveUp(d, m, records.of(m, TaskState.FAILURE, TaskError.of(new AmdahlException("task '" + m.task()
+                        + "' (id " + m.id() + ") is not registered in this worker; it knows " + limits.known()
+                        + ". Register it (or include its TaskCatalog) in the worker's application")), null));
                 continue;
             }
             if (m.expires() != null && now.isAfter(m.expires())) {

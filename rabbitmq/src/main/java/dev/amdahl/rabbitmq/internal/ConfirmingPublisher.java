@@ -35,11 +35,37 @@ final class ConfirmingPublisher implements AutoCloseable {
     record Outgoing(String exchange, String routingKey, AMQP.BasicProperties properties, byte[] body) {
     }
 
+    /** A message the broker could not route: its queue does not exist (deleted since it was declared). */
+    static final class UnroutableException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        UnroutableException(String message) {
+            super(message);
+        }
+    }
+
+    /** A write awaiting its confirm; {@code returned} is set when the broker returned it unroutable before the ack. */
+    private static final class Pending {
+        final CompletableFuture<Void> confirmed = new CompletableFuture<>();
+        final String routingKey;
+        volatile boolean returned;
+
+        Pending(String routingKey) {
+            this.routingKey = routingKey;
+        }
+    }
+
+    /**
+     * The publish sequence number, in a header of every message, so a returned message finds its pending publish. It
+     * travels on with the message (a consumer ignores it; a copy published again gets a new one).
+     */
+    static final String SEQUENCE = "x-amdahl-seq";
+
     private final Connection connection;
     private final Duration timeout;
     private final int confirmBatch;
     private final ReentrantLock writing = new ReentrantLock();
-    private final ConcurrentNavigableMap<Long, CompletableFuture<Void>> pending = new ConcurrentSkipListMap<>();
+    private final ConcurrentNavigableMap<Long, Pending> pending = new ConcurrentSkipListMap<>();
     private Channel channel;
 
     ConfirmingPublisher(Connection connection, Duration timeout, int confirmBatch) {
@@ -48,17 +74,30 @@ final class ConfirmingPublisher implements AutoCloseable {
         this.confirmBatch = confirmBatch;
     }
 
-    /** Publishes one message; returns once the broker confirmed it. */
+    /** Publishes one message; returns once the broker confirmed it, or fails if it could not route it. */
     void publish(Outgoing message) {
-        publishAll(List.of(message));
+        List<Outgoing> unroutable = publishAll(List.of(message));
+        if (!unroutable.isEmpty()) {
+            throw new UnroutableException("RabbitMQ could not route a message to '" + message.routingKey()
+                    + "' (exchange '" + message.exchange() + "'): no such queue");
+        }
     }
 
-    /** Publishes the messages in order, waiting for confirms every {@code confirmBatch} messages and at the end. */
-    void publishAll(List<Outgoing> messages) {
+    /**
+     * Publishes the messages in order, waiting for confirms every {@code confirmBatch} messages and at the end.
+     *
+     * @return the messages the broker could not route (their queue was deleted): confirmed, but not queued
+     */
+    List<Outgoing> publishAll(List<Outgoing> messages) {
+        List<Outgoing> unroutable = new ArrayList<>();
         for (int from = 0; from < messages.size(); from += confirmBatch) {
             List<Outgoing> batch = messages.subList(from, Math.min(messages.size(), from + confirmBatch));
-            await(write(batch));
+            List<CompletableFuture<Void>> confirms = write(batch);
+            for (int i : await(confirms)) {
+                unroutable.add(batch.get(i));
+            }
         }
+        return unroutable;
     }
 
     private List<CompletableFuture<Void>> write(List<Outgoing> batch) {
@@ -67,12 +106,19 @@ final class ConfirmingPublisher implements AutoCloseable {
         try {
             Channel ch = channel();
             for (Outgoing m : batch) {
-                CompletableFuture<Void> confirmed = new CompletableFuture<>();
+                Pending p = new Pending(m.routingKey());
                 long seq = ch.getNextPublishSeqNo();
-                pending.put(seq, confirmed);
-                confirms.add(confirmed);
+                pending.put(seq, p);
+                confirms.add(p.confirmed);
+                // mandatory: a message for a queue that was deleted comes back instead of vanishing with an ack
+                Map<String, Object> headers = new java.util.HashMap<>();
+                if (m.properties().getHeaders() != null) {
+                    headers.putAll(m.properties().getHeaders());
+                }
+                headers.put(SEQUENCE, seq);
                 try {
-                    ch.basicPublish(m.exchange(), m.routingKey(), false, m.properties(), m.body());
+                    ch.basicPublish(m.exchange(), m.routingKey(), true, m.properties().builder().headers(headers).build(),
+                            m.body());
                 } catch (IOException | RuntimeException e) {
                     pending.remove(seq);
                     failPending(e);
@@ -85,16 +131,22 @@ final class ConfirmingPublisher implements AutoCloseable {
         return confirms;
     }
 
-    private void await(List<CompletableFuture<Void>> confirms) {
+    /** Waits for every confirm; returns the indexes of the messages that came back unroutable. */
+    private List<Integer> await(List<CompletableFuture<Void>> confirms) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        for (CompletableFuture<Void> c : confirms) {
+        List<Integer> unroutable = new ArrayList<>();
+        for (int i = 0; i < confirms.size(); i++) {
             try {
-                c.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                confirms.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while waiting for RabbitMQ to confirm a publish; it may or"
                         + " may not have taken the message", e);
             } catch (ExecutionException e) {
+                if (e.getCause() instanceof UnroutableException) {
+                    unroutable.add(i);
+                    continue;
+                }
                 throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
             } catch (TimeoutException e) {
                 throw new IllegalStateException("RabbitMQ did not confirm a publish within " + timeout.toMillis() + " ms"
@@ -102,6 +154,7 @@ final class ConfirmingPublisher implements AutoCloseable {
                         + " not be queued. Check the broker's alarms: rabbitmq-diagnostics alarms", e);
             }
         }
+        return unroutable;
     }
 
     /** The open channel, opened again when the broker closed the last one (a channel error, a recovery that failed). */
@@ -127,6 +180,15 @@ final class ConfirmingPublisher implements AutoCloseable {
                             + " queue, or a full queue that rejects publishes); publish it again");
                 }
             });
+            ch.addReturnListener(returned -> {
+                // a return comes before the ack of the same message, so the ack finds it marked
+                Object seq = returned.getProperties().getHeaders() == null ? null
+                        : returned.getProperties().getHeaders().get(SEQUENCE);
+                Pending p = seq instanceof Number n ? pending.get(n.longValue()) : null;
+                if (p != null) {
+                    p.returned = true;
+                }
+            });
             ch.addShutdownListener(this::failPending);
             channel = ch;
             return ch;
@@ -136,16 +198,19 @@ final class ConfirmingPublisher implements AutoCloseable {
     }
 
     private void settle(long tag, boolean multiple, String nack) {
-        Map<Long, CompletableFuture<Void>> done = multiple ? pending.headMap(tag, true) : pending.subMap(tag, true, tag, true);
+        Map<Long, Pending> done = multiple ? pending.headMap(tag, true) : pending.subMap(tag, true, tag, true);
         for (Long seq : List.copyOf(done.keySet())) {
-            CompletableFuture<Void> f = pending.remove(seq);
-            if (f == null) {
+            Pending p = pending.remove(seq);
+            if (p == null) {
                 continue;
             }
-            if (nack == null) {
-                f.complete(null);
+            if (nack != null) {
+                p.confirmed.completeExceptionally(new IllegalStateException(nack));
+            } else if (p.returned) {
+                p.confirmed.completeExceptionally(new UnroutableException("RabbitMQ could not route a message to '"
+                        + p.routingKey + "': no such queue (deleted since this client declared it?)"));
             } else {
-                f.completeExceptionally(new IllegalStateException(nack));
+                p.confirmed.complete(null);
             }
         }
     }
@@ -160,9 +225,9 @@ final class ConfirmingPublisher implements AutoCloseable {
         IllegalStateException failure = new IllegalStateException("the RabbitMQ channel closed before the broker confirmed"
                 + " a publish (" + why + "); the message may or may not be queued", cause);
         for (Long seq : List.copyOf(pending.keySet())) {
-            CompletableFuture<Void> f = pending.remove(seq);
-            if (f != null) {
-                f.completeExceptionally(failure);
+            Pending p = pending.remove(seq);
+            if (p != null) {
+                p.confirmed.completeExceptionally(failure);
             }
         }
     }

@@ -217,7 +217,18 @@ public final class RabbitBroker implements Broker {
                 out.add(new Outgoing("", queue, props, m.body()));
             }
         }
-        publisher.publishAll(out);
+        List<Outgoing> unroutable = publisher.publishAll(out);
+        if (!unroutable.isEmpty()) {
+            // the queue was deleted since this client declared it: declare it again, and publish what it missed
+            log.warn("queue '{}' was gone in RabbitMQ (deleted?): declared it again and published its {} message(s) again",
+                    queue, unroutable.size());
+            declared.remove(queue);
+            ensureQueue(queue);
+            if (!publisher.publishAll(unroutable).isEmpty()) {
+                throw new IllegalStateException("RabbitMQ could not route messages to queue '" + queue + "' although it"
+                        + " was just declared: is something deleting it?");
+            }
+        }
     }
 
     private static AMQP.BasicProperties properties(String id, int priority, int priorDeliveries) {
