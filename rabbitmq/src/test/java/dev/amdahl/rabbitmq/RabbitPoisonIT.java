@@ -50,6 +50,12 @@ class RabbitPoisonIT {
         worker = workerApp.startWorker(WorkerOptions.builder().queues(queue).concurrency(2).build());
     }
 
+    /** One task through: the queue exists and the worker consumes it, so a raw publish to it is not dropped unrouted. */
+    private void awaitWorkerConsuming() throws Exception {
+        assertThat(client.<String, String>task("poison.echo", String.class, String.class).submit("warm")
+                .get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("warm");
+    }
+
     @AfterEach
     void stop() throws Exception {
         try {
@@ -63,6 +69,7 @@ class RabbitPoisonIT {
 
     @Test
     void anUndecodableMessageIsDeadLetteredWithItsReasonInAHeader() throws Exception {
+        awaitWorkerConsuming();
         try (Connection c = RabbitTestSupport.connect(RabbitTestSupport.URL); Channel ch = c.createChannel()) {
             ch.basicPublish("", queue, new AMQP.BasicProperties.Builder().messageId("garbage-1").deliveryMode(2).build(),
                     "{not a task message".getBytes(StandardCharsets.UTF_8));
