@@ -1,6 +1,7 @@
 package dev.amdahl.rabbitmq.internal;
 
 import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.AlreadyClosedException;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.ConfirmListener;
 import com.rabbitmq.client.Connection;
@@ -18,6 +19,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Publishes on one channel in confirm mode and waits for the broker's confirms asynchronously: a publish holds the
@@ -60,6 +63,7 @@ final class ConfirmingPublisher implements AutoCloseable {
      * travels on with the message (a consumer ignores it; a copy published again gets a new one).
      */
     static final String SEQUENCE = "x-amdahl-seq";
+    private static final Logger log = LoggerFactory.getLogger(ConfirmingPublisher.class);
 
     private final Connection connection;
     private final Duration timeout;
@@ -84,22 +88,60 @@ final class ConfirmingPublisher implements AutoCloseable {
     }
 
     /**
-     * Publishes the messages in order, waiting for confirms every {@code confirmBatch} messages and at the end.
+     * Publishes the messages in order, waiting for confirms every {@code confirmBatch} messages and at the end. A
+     * message whose confirm was lost with the connection is published again once the connection is back (the client
+     * reconnects on its own), for up to the timeout: it may then be queued twice, never not at all.
      *
      * @return the messages the broker could not route (their queue was deleted): confirmed, but not queued
+     * @throws IllegalStateException when the broker refused a message, did not confirm within the timeout, or the
+     *                               connection stayed down that long
      */
     List<Outgoing> publishAll(List<Outgoing> messages) {
         List<Outgoing> unroutable = new ArrayList<>();
         for (int from = 0; from < messages.size(); from += confirmBatch) {
             List<Outgoing> batch = messages.subList(from, Math.min(messages.size(), from + confirmBatch));
-            List<CompletableFuture<Void>> confirms = write(batch);
-            for (int i : await(confirms)) {
-                unroutable.add(batch.get(i));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!batch.isEmpty()) {
+                List<Outgoing> lost = new ArrayList<>();
+                List<CompletableFuture<Void>> confirms = write(batch);
+                List<Outcome> outcomes = await(confirms, deadline);
+                for (int i = 0; i < batch.size(); i++) {
+                    Outcome o = i < outcomes.size() ? outcomes.get(i) : Outcome.LOST;
+                    if (o == Outcome.UNROUTABLE) {
+                        unroutable.add(batch.get(i));
+                    } else if (o == Outcome.LOST) {
+                        lost.add(batch.get(i));
+                    }
+                }
+                if (!lost.isEmpty()) {
+                    awaitConnection(deadline, lost.size());
+                }
+                batch = lost;
             }
         }
         return unroutable;
     }
 
+    private enum Outcome { CONFIRMED, UNROUTABLE, LOST }
+
+    /** Waits until the connection is back, or fails saying how many messages are in doubt. */
+    private void awaitConnection(long deadline, int inDoubt) {
+        while (!connection.isOpen()) {
+            if (System.nanoTime() >= deadline) {
+                throw new IllegalStateException("the connection to RabbitMQ was lost and did not come back within "
+                        + timeout.toMillis() + " ms; " + inDoubt + " message(s) may or may not be queued");
+            }
+            try {
+                Thread.sleep(20);  // the client reconnects on its own; this only waits for it
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for RabbitMQ to come back; " + inDoubt
+                        + " message(s) may or may not be queued", e);
+            }
+        }
+    }
+
+    /** Writes what it can; a message it could not write has no future (its outcome is {@link Outcome#LOST}). */
     private List<CompletableFuture<Void>> write(List<Outgoing> batch) {
         List<CompletableFuture<Void>> confirms = new ArrayList<>(batch.size());
         writing.lock();
@@ -109,7 +151,6 @@ final class ConfirmingPublisher implements AutoCloseable {
                 Pending p = new Pending(m.routingKey());
                 long seq = ch.getNextPublishSeqNo();
                 pending.put(seq, p);
-                confirms.add(p.confirmed);
                 // mandatory: a message for a queue that was deleted comes back instead of vanishing with an ack
                 Map<String, Object> headers = new java.util.HashMap<>();
                 if (m.properties().getHeaders() != null) {
@@ -119,42 +160,57 @@ final class ConfirmingPublisher implements AutoCloseable {
                 try {
                     ch.basicPublish(m.exchange(), m.routingKey(), true, m.properties().builder().headers(headers).build(),
                             m.body());
-                } catch (IOException | RuntimeException e) {
+                } catch (IOException | AlreadyClosedException e) {
                     pending.remove(seq);
                     failPending(e);
-                    throw new UncheckedIOException(new IOException("publishing to RabbitMQ failed: " + e.getMessage(), e));
+                    break;
                 }
+                confirms.add(p.confirmed);
             }
+        } catch (AlreadyClosedException | UncheckedIOException e) {
+            // no channel while the connection recovers: nothing written, all lost, published again once it is back
+            log.debug("publishing while RabbitMQ is unreachable: {}", e.toString());
         } finally {
             writing.unlock();
         }
         return confirms;
     }
 
-    /** Waits for every confirm; returns the indexes of the messages that came back unroutable. */
-    private List<Integer> await(List<CompletableFuture<Void>> confirms) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        List<Integer> unroutable = new ArrayList<>();
-        for (int i = 0; i < confirms.size(); i++) {
+    /** Waits for every confirm, until {@code deadline}. */
+    private List<Outcome> await(List<CompletableFuture<Void>> confirms, long deadline) {
+        List<Outcome> outcomes = new ArrayList<>(confirms.size());
+        for (CompletableFuture<Void> confirm : confirms) {
             try {
-                confirms.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                confirm.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                outcomes.add(Outcome.CONFIRMED);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while waiting for RabbitMQ to confirm a publish; it may or"
                         + " may not have taken the message", e);
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof UnroutableException) {
-                    unroutable.add(i);
-                    continue;
+                    outcomes.add(Outcome.UNROUTABLE);
+                } else if (e.getCause() instanceof ChannelClosedException) {
+                    outcomes.add(Outcome.LOST);
+                } else {
+                    throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
                 }
-                throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
             } catch (TimeoutException e) {
                 throw new IllegalStateException("RabbitMQ did not confirm a publish within " + timeout.toMillis() + " ms"
                         + " (a memory or disk alarm blocks publishers, or the connection is gone); the message may or may"
                         + " not be queued. Check the broker's alarms: rabbitmq-diagnostics alarms", e);
             }
         }
-        return unroutable;
+        return outcomes;
+    }
+
+    /** The channel closed before the broker confirmed: the message may or may not be queued. */
+    private static final class ChannelClosedException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        ChannelClosedException(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /** The open channel, opened again when the broker closed the last one (a channel error, a recovery that failed). */
@@ -222,7 +278,7 @@ final class ConfirmingPublisher implements AutoCloseable {
     private void failPending(Throwable cause) {
         String why = cause instanceof ShutdownSignalException s && s.getReason() != null
                 ? s.getReason().protocolMethodName() : cause.getMessage();
-        IllegalStateException failure = new IllegalStateException("the RabbitMQ channel closed before the broker confirmed"
+        IllegalStateException failure = new ChannelClosedException("the RabbitMQ channel closed before the broker confirmed"
                 + " a publish (" + why + "); the message may or may not be queued", cause);
         for (Long seq : List.copyOf(pending.keySet())) {
             Pending p = pending.remove(seq);
