@@ -373,8 +373,9 @@ public final class RabbitBroker implements Broker {
             subscribe(queues, max);
             List<Received> taken = new ArrayList<>();
             while (taken.isEmpty()) {
-                for (int round = 0; taken.size() < max; round++) {
-                    boolean any = false;
+                boolean any = true;
+                while (any && taken.size() < max) {
+                    any = false;
                     for (int i = 0; i < queues.size() && taken.size() < max; i++) {
                         ArrayDeque<Received> buffer = buffers.get(queues.get((nextQueue + i) % queues.size()));
                         Received r = buffer == null ? null : buffer.poll();
@@ -382,9 +383,6 @@ public final class RabbitBroker implements Broker {
                             taken.add(r);
                             any = true;
                         }
-                    }
-                    if (!any) {
-                        break;
                     }
                 }
                 nextQueue = (nextQueue + 1) % Math.max(1, queues.size());
