@@ -3,6 +3,7 @@ package dev.amdahl.rabbitmq;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import dev.amdahl.testkit.Await;
+import dev.amdahl.testkit.TestCertificates;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -69,21 +70,66 @@ final class PrivateRabbit implements AutoCloseable {
     private final String nodeName;
     private final int port;
     private final int distributionPort;
+    private final int tlsPort;
+    private final TestCertificates certificates;
     private final Path dir;
     private Process process;
 
     PrivateRabbit() throws IOException {
+        this(false);
+    }
+
+    /**
+     * @param tls whether the node also listens for AMQP over TLS ({@link #tlsPort()}), with a server certificate for
+     *            127.0.0.1 and localhost signed by the test CA of {@link #certificates()}; it asks clients for none
+     */
+    PrivateRabbit(boolean tls) throws IOException {
         InetAddress loopback = InetAddress.getLoopbackAddress();
-        // both sockets open at once, so that the two ports differ
-        try (ServerSocket amqp = new ServerSocket(0, 1, loopback); ServerSocket distribution = new ServerSocket(0, 1, loopback)) {
+        // the sockets open at once, so that the ports differ
+        try (ServerSocket amqp = new ServerSocket(0, 1, loopback); ServerSocket distribution = new ServerSocket(0, 1, loopback);
+             ServerSocket amqps = new ServerSocket(0, 1, loopback)) {
             this.port = amqp.getLocalPort();
             this.distributionPort = distribution.getLocalPort();
+            this.tlsPort = tls ? amqps.getLocalPort() : -1;
         }
         this.nodeName = "amdahl-test-" + UUID.randomUUID().toString().substring(0, 8) + "@localhost";
         this.dir = Files.createTempDirectory("amdahl-rabbit-it");
         Files.writeString(dir.resolve("rabbitmq-env.conf"), "");
-        Files.writeString(dir.resolve("rabbitmq.conf"), "listeners.tcp.local = 127.0.0.1:" + port + "\n");
+        StringBuilder config = new StringBuilder("listeners.tcp.local = 127.0.0.1:" + port + "\n");
+        if (tls) {
+            try {
+                certificates = TestCertificates.create(dir, "IP:127.0.0.1,DNS:localhost");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while making the test certificates", e);
+            }
+            config.append("listeners.ssl.local = 127.0.0.1:").append(tlsPort).append('\n')
+                    .append("ssl_options.cacertfile = ").append(certificates.file("ca.crt")).append('\n')
+                    .append("ssl_options.certfile = ").append(certificates.file("server.crt")).append('\n')
+                    .append("ssl_options.keyfile = ").append(certificates.file("server.key")).append('\n')
+                    .append("ssl_options.verify = verify_none\n")
+                    .append("ssl_options.fail_if_no_peer_cert = false\n");
+        } else {
+            certificates = null;
+        }
+        Files.writeString(dir.resolve("rabbitmq.conf"), config.toString());
         Files.writeString(dir.resolve("enabled_plugins"), "[].\n");
+    }
+
+    /** The AMQP-over-TLS port on 127.0.0.1, for a node made with TLS. */
+    int tlsPort() {
+        if (tlsPort < 0) {
+            throw new IllegalStateException("this node was made without TLS");
+        }
+        return tlsPort;
+    }
+
+    /** The certificates of a node made with TLS: {@code ca.crt} signed its server certificate, {@code rogue-ca.crt} did not. */
+    TestCertificates certificates() {
+        if (certificates == null) {
+            throw new IllegalStateException("this node was made without TLS");
+        }
+        return certificates;
     }
 
     /** The AMQP port on 127.0.0.1. */

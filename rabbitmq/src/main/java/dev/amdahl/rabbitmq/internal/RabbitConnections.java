@@ -11,8 +11,11 @@ import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.util.concurrent.TimeoutException;
+import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,8 +64,26 @@ final class RabbitConnections {
                     + " localhost unless the broker allows it)", e);
         } catch (IOException | TimeoutException e) {
             throw new IllegalStateException("cannot connect to RabbitMQ at " + settings.address() + " (" + describe(e)
-                    + "): is it running, and is the URL's host, port and virtual host '" + settings.virtualHost() + "' right?", e);
+                    + "): " + advice(e, settings), e);
         }
+    }
+
+    private static String advice(Exception e, RabbitSettings settings) {
+        boolean tls = false;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.security.cert.CertPathValidatorException || t instanceof java.security.cert.CertPathBuilderException) {
+                return "the server's certificate is not signed by a CA this client trusts; give ca-file=<PEM of the CA"
+                        + " that signed it> (or verify-peer=none to encrypt without checking the server)";
+            }
+            if (t instanceof java.security.cert.CertificateException && String.valueOf(t.getMessage()).contains("name")) {
+                return "the server's certificate does not name host '" + settings.host() + "'; connect by a name it has";
+            }
+            tls |= t instanceof javax.net.ssl.SSLException;
+        }
+        if (tls) {
+            return "the TLS handshake failed; is the port one that speaks TLS (amqps://, 5671) or plain AMQP (amqp://, 5672)?";
+        }
+        return "is it running, and is the URL's host, port and virtual host '" + settings.virtualHost() + "' right?";
     }
 
     private static String describe(Exception e) {
@@ -74,13 +95,33 @@ final class RabbitConnections {
         return root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
     }
 
+    /** For verify-peer=none: the connection is encrypted, and the server not authenticated. */
+    private static final class TrustingEveryServer implements X509TrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+            throw new UnsupportedOperationException("a client's trust manager checks servers only");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+            // verify-peer=none: trusted unchecked, as the user asked (and was warned)
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    }
+
     private static void tls(ConnectionFactory factory, RabbitSettings settings) {
         RabbitSettings.Tls tls = settings.tls();
         try {
             if (!tls.verifyPeer()) {
                 log.warn("{}: verify-peer=none, so the connection is encrypted but the server is not authenticated: anyone"
                         + " in between can pose as it. Give ca-file=... instead", settings.address());
-                factory.useSslProtocol();
+                SSLContext context = SSLContext.getInstance("TLS");
+                context.init(null, new TrustManager[] {new TrustingEveryServer()}, null);
+                factory.useSslProtocol(context);
                 return;
             }
             TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
