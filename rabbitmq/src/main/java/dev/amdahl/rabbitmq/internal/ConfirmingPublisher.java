@@ -65,17 +65,44 @@ final class ConfirmingPublisher implements AutoCloseable {
     static final String SEQUENCE = "x-amdahl-seq";
     private static final Logger log = LoggerFactory.getLogger(ConfirmingPublisher.class);
 
+    /** What a channel needs beside confirm mode, done on each channel this publisher opens. */
+    @FunctionalInterface
+    interface ChannelSetup {
+        void setUp(Channel channel) throws IOException;
+    }
+
     private final Connection connection;
     private final Duration timeout;
     private final int confirmBatch;
+    private final ChannelSetup setup;
     private final ReentrantLock writing = new ReentrantLock();
     private final ConcurrentNavigableMap<Long, Pending> pending = new ConcurrentSkipListMap<>();
     private Channel channel;
 
     ConfirmingPublisher(Connection connection, Duration timeout, int confirmBatch) {
+        this(connection, timeout, confirmBatch, channel -> { });
+    }
+
+    /**
+     * @param setup run on every channel this opens, before its first publish: the rpc backend consumes direct
+     *              reply-to there, since RabbitMQ takes a publish that asks for replies only on the channel that
+     *              consumes them
+     */
+    ConfirmingPublisher(Connection connection, Duration timeout, int confirmBatch, ChannelSetup setup) {
         this.connection = connection;
         this.timeout = timeout;
         this.confirmBatch = confirmBatch;
+        this.setup = setup;
+    }
+
+    /** Opens the channel now, so that what it sets up (a reply consumer) is in place before the first publish. */
+    void open() {
+        writing.lock();
+        try {
+            channel();
+        } finally {
+            writing.unlock();
+        }
     }
 
     /** Publishes one message; returns once the broker confirmed it, or fails if it could not route it. */
@@ -246,6 +273,7 @@ final class ConfirmingPublisher implements AutoCloseable {
                 }
             });
             ch.addShutdownListener(this::failPending);
+            setup.setUp(ch);
             channel = ch;
             return ch;
         } catch (IOException e) {

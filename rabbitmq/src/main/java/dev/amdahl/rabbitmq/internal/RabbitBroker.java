@@ -86,6 +86,8 @@ public final class RabbitBroker implements Broker {
     private final Clock clock;
     private final Connection connection;
     private final ConfirmingPublisher publisher;
+    /** Where an rpc backend of this process would connect to share this broker's RabbitMQ. */
+    private final DirectReplies.Endpoint endpoint;
     private final Set<String> declared = ConcurrentHashMap.newKeySet();
     private volatile boolean delayLevelsDeclared;
     private final Object adminLock = new Object();
@@ -113,6 +115,7 @@ public final class RabbitBroker implements Broker {
         this.clock = clock;
         this.connection = RabbitConnections.open(settings, "amdahl broker " + ManagementFactory.getRuntimeMXBean().getName());
         this.publisher = new ConfirmingPublisher(connection, settings.timeout(), settings.confirmBatch());
+        this.endpoint = DirectReplies.Endpoint.of(settings);
         connection.addShutdownListener(cause -> {
             if (!cause.isInitiatedByApplication()) {
                 lost("the connection to " + settings.address() + " was lost (" + cause.getMessage() + ")");
@@ -206,33 +209,50 @@ public final class RabbitBroker implements Broker {
         checkOpen();
         ensureQueue(queue);
         Instant now = clock.instant();
+        // an rpc backend of this process lends its reply channel: what this process submits asks for replies there;
+        // a retry or a workflow step of a task that asked for replies keeps asking at the same address
+        ReplyEndpoint replies = DirectReplies.replyChannel(endpoint);
         List<Outgoing> out = new ArrayList<>(messages.size());
+        List<Outgoing> askingReplies = replies == null ? out : new ArrayList<>(messages.size());
         for (OutboundMessage m : messages) {
-            AMQP.BasicProperties props = properties(m.id(), m.priority(), 0);
+            String replyTo = DirectReplies.replyAddress(endpoint, m.id());
+            AMQP.BasicProperties props = properties(m.id(), m.priority(), 0,
+                    replyTo == null && replies != null ? DirectReplies.REPLY_TO : replyTo);
+            List<Outgoing> to = replyTo == null ? askingReplies : out;
             if (m.notBefore() != null && m.notBefore().isAfter(now)) {
                 long seconds = DelayLevels.seconds(Duration.between(now, m.notBefore()));
                 ensureDelayLevels(queue);
-                out.add(new Outgoing(DelayLevels.entryExchange(), DelayLevels.routingKey(seconds, queue), props, m.body()));
+                to.add(new Outgoing(DelayLevels.entryExchange(), DelayLevels.routingKey(seconds, queue), props, m.body()));
             } else {
-                out.add(new Outgoing("", queue, props, m.body()));
+                to.add(new Outgoing("", queue, props, m.body()));
             }
         }
-        List<Outgoing> unroutable = publisher.publishAll(out);
+        if (!out.isEmpty()) {
+            publishRouted(queue, publisher, out);
+        }
+        if (askingReplies != out && !askingReplies.isEmpty()) {
+            publishRouted(queue, replies.publisher(), askingReplies);
+        }
+    }
+
+    private void publishRouted(String queue, ConfirmingPublisher through, List<Outgoing> out) {
+        List<Outgoing> unroutable = through.publishAll(out);
         if (!unroutable.isEmpty()) {
             // the queue was deleted since this client declared it: declare it again, and publish what it missed
             log.warn("queue '{}' was gone in RabbitMQ (deleted?): declared it again and published its {} message(s) again",
                     queue, unroutable.size());
             declared.remove(queue);
             ensureQueue(queue);
-            if (!publisher.publishAll(unroutable).isEmpty()) {
+            if (!through.publishAll(unroutable).isEmpty()) {
                 throw new IllegalStateException("RabbitMQ could not route messages to queue '" + queue + "' although it"
                         + " was just declared: is something deleting it?");
             }
         }
     }
 
-    private static AMQP.BasicProperties properties(String id, int priority, int priorDeliveries) {
-        AMQP.BasicProperties.Builder b = new AMQP.BasicProperties.Builder().deliveryMode(2).priority(priority).messageId(id);
+    private static AMQP.BasicProperties properties(String id, int priority, int priorDeliveries, String replyTo) {
+        AMQP.BasicProperties.Builder b = new AMQP.BasicProperties.Builder().deliveryMode(2).priority(priority).messageId(id)
+                .replyTo(replyTo);
         if (priorDeliveries > 0) {
             b.headers(Map.of(DELIVERIES, priorDeliveries));
         }
@@ -474,6 +494,7 @@ public final class RabbitBroker implements Broker {
         Receipt receipt = new Receipt(r.queue(), r.envelope().getDeliveryTag(), r.generation(), count, props, r.body());
         held.add(receipt);
         String id = props.getMessageId() == null ? "" : props.getMessageId();
+        DirectReplies.delivered(endpoint, id, props.getReplyTo(), r.body());
         int priority = props.getPriority() == null ? 0 : Math.max(0, Math.min(OutboundMessage.MAX_PRIORITY, props.getPriority()));
         return new Delivery(r.queue(), id, r.body(), priority, count, receipt, count > settings.maxDeliveries());
     }
