@@ -35,6 +35,7 @@ final class ReplyEndpoint {
     private static final Logger log = LoggerFactory.getLogger(ReplyEndpoint.class);
 
     static final int MAX_RECORDS = 50_000;
+    static final int MAX_STORED = 10_000;
     static final long RECORD_TTL_NANOS = 24L * 3600 * 1_000_000_000L;
     private static final long WARN_EVERY_NANOS = 60L * 1_000_000_000L;
 
@@ -48,7 +49,20 @@ final class ReplyEndpoint {
     /** Guarded by itself. */
     private final LinkedHashMap<String, Entry> records = new LinkedHashMap<>();
 
+    /**
+     * Guarded by {@link #records}: the last final records this process stored itself, oldest first. A worker that is
+     * handed a task again (given back, or its continuations failed) reads it here and does not run it twice; it is no
+     * store other processes see.
+     */
+    private final LinkedHashMap<String, TaskRecord> stored = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, TaskRecord> eldest) {
+            return size() > MAX_STORED;
+        }
+    };
+
     private final Object warnLock = new Object();
+    private final java.util.concurrent.atomic.AtomicLong droppedTotal = new java.util.concurrent.atomic.AtomicLong();
     private long lastWarn;
     private long dropped;
 
@@ -136,6 +150,7 @@ final class ReplyEndpoint {
     private void dropped(String why) {
         long now = System.nanoTime();
         long suppressed;
+        droppedTotal.incrementAndGet();
         synchronized (warnLock) {
             dropped++;
             if (lastWarn != 0 && now - lastWarn < WARN_EVERY_NANOS) {
@@ -161,6 +176,10 @@ final class ReplyEndpoint {
         List<Consumer<TaskRecord>> fire = null;
         long now = System.nanoTime();
         synchronized (records) {
+            if (!always && record.state().isReady()) {
+                stored.remove(record.taskId());
+                stored.put(record.taskId(), record);
+            }
             Entry e = records.get(record.taskId());
             if (e == null) {
                 if (!always) {
@@ -235,7 +254,8 @@ final class ReplyEndpoint {
     TaskRecord get(String taskId) {
         synchronized (records) {
             Entry e = records.get(taskId);
-            return e == null ? null : e.record;
+            TaskRecord r = e == null ? null : e.record;
+            return r != null ? r : stored.get(taskId);
         }
     }
 
@@ -284,6 +304,7 @@ final class ReplyEndpoint {
 
     void forget(String taskId) {
         synchronized (records) {
+            stored.remove(taskId);
             Entry e = records.get(taskId);
             if (e != null) {
                 if (e.watchers == null) {
@@ -293,6 +314,11 @@ final class ReplyEndpoint {
                 }
             }
         }
+    }
+
+    /** For tests: how many replies were dropped since this opened. */
+    long droppedReplies() {
+        return droppedTotal.get();
     }
 
     /** For tests: how many tasks are kept. */

@@ -205,6 +205,9 @@ class RpcResultBackendIT {
                 .cause().isInstanceOf(TaskFailedException.class)
                 .hasMessageContaining("rpc:// result backend cannot count")
                 .hasMessageContaining("redis://");
+        // the worker cannot count either: it gives the members back, and in the end dead-letters them with the reason
+        Await.until(Duration.ofSeconds(60), "the chord's members to be dead-lettered with the reason", () ->
+                client.broker().deadLetters(QUEUE, 1_000).stream().filter(d -> d.reason().contains("cannot count")).count() == 3);
     }
 
     @Test
@@ -221,8 +224,11 @@ class RpcResultBackendIT {
 
     @Test
     void malformedRepliesAreDroppedAndLaterRepliesStillArrive() throws Exception {
+        long before = ((RpcResultBackend) client.resultBackend()).endpoint().droppedReplies();
         assertThat(garbageFirst.submit(5).get(60, TimeUnit.SECONDS)).isEqualTo(5);
         assertThat(square.submit(6).get(60, TimeUnit.SECONDS)).isEqualTo(36);
+        // each of the five was sent before the real record, on one channel, so all were seen (and dropped) by now
+        assertThat(((RpcResultBackend) client.resultBackend()).endpoint().droppedReplies() - before).isEqualTo(5);
     }
 
     @Test
