@@ -84,6 +84,8 @@ class RpcResultBackendIT {
             Thread.sleep(n);
             return n;
         });
+        app.task("rpc.globally-limited", Integer.class, Integer.class,
+                dev.amdahl.TaskOptions.builder().globalRateLimit("1000/s").build(), n -> n);
         // sends malformed replies to its own caller first, then ends normally
         app.task("rpc.garbage-first", Integer.class, Integer.class, n -> {
             sendGarbageTo(TaskContext.current().taskId());
@@ -208,6 +210,20 @@ class RpcResultBackendIT {
         // the worker cannot count either: it gives the members back, and in the end dead-letters them with the reason
         Await.until(Duration.ofSeconds(60), "the chord's members to be dead-lettered with the reason", () ->
                 client.broker().deadLetters(QUEUE, 1_000).stream().filter(d -> d.reason().contains("cannot count")).count() == 3);
+    }
+
+    /**
+     * What a caller sees of a task with a global rate limit over rpc: the worker cannot book its window (its log
+     * names the refusal and a backend that can), gives the message back until its deliveries run out, and then fails
+     * it as {@code DeliveriesExhausted}, whose message points to the workers' logs. The README says so.
+     */
+    @Test
+    void aTaskWithAGlobalRateLimitFailsAfterItsDeliveriesAndTheWorkerGoesOn() throws Exception {
+        TaskFuture<Integer> f = client.task("rpc.globally-limited", Integer.class, Integer.class).submit(1);
+        assertThatThrownBy(() -> f.get(60, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(TaskFailedException.class)
+                .hasMessageContaining("DeliveriesExhausted").hasMessageContaining("the workers' logs say which");
+        assertThat(square.submit(8).get(60, TimeUnit.SECONDS)).isEqualTo(64);
     }
 
     @Test
