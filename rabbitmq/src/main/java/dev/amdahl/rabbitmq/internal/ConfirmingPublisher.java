@@ -124,13 +124,39 @@ final class ConfirmingPublisher implements AutoCloseable {
      *                               connection stayed down that long
      */
     List<Outgoing> publishAll(List<Outgoing> messages) {
+        return publishAll(messages, null);
+    }
+
+    /**
+     * {@link #publishAll(List)}, where a message also counts as confirmed once {@code proof} of it completes: what
+     * shows that RabbitMQ had the message as surely as its confirm (the rpc backend's reply with the task's outcome).
+     *
+     * @param proof the proof of each message, made before it is written; {@code null} (or a {@code null} proof): none
+     */
+    List<Outgoing> publishAll(List<Outgoing> messages, java.util.function.Function<Outgoing, CompletableFuture<?>> proof) {
         List<Outgoing> unroutable = new ArrayList<>();
         for (int from = 0; from < messages.size(); from += confirmBatch) {
             List<Outgoing> batch = messages.subList(from, Math.min(messages.size(), from + confirmBatch));
+            Map<Outgoing, CompletableFuture<?>> proofs = new java.util.IdentityHashMap<>();
+            if (proof != null) {
+                for (Outgoing m : batch) {
+                    CompletableFuture<?> p = proof.apply(m);
+                    if (p != null) {
+                        proofs.put(m, p);
+                    }
+                }
+            }
             long deadline = System.nanoTime() + timeout.toNanos();
             while (!batch.isEmpty()) {
                 List<Outgoing> lost = new ArrayList<>();
                 List<CompletableFuture<Void>> confirms = write(batch);
+                for (int i = 0; i < batch.size() && !proofs.isEmpty(); i++) {
+                    CompletableFuture<?> p = proofs.get(batch.get(i));
+                    if (p != null) {
+                        CompletableFuture<Void> confirmed = confirms.get(i);
+                        p.thenRun(() -> confirmed.complete(null));
+                    }
+                }
                 List<Outcome> outcomes = await(confirms, deadline);
                 for (int i = 0; i < batch.size(); i++) {
                     Outcome o = i < outcomes.size() ? outcomes.get(i) : Outcome.LOST;

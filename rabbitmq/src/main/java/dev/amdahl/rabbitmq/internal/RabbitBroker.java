@@ -228,22 +228,22 @@ public final class RabbitBroker implements Broker {
             }
         }
         if (!out.isEmpty()) {
-            publishRouted(queue, publisher, out);
+            publishRouted(queue, publisher::publishAll, out);
         }
         if (askingReplies != out && !askingReplies.isEmpty()) {
-            publishRouted(queue, replies.publisher(), askingReplies);
+            publishRouted(queue, replies::publishAskingReplies, askingReplies);
         }
     }
 
-    private void publishRouted(String queue, ConfirmingPublisher through, List<Outgoing> out) {
-        List<Outgoing> unroutable = through.publishAll(out);
+    private void publishRouted(String queue, java.util.function.UnaryOperator<List<Outgoing>> through, List<Outgoing> out) {
+        List<Outgoing> unroutable = through.apply(out);
         if (!unroutable.isEmpty()) {
             // the queue was deleted since this client declared it: declare it again, and publish what it missed
             log.warn("queue '{}' was gone in RabbitMQ (deleted?): declared it again and published its {} message(s) again",
                     queue, unroutable.size());
             declared.remove(queue);
             ensureQueue(queue);
-            if (!through.publishAll(unroutable).isEmpty()) {
+            if (!through.apply(unroutable).isEmpty()) {
                 throw new IllegalStateException("RabbitMQ could not route messages to queue '" + queue + "' although it"
                         + " was just declared: is something deleting it?");
             }

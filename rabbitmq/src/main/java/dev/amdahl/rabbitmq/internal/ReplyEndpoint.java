@@ -5,6 +5,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
+import dev.amdahl.rabbitmq.internal.ConfirmingPublisher.Outgoing;
 import dev.amdahl.spi.TaskRecord;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -13,6 +14,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +51,8 @@ final class ReplyEndpoint {
 
     /** Guarded by itself. */
     private final LinkedHashMap<String, Entry> records = new LinkedHashMap<>();
+    /** The tasks being published here, completed when their final record comes back (see {@link #publishAskingReplies}). */
+    private final Map<String, CompletableFuture<Void>> outcomes = new ConcurrentHashMap<>();
 
     /**
      * Guarded by {@link #records}: the last final records this process stored itself, oldest first. A worker that is
@@ -102,6 +107,31 @@ final class ReplyEndpoint {
         return publisher;
     }
 
+    /**
+     * Publishes tasks that ask for replies here, as {@link ConfirmingPublisher#publishAll}; a task counts as confirmed
+     * also once its final record came back. RabbitMQ confirms a persistent message only once it is on disk or its
+     * consumer acknowledged it, which a worker does after it sent the outcome: waiting for the confirm alone would put
+     * the broker's disk sync, or the worker's acknowledgement, after the outcome on every round trip. The outcome shows
+     * as surely as the confirm that RabbitMQ had the message, and the caller has what it wanted of it.
+     *
+     * @return the messages RabbitMQ could not route
+     */
+    List<Outgoing> publishAskingReplies(List<Outgoing> tasks) {
+        List<String> ids = new ArrayList<>(tasks.size());
+        try {
+            return publisher.publishAll(tasks, m -> {
+                String id = m.properties().getMessageId();
+                if (id == null) {
+                    return null;
+                }
+                ids.add(id);
+                return outcomes.computeIfAbsent(id, k -> new CompletableFuture<>());
+            });
+        } finally {
+            ids.forEach(outcomes::remove);
+        }
+    }
+
     boolean retain() {
         users++;
         return true;
@@ -138,6 +168,12 @@ final class ReplyEndpoint {
                 return;
             }
             apply(record, true);
+            if (record.state().isReady() && !outcomes.isEmpty()) {
+                CompletableFuture<Void> published = outcomes.get(record.taskId());
+                if (published != null) {
+                    published.complete(null);
+                }
+            }
         } catch (RuntimeException e) {
             dropped("handling it failed (" + e + ")");
         }
