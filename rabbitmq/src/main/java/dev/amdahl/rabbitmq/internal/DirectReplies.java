@@ -116,6 +116,12 @@ final class DirectReplies {
      */
     static void delivered(Endpoint endpoint, String messageId, String replyTo, byte[] body) {
         if (replyTo == null) {
+            // its caller does not use rpc: an address another message's body gave this id is not its caller's
+            synchronized (ADDRESSES) {
+                if (!ADDRESSES.isEmpty() && messageId != null) {
+                    ADDRESSES.remove(messageId);
+                }
+            }
             return;
         }
         if (!isReplyAddress(replyTo)) {
@@ -219,7 +225,11 @@ final class DirectReplies {
                 return null;
             }
             Address a = ADDRESSES.get(taskId);
-            if (a == null || !a.endpoint().equals(endpoint)) {
+            if (a == null) {
+                return null;
+            }
+            if (!a.endpoint().equals(endpoint)) {
+                warnElsewhere(taskId, a.endpoint(), endpoint);
                 return null;
             }
             if (a.expiresAt() - System.nanoTime() < 0) {
@@ -228,6 +238,25 @@ final class DirectReplies {
             }
             return a.address();
         }
+    }
+
+    private static final Object WARN_LOCK = new Object();
+    private static long lastElsewhereWarning;
+
+    /** A worker whose rpc backend names another RabbitMQ than its broker: its callers hear nothing. Once a minute. */
+    private static void warnElsewhere(String taskId, Endpoint delivered, Endpoint backend) {
+        long now = System.nanoTime();
+        synchronized (WARN_LOCK) {
+            if (lastElsewhereWarning != 0 && now - lastElsewhereWarning < 60_000_000_000L) {
+                return;
+            }
+            lastElsewhereWarning = now;
+        }
+        log.warn("task {} came from {}:{} vhost '{}' (user {}) and asks for its results there, but this rpc result backend"
+                + " connects to {}:{} vhost '{}' (user {}), so they are not sent: give the worker the broker's own address"
+                + " as its backend (rpc:// with the rest of the amqp:// URL)", taskId, delivered.host(), delivered.port(),
+                delivered.virtualHost(), delivered.user(), backend.host(), backend.port(), backend.virtualHost(),
+                backend.user());
     }
 
     /** The final record of {@code taskId} was sent: nothing more goes to its address. */

@@ -76,6 +76,16 @@ class RpcDirectRepliesTest {
     }
 
     @Test
+    void aDeliveryWithoutReplyToTakesBackAnAddressABodyGaveItsTask() {
+        String named = UUID.randomUUID().toString();
+        DirectReplies.delivered(HERE, UUID.randomUUID().toString(), ADDRESS, utf8("{\"args\":\"" + named + "\"}"));
+        assertThat(DirectReplies.replyAddress(HERE, named)).isEqualTo(ADDRESS);
+        // the task of that id comes from a caller that does not use rpc: its records are not the other caller's
+        DirectReplies.delivered(HERE, named, null, utf8("{}"));
+        assertThat(DirectReplies.replyAddress(HERE, named)).isNull();
+    }
+
+    @Test
     void theAddressesAreBounded() {
         for (int i = 0; i < DirectReplies.MAX_ADDRESSES + 10; i++) {
             DirectReplies.delivered(HERE, "bound-" + i, ADDRESS, new byte[0]);
