@@ -72,6 +72,11 @@ class BadInputTest {
 
         assertThat(e.getMessage()).contains("no.such.task", f.id(), "not registered", "add");
         assertThat(f.state()).isEqualTo(TaskState.FAILURE);
+        // kept where a worker that knows the task can be given it later, not acknowledged away
+        assertThat(awaitDeadLetters(1)).singleElement().satisfies(d -> {
+            assertThat(d.messageId()).isEqualTo(f.id());
+            assertThat(d.reason()).contains("no.such.task", "not registered");
+        });
         assertWorkerKeepsServing();
     }
 

@@ -261,7 +261,15 @@ final class QueueConsumer {
                 started.add(records.of(m, TaskState.STARTED, null, null));
             }
             ExecutionPool.Job job = runs.job(d, m, now);
-            long wait = limits.rateLimitWait(m.task());
+            long wait;
+            try {
+                wait = limits.rateLimitWait(m.task());
+            } catch (AmdahlException refused) {
+                // the backend cannot do what the task's global rate limit asks (it counts nothing across processes):
+                // running it again will not change that, so its caller hears why, naming what can
+                settlement.giveUp(d, m, records.of(m, TaskState.FAILURE, TaskError.of(refused), null));
+                continue;
+            }
             if (wait > 0) {
                 log.debug("task {} waits {} ms for its rate limit", m.id(), wait / 1_000_000);
                 toRun.add(() -> limits.later(wait, () -> execute(d, m, job)));
