@@ -95,8 +95,8 @@ public final class RabbitBroker implements Broker {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition arrived = lock.newCondition();
-    /** Guarded by {@link #lock}. */
-    private Channel consuming;
+    /** Set under {@link #lock}; read without it to settle (a channel takes acks from any thread). */
+    private volatile Channel consuming;
     /** Guarded by {@link #lock}: the current consumer of each queue. */
     private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
     /** Guarded by {@link #lock}: what each queue's consumers received and no poll took yet, in arrival order. */
