@@ -2,20 +2,37 @@ import dev.amdahl.Amdahl;
 import dev.amdahl.Task;
 import dev.amdahl.Worker;
 import dev.amdahl.WorkerOptions;
+import dev.amdahl.spi.BrokerProvider;
+import dev.amdahl.spi.ResultBackendProvider;
 import java.util.Arrays;
 import java.util.List;
+import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 /**
- * The Amdahl side of bench/redis-vs-celery, run by the Java source launcher.
- *   worker <url> <concurrency> <prefetch>   consume until killed
- *   client <url> <tasks> <roundtrips>       print throughput and round-trip latency
+ * The Amdahl side of bench/redis-vs-celery and bench/rabbitmq-vs-celery.
+ *   worker <url> <concurrency> <prefetch> [backend-url]   consume until killed
+ *   client <url> <tasks> <roundtrips> [backend-url]       print throughput and round-trip latency
+ *   schemes                                               print the URL schemes of the brokers and result backends
+ *                                                         on the class path
+ * The result backend is the broker's own unless a backend URL is given.
  */
 public class AmdahlBench {
     public static void main(String[] args) throws Exception {
+        if (args[0].equals("schemes")) {
+            System.out.println("brokers: " + String.join(" ", ServiceLoader.load(BrokerProvider.class).stream()
+                    .flatMap(p -> p.get().schemes().stream()).sorted().toList()));
+            System.out.println("backends: " + String.join(" ", ServiceLoader.load(ResultBackendProvider.class).stream()
+                    .flatMap(p -> p.get().schemes().stream()).sorted().toList()));
+            return;
+        }
         String url = args[1];
-        try (Amdahl app = Amdahl.builder().broker(url).build()) {
+        Amdahl.Builder builder = Amdahl.builder().broker(url);
+        if (args.length > 4) {
+            builder.resultBackend(args[4]);
+        }
+        try (Amdahl app = builder.build()) {
             Task<Integer, Integer> noop = app.task("bench.noop", Integer.class, Integer.class, n -> n);
             if (args[0].equals("worker")) {
                 Worker w = app.startWorker(WorkerOptions.builder().concurrency(Integer.parseInt(args[2]))

@@ -1,6 +1,8 @@
-"""The Python Celery side of bench/redis-vs-celery.
+"""The Python Celery side of bench/redis-vs-celery and bench/rabbitmq-vs-celery.
    worker: python3 -m celery -A celery_bench worker -c 2 -P prefork
-   client: python3 celery_bench.py <tasks> <roundtrips>"""
+   client: python3 celery_bench.py <tasks> <roundtrips>
+   CELERY_URL is the broker (default Redis database 13), CELERY_BACKEND the result backend (default the broker's URL);
+   worker and client need the same two."""
 import os
 import sys
 import time
@@ -8,7 +10,7 @@ import time
 from celery import Celery, group
 
 URL = os.environ.get("CELERY_URL", "redis://127.0.0.1:6379/13")
-app = Celery("celery_bench", broker=URL, backend=URL)
+app = Celery("celery_bench", broker=URL, backend=os.environ.get("CELERY_BACKEND", URL))
 app.conf.update(task_serializer="json", result_serializer="json", accept_content=["json"],
                 worker_hijack_root_logger=False, broker_connection_retry_on_startup=True)
 
