@@ -10,8 +10,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,8 +17,8 @@ import java.util.concurrent.TimeUnit;
  * durability Amdahl's RabbitMQ broker gives a task. Durable queues, persistent messages, publisher confirms on every
  * publish (tasks and results), manual acknowledgements; a task is acknowledged only once the broker has confirmed its
  * result. Results go back to a durable reply queue (not direct reply-to, which keeps nothing), one per client.
- *   worker <url> <concurrency> <prefetch>   consume until killed: one channel and consumer per unit of concurrency,
- *                                           basic.qos prefetch / concurrency on each
+ *   worker <url> <prefetch>   consume until killed: one consumer of basic.qos prefetch, as Amdahl's worker has
+ *                             (the no-op runs on the client's consumer thread: it needs no pool)
  *   client <url> <tasks> <roundtrips> <confirm-batch>   print throughput and round-trip latency
  */
 public class RabbitBareLoop {
@@ -31,33 +29,29 @@ public class RabbitBareLoop {
         ConnectionFactory factory = new ConnectionFactory();
         factory.setUri(args[1]);
         if (args[0].equals("worker")) {
-            worker(factory, Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+            worker(factory, Integer.parseInt(args[2]));
         } else {
             client(factory, Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]));
         }
     }
 
-    static void worker(ConnectionFactory factory, int concurrency, int prefetch) throws Exception {
-        // one thread per consumer: a channel's deliveries are dispatched one at a time, in order
-        ExecutorService dispatch = Executors.newFixedThreadPool(concurrency);
-        Connection connection = factory.newConnection(dispatch, "bench-bare-worker");
-        for (int i = 0; i < concurrency; i++) {
-            Channel ch = connection.createChannel();
-            ch.queueDeclare(TASKS, true, false, false, null);
-            ch.basicQos(Math.max(1, prefetch / concurrency));
-            ch.confirmSelect();
-            // Each delivery publishes exactly one result on the same channel, in delivery order, and both the
-            // delivery tags and the publish sequence numbers of a channel count from 1: the confirm of result n is
-            // the go-ahead to acknowledge delivery n, and a multiple confirm acknowledges every task up to it at once.
-            ch.addConfirmListener((seq, multiple) -> ch.basicAck(seq, multiple),
-                    (seq, multiple) -> ch.basicNack(seq, multiple, true));
-            ch.basicConsume(TASKS, false, (tag, delivery) -> {
-                AMQP.BasicProperties task = delivery.getProperties();
-                byte[] result = delivery.getBody(); // the no-op returns its argument
-                ch.basicPublish("", task.getReplyTo(), new AMQP.BasicProperties.Builder().deliveryMode(2)
-                        .correlationId(task.getCorrelationId()).build(), result);
-            }, tag -> System.err.println("consumer cancelled by the broker: " + tag));
-        }
+    static void worker(ConnectionFactory factory, int prefetch) throws Exception {
+        Connection connection = factory.newConnection("bench-bare-worker");
+        Channel ch = connection.createChannel();
+        ch.queueDeclare(TASKS, true, false, false, null);
+        ch.basicQos(prefetch);
+        ch.confirmSelect();
+        // Each delivery publishes exactly one result on the same channel, in delivery order, and both the delivery
+        // tags and the publish sequence numbers of a channel count from 1: the confirm of result n is the go-ahead to
+        // acknowledge delivery n, and a multiple confirm acknowledges every task up to it at once.
+        ch.addConfirmListener((seq, multiple) -> ch.basicAck(seq, multiple),
+                (seq, multiple) -> ch.basicNack(seq, multiple, true));
+        ch.basicConsume(TASKS, false, (tag, delivery) -> {
+            AMQP.BasicProperties task = delivery.getProperties();
+            byte[] result = delivery.getBody(); // the no-op returns its argument
+            ch.basicPublish("", task.getReplyTo(), new AMQP.BasicProperties.Builder().deliveryMode(2)
+                    .correlationId(task.getCorrelationId()).build(), result);
+        }, tag -> System.err.println("consumer cancelled by the broker: " + tag));
         System.out.println("READY");
         new CountDownLatch(1).await();
     }
