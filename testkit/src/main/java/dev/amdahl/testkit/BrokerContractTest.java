@@ -50,8 +50,8 @@ import org.junit.jupiter.api.Timeout;
  * time by that clock (the embedded one: delays and leases) is tested without waiting; one whose leases run
  * on its server's time (Redis: a stream entry's idle time) is tested in real time, which is why the kit's
  * visibility timeout is short: the tests that wait for a lease to run out keep polling until it did, so
- * both kinds pass the same test. A broker whose delays too run on server time overrides {@link #elapse}
- * to let real time pass.
+ * both kinds pass the same test. A broker whose delays too run on server time (RabbitMQ's message TTLs) overrides
+ * {@link #elapse} to let real time pass, and {@link #delayUnit} to keep those waits short.
  *
  * <h2>Consumers</h2>
  * A consumer is lost when it stops settling and extending what it holds: its process died, hung, or was cut
