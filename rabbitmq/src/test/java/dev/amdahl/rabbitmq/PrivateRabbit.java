@@ -6,6 +6,7 @@ import dev.amdahl.testkit.Await;
 import dev.amdahl.testkit.TestCertificates;
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -20,6 +21,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +61,7 @@ import org.slf4j.LoggerFactory;
  * root the wrapper switches to the {@code rabbitmq} user, who can write neither the temporary directory nor be killed
  * through this process's children.
  */
-final class PrivateRabbit implements AutoCloseable {
+final class PrivateRabbit implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
 
     private static final Logger LOG = LoggerFactory.getLogger(PrivateRabbit.class);
 
@@ -77,6 +81,28 @@ final class PrivateRabbit implements AutoCloseable {
 
     PrivateRabbit() throws IOException {
         this(false);
+    }
+
+    /**
+     * A node for a test class's {@code @RegisterExtension static} field: started before its first test, killed and
+     * removed after its last.
+     */
+    static PrivateRabbit forTestClass(boolean tls) {
+        try {
+            return new PrivateRabbit(tls);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare a private RabbitMQ node", e);
+        }
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws IOException {
+        start();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException, InterruptedException {
+        close();
     }
 
     /**

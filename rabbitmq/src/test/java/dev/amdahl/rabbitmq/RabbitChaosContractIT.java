@@ -9,8 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.Optional;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The chaos suite on RabbitMQ: worker JVMs reach a private RabbitMQ node through the suite's proxy, so the suite may
@@ -20,18 +19,8 @@ import org.junit.jupiter.api.BeforeAll;
 class RabbitChaosContractIT extends ChaosContractTest {
 
     private static final String REDIS = "redis://127.0.0.1:6379/0?prefix=chaos-rabbit-" + UUID.randomUUID();
-    private static PrivateRabbit rabbit;
-
-    @BeforeAll
-    static void startRabbit() throws Exception {
-        rabbit = new PrivateRabbit();
-        rabbit.start();
-    }
-
-    @AfterAll
-    static void stopRabbit() throws Exception {
-        rabbit.close();
-    }
+    @RegisterExtension
+    static final PrivateRabbit rabbit = PrivateRabbit.forTestClass(false);
 
     private static URI url(String hostPort, Settings s) {
         return URI.create("amqp://guest:guest@" + hostPort + "/?max-deliveries=" + s.maxDeliveries());

@@ -16,10 +16,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A private RabbitMQ node killed with SIGKILL and started again under clients that stay open: every message the broker
@@ -29,18 +28,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class RabbitRestartIT {
 
-    private static PrivateRabbit rabbit;
-
-    @BeforeAll
-    static void startRabbit() throws Exception {
-        rabbit = new PrivateRabbit();
-        rabbit.start();
-    }
-
-    @AfterAll
-    static void stopRabbit() throws Exception {
-        rabbit.close();
-    }
+    @RegisterExtension
+    static final PrivateRabbit rabbit = PrivateRabbit.forTestClass(false);
 
     @Test
     void whatWasConfirmedSurvivesAKilledNodeAndClientsResumeOnTheirOwn() throws Exception {

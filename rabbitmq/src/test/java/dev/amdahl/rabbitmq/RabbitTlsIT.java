@@ -11,10 +11,9 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code amqps://} against a private node that listens for TLS with a certificate of the test CA: trusted by
@@ -24,18 +23,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class RabbitTlsIT {
 
-    private static PrivateRabbit rabbit;
-
-    @BeforeAll
-    static void startRabbit() throws Exception {
-        rabbit = new PrivateRabbit(true);
-        rabbit.start();
-    }
-
-    @AfterAll
-    static void stopRabbit() throws Exception {
-        rabbit.close();
-    }
+    @RegisterExtension
+    static final PrivateRabbit rabbit = PrivateRabbit.forTestClass(true);
 
     private static Broker open(String options) {
         URI url = URI.create("amqps://guest:guest@127.0.0.1:" + rabbit.tlsPort() + "/?" + options);

@@ -8,10 +8,9 @@ import dev.amdahl.Worker;
 import dev.amdahl.WorkerOptions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code rpcs://}: results over direct reply-to on a private node that listens for TLS only, its broker URL's
@@ -20,18 +19,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class RpcTlsIT {
 
-    private static PrivateRabbit rabbit;
-
-    @BeforeAll
-    static void startRabbit() throws Exception {
-        rabbit = new PrivateRabbit(true);
-        rabbit.start();
-    }
-
-    @AfterAll
-    static void stopRabbit() throws Exception {
-        rabbit.close();
-    }
+    @RegisterExtension
+    static final PrivateRabbit rabbit = PrivateRabbit.forTestClass(true);
 
     @Test
     void tasksAndAChainAreAnsweredOverTls() throws Exception {

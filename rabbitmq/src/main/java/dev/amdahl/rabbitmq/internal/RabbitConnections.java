@@ -3,6 +3,7 @@ package dev.amdahl.rabbitmq.internal;
 import com.rabbitmq.client.AuthenticationFailureException;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.impl.ForgivingExceptionHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -49,6 +50,7 @@ final class RabbitConnections {
         factory.setTopologyRecoveryEnabled(true);
         factory.setNetworkRecoveryInterval(RECOVERY_INTERVAL_MS);
         factory.setRequestedHeartbeat(HEARTBEAT_SECONDS);
+        factory.setExceptionHandler(new QuietAboutLostConnections());
         int timeoutMs = (int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis());
         factory.setConnectionTimeout(timeoutMs);
         factory.setHandshakeTimeout(timeoutMs);
@@ -93,6 +95,18 @@ final class RabbitConnections {
         }
         String message = root.getMessage();
         return root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+
+    /**
+     * The client's own handler, except that a connection lost under it (a reset, a broker that went away) is logged at
+     * debug: the broker and the rpc backend say so themselves, with what it means for the messages they hold, and
+     * recovery follows.
+     */
+    private static final class QuietAboutLostConnections extends ForgivingExceptionHandler {
+        @Override
+        public void handleUnexpectedConnectionDriverException(Connection connection, Throwable exception) {
+            log.debug("the connection {} failed: {}", connection.getClientProvidedName(), exception.toString());
+        }
     }
 
     /** For verify-peer=none: the connection is encrypted, and the server not authenticated. */
