@@ -44,7 +44,18 @@ for service in "${want[@]}"; do
     version=$(ls /etc/postgresql 2>/dev/null | sort -n | tail -1)
     [ -n "$version" ] || { echo "services: no PostgreSQL cluster is configured" >&2; status=1; continue; }
     listening 5432 || pg_ctlcluster --skip-systemctl-redirect "$version" main start >/dev/null 2>&1
-    await_port 5432 30 || { echo "services: postgres did not come up on 127.0.0.1:5432" >&2; status=1; }
+    await_port 5432 30 || { echo "services: postgres did not come up on 127.0.0.1:5432" >&2; status=1; continue; }
+    # the tests connect as root to database test over loopback, without a password
+    su postgres -c "psql -qtAc \"select 1 from pg_roles where rolname='root'\"" 2>/dev/null | grep -q 1 ||
+      su postgres -c "psql -qc 'create role root superuser login'" >/dev/null 2>&1
+    su postgres -c "psql -qtAc \"select 1 from pg_database where datname='test'\"" 2>/dev/null | grep -q 1 ||
+      su postgres -c "psql -qc 'create database test'" >/dev/null 2>&1
+    if ! PGCONNECT_TIMEOUT=5 psql -w -h 127.0.0.1 -U root -d test -qtAc 'select 1' >/dev/null 2>&1; then
+      hba=/etc/postgresql/$version/main/pg_hba.conf
+      grep -q '^host all all 127.0.0.1/32 trust' "$hba" 2>/dev/null ||
+        sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
+      pg_ctlcluster --skip-systemctl-redirect "$version" main reload >/dev/null 2>&1
+    fi
     ;;
   *) echo "services: unknown service '$service' (known: redis, rabbitmq, postgres)" >&2; status=2 ;;
   esac

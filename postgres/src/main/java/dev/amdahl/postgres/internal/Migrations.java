@@ -1,0 +1,88 @@
+package dev.amdahl.postgres.internal;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * The module's tables, created and upgraded by numbered migrations when a client opens. Several clients may start at
+ * once: each runs the migrations in one transaction under a transaction-scoped advisory lock of the schema, so one
+ * applies what is missing and the others find it done. A migration is never edited once released; a change is a new
+ * one.
+ */
+final class Migrations {
+
+    /** In order; entry {@code i} brings the schema to version {@code i + 1}. {@code %s} is the schema. */
+    private static final List<String> STEPS = List.of(
+            """
+            create table %1$s.messages (
+                id          bigserial primary key,
+                queue       text        not null,
+                message_id  text        not null,
+                body        bytea       not null,
+                priority    smallint    not null,
+                due_at      timestamptz not null,
+                deliveries  integer     not null default 0,
+                lease_until timestamptz,
+                lease_token uuid
+            );
+            -- what a claim reads: the ready messages of a queue, highest priority first, then first due, first in
+            create index messages_ready on %1$s.messages (queue, priority desc, due_at, id) where lease_until is null;
+            -- what the reclaim of lapsed leases reads
+            create index messages_leased on %1$s.messages (lease_until) where lease_until is not null;
+            create table %1$s.dead_letters (
+                id          bigserial primary key,
+                queue       text        not null,
+                message_id  text        not null,
+                body        bytea       not null,
+                reason      text        not null,
+                rejected_at timestamptz not null
+            );
+            create index dead_letters_queue on %1$s.dead_letters (queue, id);
+            create index dead_letters_age on %1$s.dead_letters (rejected_at);
+            """);
+
+    private Migrations() {
+    }
+
+    /** The schema version this code writes. */
+    static int latest() {
+        return STEPS.size();
+    }
+
+    /** Brings {@code schema} to the latest version; returns how many migrations this call applied. */
+    static int run(Connection c, String schema) throws SQLException {
+        boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            s.execute("select pg_advisory_xact_lock(hashtext('amdahl migrations " + schema + "'))");
+            s.execute("create schema if not exists " + schema);
+            s.execute("create table if not exists " + schema + ".schema_version (version integer not null)");
+            int version = 0;
+            try (ResultSet r = s.executeQuery("select max(version) from " + schema + ".schema_version")) {
+                if (r.next()) {
+                    version = r.getInt(1);
+                }
+            }
+            if (version > STEPS.size()) {
+                throw new IllegalStateException("schema " + schema + " is at version " + version + ", newer than this"
+                        + " Amdahl knows (" + STEPS.size() + "): upgrade Amdahl, or use another schema");
+            }
+            int applied = 0;
+            for (int v = version; v < STEPS.size(); v++) {
+                s.execute(STEPS.get(v).formatted(schema));
+                s.execute("insert into " + schema + ".schema_version values (" + (v + 1) + ")");
+                applied++;
+            }
+            c.commit();
+            return applied;
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(autoCommit);
+        }
+    }
+}
