@@ -9,31 +9,27 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.Optional;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The chaos suite on PostgreSQL: worker JVMs reach the shared server through the suite's proxy (which cuts, stalls and
- * slows their connections; the server itself is never stopped, so the restart fault is skipped until a private
- * cluster exists), in a schema of this run's own; results go to the shared Redis under a prefix of its own.
+ * The chaos suite on PostgreSQL: worker JVMs reach a private cluster (made by the test with initdb, so the suite may
+ * SIGKILL and restart it) through the suite's proxy; results go to the shared Redis under a prefix of this run's own.
  */
 class PostgresChaosContractIT extends ChaosContractTest {
 
-    private static final String SCHEMA = PostgresTestSupport.newSchema("chaos");
     private static final String REDIS = "redis://127.0.0.1:6379/0?prefix=chaos-postgres-" + UUID.randomUUID();
 
-    @AfterAll
-    static void dropSchema() throws Exception {
-        PostgresTestSupport.dropSchema(SCHEMA);
-    }
+    @RegisterExtension
+    static final PrivatePostgres postgres = new PrivatePostgres();
 
     private static URI url(String hostPort, Settings s) {
-        return URI.create("postgres://" + PostgresTestSupport.USER + "@" + hostPort + "/test?schema=" + SCHEMA
+        return URI.create("postgres://root@" + hostPort + "/postgres?schema=amdahl"
                 + "&visibility-timeout=" + s.visibilityTimeout().toMillis() + "ms&max-deliveries=" + s.maxDeliveries());
     }
 
     @Override
     protected Broker openBroker(Settings s) {
-        return new PostgresBrokerProvider().open(url("127.0.0.1:5432", s), ProviderContext.ofDefaults());
+        return new PostgresBrokerProvider().open(url(postgres.hostPort(), s), ProviderContext.ofDefaults());
     }
 
     @Override
@@ -58,6 +54,17 @@ class PostgresChaosContractIT extends ChaosContractTest {
 
     @Override
     protected Optional<InetSocketAddress> brokerAddress() {
-        return Optional.of(new InetSocketAddress("127.0.0.1", 5432));
+        return Optional.of(new InetSocketAddress("127.0.0.1", postgres.port()));
+    }
+
+    @Override
+    protected boolean restartsBroker() {
+        return true;
+    }
+
+    @Override
+    protected void restartBroker() throws Exception {
+        postgres.kill();
+        postgres.start();
     }
 }
