@@ -59,6 +59,17 @@ public final class Providers {
             known.addAll(its);
         }
         throw new IllegalArgumentException("no " + what + " for '" + scheme + "://' on the class path (known: "
-                + known + ")" + moduleHint(scheme));
+                + known + ")" + (servesOtherwise(type, scheme) ? "; the module of " + scheme + ":// is there but provides no "
+                + what + ": take one from another module for it (e.g. redis://127.0.0.1:6379)" : moduleHint(scheme)));
+    }
+
+    /** Whether the scheme's module is on the class path with the other kind of provider (a broker but no backend). */
+    private static boolean servesOtherwise(Class<?> type, String scheme) {
+        if (type == ResultBackendProvider.class) {
+            return ServiceLoader.load(BrokerProvider.class, Providers.class.getClassLoader()).stream()
+                    .anyMatch(p -> p.get().schemes().contains(scheme));
+        }
+        return ServiceLoader.load(ResultBackendProvider.class, Providers.class.getClassLoader()).stream()
+                .anyMatch(p -> p.get().schemes().contains(scheme));
     }
 }
