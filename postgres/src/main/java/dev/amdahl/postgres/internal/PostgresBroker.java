@@ -74,8 +74,8 @@ public final class PostgresBroker implements Broker {
     private final AtomicInteger nextQueue = new AtomicInteger();
     private volatile long lastDeadLetterSweep;
 
-    /** A delivery's handle: its row and the token of the lease it was claimed under. */
-    private record Receipt(long id, UUID token) {
+    /** A delivery's handle: its row, the token of the lease it was claimed under, and its count then. */
+    private record Receipt(long id, UUID token, int deliveries) {
     }
 
     public PostgresBroker(PostgresSettings settings, Clock clock) {
@@ -244,7 +244,7 @@ public final class PostgresBroker implements Broker {
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     int deliveries = r.getInt(5);
-                    Receipt receipt = new Receipt(r.getLong(1), token);
+                    Receipt receipt = new Receipt(r.getLong(1), token, deliveries);
                     held.add(receipt);
                     rows.add(new Row(new Delivery(queue, r.getString(2), r.getBytes(3), r.getShort(4), deliveries, receipt,
                             deliveries > settings.maxDeliveries()), r.getTimestamp(6)));
@@ -322,13 +322,13 @@ public final class PostgresBroker implements Broker {
 
     @Override
     public void requeue(Delivery delivery) {
-        giveBack(delivery, settling(delivery));
+        giveBack(settling(delivery));
     }
 
     /** Back to ready, counted already by its claim; the exhausted delivery becomes a dead letter instead. */
-    private void giveBack(Delivery delivery, Receipt r) {
-        if (delivery.exhausted()) {
-            deadLetter(r, "delivered " + delivery.deliveryCount() + " times without an acknowledgement, more than"
+    private void giveBack(Receipt r) {
+        if (r.deliveries() > settings.maxDeliveries()) {
+            deadLetter(r, "delivered " + r.deliveries() + " times without an acknowledgement, more than"
                     + " max-deliveries=" + settings.maxDeliveries() + ": it was given back every time");
             return;
         }
@@ -505,23 +505,10 @@ public final class PostgresBroker implements Broker {
         try {
             for (Receipt r : List.copyOf(held)) {
                 if (held.remove(r)) {
-                    try (Connection c = pool.getConnection();
-                         PreparedStatement s = c.prepareStatement("select deliveries from " + schema + ".messages"
-                                 + " where id = ? and lease_token = ?")) {
-                        s.setLong(1, r.id());
-                        s.setObject(2, r.token());
-                        try (ResultSet rs = s.executeQuery()) {
-                            if (rs.next()) {
-                                int deliveries = rs.getInt(1);
-                                Delivery d = new Delivery("", "", new byte[0], 0, deliveries, r,
-                                        deliveries > settings.maxDeliveries());
-                                giveBack(d, r);
-                            }
-                        }
-                    }
+                    giveBack(r);
                 }
             }
-        } catch (SQLException | RuntimeException e) {
+        } catch (RuntimeException e) {
             log.warn("closing the PostgreSQL broker client: giving back what it held failed ({}); its leases run out"
                     + " instead", e.toString());
         } finally {

@@ -67,6 +67,8 @@ final class DirectReplies {
     }
     /** Guarded by itself; oldest first, so the eldest is the one to expire or evict. */
     private static final LinkedHashMap<String, Address> ADDRESSES = new LinkedHashMap<>();
+    /** Whether {@link #ADDRESSES} was ever given one: read without its lock on every delivery. */
+    private static volatile boolean addressesKept;
 
     private record Address(Endpoint endpoint, String address, long expiresAt) {
     }
@@ -116,7 +118,11 @@ final class DirectReplies {
      */
     static void delivered(Endpoint endpoint, String messageId, String replyTo, byte[] body) {
         if (replyTo == null) {
-            // its caller does not use rpc: an address another message's body gave this id is not its caller's
+            // its caller does not use rpc: an address another message's body gave this id is not its caller's. In a
+            // process that never saw an address (no rpc anywhere) every delivery comes here: no lock for them
+            if (!addressesKept) {
+                return;
+            }
             synchronized (ADDRESSES) {
                 if (!ADDRESSES.isEmpty() && messageId != null) {
                     ADDRESSES.remove(messageId);
@@ -131,6 +137,7 @@ final class DirectReplies {
         }
         List<String> named = taskIdsIn(body);
         long expires = System.nanoTime() + ADDRESS_TTL_NANOS;
+        addressesKept = true;
         synchronized (ADDRESSES) {
             if (messageId != null && !messageId.isEmpty() && messageId.length() <= 255) {
                 ADDRESSES.remove(messageId);

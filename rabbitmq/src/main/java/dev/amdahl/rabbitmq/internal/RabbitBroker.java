@@ -216,7 +216,7 @@ public final class RabbitBroker implements Broker {
         List<Outgoing> askingReplies = replies == null ? out : new ArrayList<>(messages.size());
         for (OutboundMessage m : messages) {
             String replyTo = DirectReplies.replyAddress(endpoint, m.id());
-            AMQP.BasicProperties props = properties(m.id(), m.priority(), 0,
+            AMQP.BasicProperties props = properties(m.id(), m.priority(),
                     replyTo == null && replies != null ? DirectReplies.REPLY_TO : replyTo);
             List<Outgoing> to = replyTo == null ? askingReplies : out;
             if (m.notBefore() != null && m.notBefore().isAfter(now)) {
@@ -250,13 +250,9 @@ public final class RabbitBroker implements Broker {
         }
     }
 
-    private static AMQP.BasicProperties properties(String id, int priority, int priorDeliveries, String replyTo) {
-        AMQP.BasicProperties.Builder b = new AMQP.BasicProperties.Builder().deliveryMode(2).priority(priority).messageId(id)
-                .replyTo(replyTo);
-        if (priorDeliveries > 0) {
-            b.headers(Map.of(DELIVERIES, priorDeliveries));
-        }
-        return b.build();
+    /** A new message's properties: persistent, never delivered before (so no count header yet). */
+    private static AMQP.BasicProperties properties(String id, int priority, String replyTo) {
+        return new AMQP.BasicProperties.Builder().deliveryMode(2).priority(priority).messageId(id).replyTo(replyTo).build();
     }
 
     // ---------------------------------------------------------------- topology
