@@ -1,7 +1,7 @@
 // The BullMQ side of bench/redis-vs-celery: node bullmq_bench.mjs worker|client <tasks> <roundtrips>
 import { Queue, Worker, QueueEvents } from 'bullmq';
 
-const connection = { host: '127.0.0.1', port: 6379, db: 14 };
+const connection = { host: '127.0.0.1', port: Number(process.env.REDIS_PORT || 6379), db: 14 };
 const name = 'bench';
 
 if (process.argv[2] === 'worker') {

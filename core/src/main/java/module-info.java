@@ -14,6 +14,7 @@ module dev.amdahl.core {
     exports dev.amdahl;
     exports dev.amdahl.spi;
     exports dev.amdahl.scaling;
+    exports dev.amdahl.observe;
 
     // Jackson binds users' argument and result types, and ours: records of these packages travel as JSON
     opens dev.amdahl to com.fasterxml.jackson.databind;
@@ -22,6 +23,7 @@ module dev.amdahl.core {
 
     uses dev.amdahl.spi.BrokerProvider;
     uses dev.amdahl.spi.ResultBackendProvider;
+    uses dev.amdahl.spi.WireProtocol;
     provides dev.amdahl.spi.BrokerProvider with dev.amdahl.internal.memory.MemoryProvider;
     provides dev.amdahl.spi.ResultBackendProvider with dev.amdahl.internal.memory.MemoryProvider.Backend;
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JavaType;
 import dev.amdahl.internal.beat.Beat;
 import dev.amdahl.internal.client.Dispatcher;
 import dev.amdahl.internal.json.Json;
+import dev.amdahl.internal.observe.Observers;
 import dev.amdahl.internal.process.ProcessExecutionPool;
 import dev.amdahl.internal.provider.Providers;
 import dev.amdahl.internal.task.ApplicationAccess;
@@ -12,17 +13,21 @@ import dev.amdahl.internal.task.RegisteredTask;
 import dev.amdahl.internal.task.Router;
 import dev.amdahl.internal.task.TaskInvoker;
 import dev.amdahl.internal.task.TaskRegistry;
+import dev.amdahl.internal.wire.ByReference;
 import dev.amdahl.internal.wire.MessageSigner;
 import dev.amdahl.internal.worker.ExecutionPool;
 import dev.amdahl.internal.worker.ThreadExecutionPool;
 import dev.amdahl.internal.worker.WorkerRuntime;
 import dev.amdahl.internal.wire.MessageCodec;
+import dev.amdahl.internal.wire.Wire;
 import dev.amdahl.internal.workflow.Canvas;
+import dev.amdahl.observe.TaskObserver;
 import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.Claims;
 import dev.amdahl.spi.ProviderContext;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.UrlMasking;
+import dev.amdahl.spi.WireProtocol;
 import java.lang.reflect.Constructor;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -34,6 +39,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -86,9 +92,12 @@ public final class Amdahl implements AutoCloseable {
     private final Router router;
     private final int maxResultBytes;
     private final MessageSigner signer;
-    private final MessageCodec codec;
+    private final Wire wire;
+    private final Observers observers;
     private final TaskRegistry registry = new TaskRegistry();
     private final Dispatcher dispatcher;
+    /** Large arguments, stored once in the backend; {@code null} for a wire protocol that cannot carry handles. */
+    private final ByReference references;
     private final Set<Class<? extends TaskCatalog>> catalogs = new LinkedHashSet<>();
     private final List<Worker> workers = new CopyOnWriteArrayList<>();
     /** Periodic tasks by name, in the order they were added; guarded by itself. */
@@ -96,6 +105,9 @@ public final class Amdahl implements AutoCloseable {
     private final List<Scheduler> schedulers = new CopyOnWriteArrayList<>();
     /** The catalog whose {@code register} is running, so its tasks remember where they came from. */
     private Class<? extends TaskCatalog> registering;
+
+    /** The encoded size over which a message's arguments travel by reference, unless set: 256 KiB. */
+    public static final long DEFAULT_BY_REFERENCE_ABOVE = 256 * 1024;
 
     private Amdahl(Builder b, Broker broker, ResultBackend backend) {
         this.broker = broker;
@@ -105,8 +117,19 @@ public final class Amdahl implements AutoCloseable {
         this.router = b.router;
         this.maxResultBytes = b.maxResultBytes;
         this.signer = b.signingKeys == null ? MessageSigner.NONE : b.signingKeys.signer();
-        this.codec = MessageCodec.of(b.messageLimits);
-        this.dispatcher = new Dispatcher(broker, backend, clock, b.eager ? invoker() : null, codec, signer);
+        this.wire = b.protocol == null ? Wire.amdahl(MessageCodec.of(b.messageLimits), signer)
+                : Wire.of(b.protocol, b.messageLimits, name -> {
+                    RegisteredTask<?, ?> t = registry.find(name);
+                    return t == null ? null : t.argumentType();
+                });
+        List<TaskObserver> observing = new ArrayList<>(b.observers);
+        if (b.protocol != null && b.brokerInstance == null) {
+            observing.addAll(b.protocol.workerObservers(Builder.uri(b.brokerUrl, "broker"), this));
+        }
+        this.observers = Observers.of(observing);
+        // a handle is Amdahl's own: a message in another protocol's format (Celery's) carries its arguments by value
+        this.references = b.protocol == null ? new ByReference(backend, clock, b.byReferenceAbove, b.messageLimits) : null;
+        this.dispatcher = new Dispatcher(broker, backend, clock, b.eager ? invoker() : null, wire, observers, references);
         for (Class<? extends TaskCatalog> catalog : b.catalogs) {
             include(catalog);
         }
@@ -254,7 +277,7 @@ public final class Amdahl implements AutoCloseable {
         WorkerRuntime worker;
         try {
             worker = new WorkerRuntime(options, broker, backend, clock, pool, () -> workers.remove(self[0]),
-                    registry, System::nanoTime, codec, signer);
+                    registry, System::nanoTime, wire, observers, references);
         } catch (RuntimeException e) {
             // options this broker cannot honour: the pool (child processes, perhaps) goes with the worker that was not made
             pool.stopAccepting();
@@ -262,6 +285,14 @@ public final class Amdahl implements AutoCloseable {
             throw e;
         }
         self[0] = worker;
+        worker.describeSchedules(() -> {
+            if (schedulers.isEmpty()) {
+                return List.of();
+            }
+            synchronized (schedules) {
+                return schedules.values().stream().map(t -> t.name() + " (" + t.schedule() + ")").toList();
+            }
+        });
         workers.add(worker);
         worker.start();
         return worker;
@@ -333,6 +364,27 @@ public final class Amdahl implements AutoCloseable {
     /** Starts a scheduler with {@link SchedulerOptions#ofDefaults()}. */
     public Scheduler startScheduler() {
         return startScheduler(SchedulerOptions.ofDefaults());
+    }
+
+    /**
+     * Puts the dead letters of {@code queue} with message id {@code messageId} back on that queue, to run again as new
+     * messages ({@link Broker#requeueDeadLetter}). A message dead-lettered by a worker (out of deliveries, a task no
+     * worker knows) left its task a FAILURE record, and a message whose task is final is acknowledged without running:
+     * so that FAILURE is forgotten first (a record of any other state is kept: a task that ended otherwise does not run
+     * again).
+     *
+     * <pre>{@code
+     * app.broker().deadLetters("emails", 10).forEach(d -> app.requeueDeadLetter("emails", d.messageId()));
+     * }</pre>
+     *
+     * @return how many dead letters were moved (0 when there is none with that id)
+     * @throws UnsupportedOperationException when the broker cannot requeue dead letters
+     */
+    public int requeueDeadLetter(String queue, String messageId) {
+        // a retry's message is "<task id>/retry-<n>" (see Retries); the record is the task's
+        String taskId = messageId.replaceFirst("/retry-\\d+$", "");
+        backend.get(taskId).filter(r -> r.state() == TaskState.FAILURE).ifPresent(r -> backend.forget(taskId));
+        return broker.requeueDeadLetter(queue, messageId);
     }
 
     /**
@@ -444,11 +496,33 @@ public final class Amdahl implements AutoCloseable {
         private String defaultQueue = WorkerOptions.DEFAULT_QUEUE;
         private Router router = Router.none();
         private int maxResultBytes = 16 * 1024 * 1024;
+        private long byReferenceAbove = DEFAULT_BY_REFERENCE_ABOVE;
         private SigningKeys signingKeys;
         private MessageLimits messageLimits = MessageLimits.ofDefaults();
+        private WireProtocol protocol;
+        private boolean defaultQueueSet;
         private final List<Class<? extends TaskCatalog>> catalogs = new ArrayList<>();
+        private final List<TaskObserver> observers = new ArrayList<>();
 
         private Builder() {
+        }
+
+        /**
+         * Adds an observer of this application's tasks: told of each submission, and of each task its workers take,
+         * run and finish (see {@link TaskObserver}). Metrics and tracing bind here:
+         *
+         * <pre>{@code
+         * Amdahl app = Amdahl.builder()
+         *         .observer(AmdahlMetrics.bindTo(registry))      // amdahl-metrics: Micrometer
+         *         .observer(OpenTelemetryTracing.global())       // amdahl-tracing: OpenTelemetry spans
+         *         .build();
+         * }</pre>
+         *
+         * Observers are called in the order they were added.
+         */
+        public Builder observer(TaskObserver observer) {
+            this.observers.add(Objects.requireNonNull(observer, "observer"));
+            return this;
         }
 
         /** The broker URL: {@code memory://} (the default, this process only), {@code redis://host:port}, ... */
@@ -497,6 +571,7 @@ public final class Amdahl implements AutoCloseable {
         public Builder defaultQueue(String queue) {
             QueueNames.check(queue);
             this.defaultQueue = queue;
+            this.defaultQueueSet = true;
             return this;
         }
 
@@ -517,6 +592,20 @@ public final class Amdahl implements AutoCloseable {
          */
         public Builder route(String pattern, String queue) {
             this.router = router.with(pattern, queue);
+            return this;
+        }
+
+        /**
+         * A task message whose encoding is over this many bytes (256 KiB by default) travels by reference: its arguments
+         * are stored once in the result backend (kept as long as results are) and the message carries a handle, so the
+         * queue does not carry them, nor again for every retry; a workflow step's arguments (a chord's results) too.
+         * {@link Long#MAX_VALUE} sends everything by value. Give the clients and the workers of one broker the same.
+         */
+        public Builder byReferenceAbove(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("byReferenceAbove must not be negative, was " + bytes);
+            }
+            this.byReferenceAbove = bytes;
             return this;
         }
 
@@ -548,6 +637,43 @@ public final class Amdahl implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The protocol of the messages on the broker ({@link WireProtocol}): Amdahl's own unless set. With another one,
+         * such as Celery's from {@code amdahl-celery}, this application's clients and workers share queues with that
+         * system's; the protocol may bring its own layout of the broker and the result backend, and its default queue.
+         *
+         * <pre>{@code
+         * Amdahl app = Amdahl.builder().wireProtocol("celery").broker("redis://127.0.0.1:6379/0").build();
+         * }</pre>
+         */
+        public Builder wireProtocol(WireProtocol protocol) {
+            this.protocol = Objects.requireNonNull(protocol, "protocol");
+            return this;
+        }
+
+        /**
+         * The protocol named {@code name}, found among the {@link WireProtocol} providers on the class path;
+         * {@code amdahl} is Amdahl's own.
+         *
+         * @throws IllegalArgumentException naming the protocols there are and the module to add
+         */
+        public Builder wireProtocol(String name) {
+            Objects.requireNonNull(name, "name");
+            if (name.equals("amdahl")) {
+                this.protocol = null;
+                return this;
+            }
+            List<String> known = new ArrayList<>(List.of("amdahl"));
+            for (WireProtocol p : ServiceLoader.load(WireProtocol.class, Amdahl.class.getClassLoader())) {
+                if (p.name().equals(name)) {
+                    return wireProtocol(p);
+                }
+                known.add(p.name());
+            }
+            throw new IllegalArgumentException("no wire protocol '" + name + "' on the class path (known: " + known + ")"
+                    + (name.equals("celery") ? "; add the module that provides it, dev.amdahl:amdahl-celery" : ""));
+        }
+
         /** Registers the tasks of catalogs (see {@link TaskCatalog}); needed for the process pool. */
         @SafeVarargs
         public final Builder include(Class<? extends TaskCatalog>... catalogs) {
@@ -562,11 +688,19 @@ public final class Amdahl implements AutoCloseable {
          *                                  broker and backend cannot work together
          */
         public Amdahl build() {
+            if (protocol != null && signingKeys != null) {
+                throw new IllegalArgumentException("signingKeys(...) signs Amdahl's own messages; the " + protocol.name()
+                        + " wire protocol carries no signature. Remove one of them");
+            }
+            if (protocol != null && !defaultQueueSet) {
+                protocol.defaultQueue().ifPresent(q -> defaultQueue = q);
+            }
             ProviderContext context = new ProviderContext(clock);
-            Broker broker = brokerInstance != null ? brokerInstance : Providers.openBroker(uri(brokerUrl, "broker"), context);
+            Broker broker = brokerInstance != null ? brokerInstance : openBroker(context);
             ResultBackend backend;
             try {
-                backend = backendInstance != null ? backendInstance : openBackend(context);
+                backend = backendInstance != null ? backendInstance
+                        : openBackend(brokerInstance == null ? context.withBroker(uri(brokerUrl, "broker")) : context);
                 if (broker.isShared() && backend instanceof dev.amdahl.internal.memory.MemoryResultBackend) {
                     backend.close();
                     throw new IllegalArgumentException("the broker reaches other processes but the result backend is "
@@ -582,15 +716,36 @@ public final class Amdahl implements AutoCloseable {
             return new Amdahl(this, broker, backend);
         }
 
+        private Broker openBroker(ProviderContext context) {
+            URI uri = uri(brokerUrl, "broker");
+            if (protocol != null) {
+                java.util.Optional<Broker> own = protocol.openBroker(uri, context);
+                if (own.isPresent()) {
+                    return own.get();
+                }
+            }
+            return Providers.openBroker(uri, context);
+        }
+
+        private ResultBackend openBackend(URI uri, ProviderContext context) {
+            if (protocol != null) {
+                java.util.Optional<ResultBackend> own = protocol.openResultBackend(uri, context);
+                if (own.isPresent()) {
+                    return own.get();
+                }
+            }
+            return Providers.openBackend(uri, context);
+        }
+
         private ResultBackend openBackend(ProviderContext context) {
             if (backendUrl != null) {
-                return Providers.openBackend(uri(backendUrl, "result backend"), context);
+                return openBackend(uri(backendUrl, "result backend"), context);
             }
             if (brokerInstance != null) {
                 return Providers.openBackend(uri("memory://", "result backend"), context);
             }
             try {
-                return Providers.openBackend(uri(brokerUrl, "broker"), context);
+                return openBackend(uri(brokerUrl, "broker"), context);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("the broker " + UrlMasking.mask(brokerUrl) + " keeps no results; set resultBackend(...)"
                         + " (e.g. redis://127.0.0.1:6379): " + e.getMessage(), e);

@@ -23,6 +23,11 @@ public enum ErrorType {
     EXPIRED("dev.amdahl.Expired"),
     /** The task was revoked ({@link Amdahl#revoke}); its state is REVOKED. */
     REVOKED("dev.amdahl.Revoked"),
+    /**
+     * The database transaction that submitted the task rolled back (transactional enqueue, {@code amdahl-postgres}), so
+     * the task was never enqueued and never ran; its state is REVOKED.
+     */
+    ROLLED_BACK("dev.amdahl.RolledBack"),
     /** The task was revoked and stopped while it ran ({@link Amdahl#terminate}); its state is REVOKED. */
     TERMINATED("dev.amdahl.Terminated"),
     /** The task ran past its hard time limit and was stopped. */
@@ -43,6 +48,16 @@ public enum ErrorType {
      * {@link MessageLimits}), so it and everything after it failed.
      */
     MALFORMED_WORKFLOW("dev.amdahl.MalformedWorkflow"),
+    /**
+     * No live worker offered the resources the task needs ({@link TaskOptions.Builder#resources}) for the workers'
+     * {@link WorkerOptions#unplaceableAfter()}; the message names what none offers. It never ran.
+     */
+    UNPLACEABLE("dev.amdahl.Unplaceable"),
+    /**
+     * The task's argument travelled by reference ({@link Amdahl.Builder#byReferenceAbove}) and the result backend no
+     * longer had it when a worker took the task (it expired with the backend's result TTL). It never ran.
+     */
+    REFERENCE_EXPIRED("dev.amdahl.ReferenceExpired"),
     /** The task ended unsuccessfully without recording an error. */
     UNKNOWN("dev.amdahl.Unknown");
 

@@ -1,5 +1,6 @@
 package dev.amdahl;
 
+import dev.amdahl.scaling.DataMovement;
 import dev.amdahl.scaling.JobStats;
 import java.time.Duration;
 import java.util.List;
@@ -47,6 +48,15 @@ public interface GroupFuture<R> extends TaskFuture<List<R>> {
      * @throws IllegalStateException while the group is still running, or if it failed
      */
     JobStats stats();
+
+    /**
+     * What this job moved: the bytes of its messages, of the arguments it stored by reference and of its results, per
+     * task and per second of wall time, and the share of the wall time the caller spent moving them. A job whose moving
+     * outlasts its computing is logged as a warning when it completes.
+     *
+     * @throws IllegalStateException while the group is still running, or if it failed
+     */
+    DataMovement dataMovement();
 
     /** How many members have completed (successfully or not). */
     default int completedCount() {

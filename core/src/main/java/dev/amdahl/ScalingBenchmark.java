@@ -5,6 +5,7 @@ import dev.amdahl.internal.json.Json;
 import dev.amdahl.scaling.JobStats;
 import dev.amdahl.scaling.ScalingAnalysis;
 import dev.amdahl.scaling.ScalingReport;
+import dev.amdahl.scaling.WeakScalingReport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -16,6 +17,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 /**
@@ -39,12 +41,17 @@ import java.util.function.Supplier;
  * Files.writeString(Path.of("scale.html"), result.toHtml("my job"));
  * }</pre>
  *
- * <p>For each worker count, in increasing order, the benchmark opens a fresh application from the
- * supplier, starts one worker of that concurrency on it, runs the job once untimed (the warm-up),
- * then {@code repeat} timed runs, and closes both. A fresh application per count means that nothing
- * from the previous count (queued messages, cached results, pool threads, child processes) is still
- * around to help or hinder the next one; what changes between counts is the worker count and nothing
- * else. The warm-up runs at every count because a new pool starts cold too.
+ * <p>The runs are interleaved: {@code repeat} rounds, each of which visits every worker count once in
+ * increasing order (1, 2, 4, 1, 2, 4, ...), held-out counts ({@link Builder#heldOut}) included. For each
+ * visit the benchmark opens a fresh application from the supplier, starts one worker of that concurrency
+ * on it, runs the job once untimed (the warm-up; on the very first visit, and on every visit of a process pool,
+ * whose children are new JVMs each time, until the warm-up's time settles),
+ * then once timed, and closes both. Interleaving means
+ * that a machine that gets slower or faster during the benchmark (another build starting, a CPU
+ * throttling) slows every count alike instead of masquerading as scaling; a fresh application per visit
+ * means that nothing from the previous one (queued messages, cached results, pool threads, child
+ * processes) is still around to help or hinder the next; the warm-up before every timed run means that
+ * neither the JIT compiler nor a cold pool makes one count look slower than another.
  *
  * <p>The timed span is the job's call, so whatever the job does in the caller (splitting the input,
  * combining the results) counts, as it does for whoever waits for the job. The application must reach
@@ -56,7 +63,11 @@ import java.util.function.Supplier;
  */
 public final class ScalingBenchmark {
 
+    /** The most warm-ups {@link #warmUpUntilSteady} runs. */
+    public static final int MAX_FIRST_WARM_UPS = 5;
+
     private final List<Integer> workers;
+    private final List<Integer> heldOut;
     private final int repeat;
     private final WorkerOptions workerOptions;
     private final ScalingAnalysis analysis;
@@ -64,6 +75,7 @@ public final class ScalingBenchmark {
 
     private ScalingBenchmark(Builder builder) {
         this.workers = builder.workers;
+        this.heldOut = builder.heldOut;
         this.repeat = builder.repeat;
         this.workerOptions = builder.workerOptions;
         this.analysis = builder.analysis;
@@ -112,7 +124,7 @@ public final class ScalingBenchmark {
      * One timed run.
      *
      * @param workers  the worker count it ran at
-     * @param index    which of that count's timed runs, from 0
+     * @param index    which of that count's timed runs (the round), from 0
      * @param wallTime how long the job's call took
      * @param jobStats what the job measured itself, or null if it returned none
      */
@@ -127,7 +139,7 @@ public final class ScalingBenchmark {
     /**
      * The runs and what the analysis made of them.
      *
-     * @param runs   every timed run, in the order they ran
+     * @param runs   every timed run, in the order they ran, held-out counts included
      * @param report the analysis of their wall times
      */
     public record Result(List<Run> runs, ScalingReport report) {
@@ -138,7 +150,7 @@ public final class ScalingBenchmark {
             Objects.requireNonNull(report, "report");
         }
 
-        /** The wall times in seconds by worker count: what the analysis was given. */
+        /** The wall times in seconds by worker count, held-out counts included. */
         public Map<Integer, List<Double>> wallSeconds() {
             return wallSecondsOf(runs);
         }
@@ -200,6 +212,59 @@ public final class ScalingBenchmark {
     }
 
     /**
+     * The runs of a weak-scaling benchmark ({@link #runWeak}) and what the analysis made of them.
+     *
+     * @param runs   every timed run, in the order they ran; a run at {@code n} workers did size {@code n}
+     * @param report Gustafson's analysis of them
+     */
+    public record WeakResult(List<Run> runs, WeakScalingReport report) {
+
+        /** Copies the list. */
+        public WeakResult {
+            runs = List.copyOf(runs);
+            Objects.requireNonNull(report, "report");
+        }
+
+        /** The job's own statistics from its last run (the largest size), as {@link Result#jobStats()}. */
+        public Optional<JobStats> jobStats() {
+            return Optional.ofNullable(runs.get(runs.size() - 1).jobStats());
+        }
+
+        /** As {@link Result#toMap()}: {@code weak: true}, the runs (with their task seconds) and the report. */
+        public Map<String, Object> toMap() {
+            List<Map<String, Object>> rows = new ArrayList<>(runs.size());
+            for (Run run : runs) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("workers", run.workers());
+                row.put("size", run.workers());
+                row.put("index", run.index());
+                row.put("seconds", run.seconds());
+                row.put("taskSeconds", run.jobStats() == null ? null : run.jobStats().parallelSeconds());
+                rows.add(row);
+            }
+            Map<String, Object> map = new LinkedHashMap<>();
+            map.put("weak", true);
+            map.put("runs", rows);
+            map.put("report", report);
+            return map;
+        }
+
+        /** {@link #toMap()} as indented JSON. */
+        public String toJson() {
+            try {
+                return Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(toMap());
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("a weak-scaling benchmark result did not serialise", e);
+            }
+        }
+
+        /** {@link WeakScalingReport#toHtml(String)}. */
+        public String toHtml(String title) {
+            return report.toHtml(title);
+        }
+    }
+
+    /**
      * Runs {@code job} at every worker count and analyses the wall times.
      *
      * @param applications opens a fresh application for each worker count; it must know the job's tasks
@@ -207,24 +272,108 @@ public final class ScalingBenchmark {
      * @throws TaskFailedException when a task of the job fails; nothing is analysed then
      */
     public Result run(Supplier<Amdahl> applications, Job job) {
-        Objects.requireNonNull(applications, "applications");
         Objects.requireNonNull(job, "job");
-        List<Run> runs = new ArrayList<>(workers.size() * repeat);
-        for (int n : workers) {
-            WorkerOptions options = WorkerOptions.from(workerOptions).concurrency(n).build();
-            try (Amdahl app = Objects.requireNonNull(applications.get(), "the application supplier returned null");
-                 Worker worker = app.startWorker(options)) {
-                job.warmUp(app);
-                for (int i = 0; i < repeat; i++) {
+        List<Run> runs = rounds(applications, n -> job);
+        Map<Integer, List<Double>> fitted = new TreeMap<>(wallSecondsOf(runs));
+        Map<Integer, List<Double>> checked = new TreeMap<>();
+        for (int n : heldOut) {
+            checked.put(n, fitted.remove(n));
+        }
+        return new Result(runs, analysis.analyze(fitted, checked));
+    }
+
+    /**
+     * Runs a weak-scaling benchmark: at each worker count {@code n} the job of size {@code n}, i.e. {@code n}
+     * times the work of one worker's, in the same interleaved, warmed rounds as {@link #run}; then
+     * {@link ScalingAnalysis#analyzeWeak} measures Gustafson's scaled speedup from the wall times and the job's
+     * own task times ({@link JobStats#parallelSeconds()}, when the job returns its statistics).
+     *
+     * <pre>{@code
+     * ScalingBenchmark.WeakResult result = ScalingBenchmark.builder().workers(1, 2, 4, 8).build()
+     *         .runWeak(() -> Amdahl.builder().include(MyTasks.class).build(),
+     *                 size -> myJob.benchmark(size));          // made once per size, before any timing
+     * result.report().serialFraction();                        // Gustafson's s'
+     * }</pre>
+     *
+     * @param jobAtSize the job of a given size, at least 1; called once per worker count before the first run,
+     *                  so that making the input is not timed
+     * @throws TaskFailedException when a task of the job fails; nothing is analysed then
+     */
+    public WeakResult runWeak(Supplier<Amdahl> applications, IntFunction<? extends Job> jobAtSize) {
+        Objects.requireNonNull(jobAtSize, "jobAtSize");
+        Map<Integer, Job> jobs = new TreeMap<>();
+        for (int n : counts()) {
+            jobs.put(n, Objects.requireNonNull(jobAtSize.apply(n), "the job of size " + n + " is null"));
+        }
+        List<Run> runs = rounds(applications, jobs::get);
+        Map<Integer, List<ScalingAnalysis.WeakRun>> fitted = new TreeMap<>();
+        Map<Integer, List<ScalingAnalysis.WeakRun>> checked = new TreeMap<>();
+        for (Run run : runs) {
+            ScalingAnalysis.WeakRun weak = new ScalingAnalysis.WeakRun(run.seconds(),
+                    run.jobStats() == null ? null : run.jobStats().parallelSeconds());
+            (heldOut.contains(run.workers()) ? checked : fitted)
+                    .computeIfAbsent(run.workers(), n -> new ArrayList<>()).add(weak);
+        }
+        return new WeakResult(runs, analysis.analyzeWeak(fitted, checked));
+    }
+
+    private TreeSet<Integer> counts() {
+        TreeSet<Integer> counts = new TreeSet<>(workers);
+        counts.addAll(heldOut);
+        return counts;
+    }
+
+    /** The interleaved rounds: each visit a fresh application, a worker of {@code n} slots, a warm-up, a timed run. */
+    private List<Run> rounds(Supplier<Amdahl> applications, IntFunction<Job> jobAt) {
+        Objects.requireNonNull(applications, "applications");
+        TreeSet<Integer> counts = counts();
+        List<Run> runs = new ArrayList<>(counts.size() * repeat);
+        for (int round = 0; round < repeat; round++) {
+            for (int n : counts) {
+                Job job = jobAt.apply(n);
+                WorkerOptions options = optionsAt(n);
+                try (Amdahl app = Objects.requireNonNull(applications.get(), "the application supplier returned null");
+                     Worker worker = app.startWorker(options)) {
+                    // a process pool's children are new JVMs at every visit, as cold as this one was at the first
+                    if (runs.isEmpty() || options.pool() == Pool.PROCESSES) {
+                        warmUpUntilSteady(() -> job.warmUp(app));
+                    } else {
+                        job.warmUp(app);
+                    }
                     long start = System.nanoTime();
                     JobStats stats = job.run(app);
-                    Run run = new Run(n, i, Duration.ofNanos(System.nanoTime() - start), stats);
+                    Run run = new Run(n, round, Duration.ofNanos(System.nanoTime() - start), stats);
                     runs.add(run);
                     onRun.accept(run);
                 }
             }
         }
-        return new Result(runs, analysis.analyze(wallSecondsOf(runs)));
+        return runs;
+    }
+
+    /**
+     * Runs {@code warmUp} until two runs in a row take within 10 % of each other, at most
+     * {@value #MAX_FIRST_WARM_UPS} times: the warm-up of a process's first timed run. Until the JIT compiler
+     * has compiled the job's path, one warm-up leaves the first timed run, usually the one-worker baseline,
+     * slower than later ones, and the speedups against it come out superlinear.
+     */
+    public static void warmUpUntilSteady(Runnable warmUp) {
+        long previous = Long.MAX_VALUE;
+        for (int i = 0; i < MAX_FIRST_WARM_UPS; i++) {
+            long start = System.nanoTime();
+            warmUp.run();
+            long took = System.nanoTime() - start;
+            if (Math.abs(took - previous) <= 0.1 * Math.min(took, previous)) {
+                return;
+            }
+            previous = took;
+        }
+    }
+
+    /** The worker options with concurrency {@code n} and the prefetch scaled with it, as many per slot as given. */
+    private WorkerOptions optionsAt(int n) {
+        int perSlot = Math.max(1, workerOptions.prefetch() / workerOptions.concurrency());
+        return WorkerOptions.from(workerOptions).concurrency(n).prefetch(perSlot * n).build();
     }
 
     private static Map<Integer, List<Double>> wallSecondsOf(List<Run> runs) {
@@ -250,6 +399,7 @@ public final class ScalingBenchmark {
      */
     public static final class Builder {
         private List<Integer> workers = List.of(1, 2);
+        private List<Integer> heldOut = List.of();
         private int repeat = 3;
         private WorkerOptions workerOptions = WorkerOptions.ofDefaults();
         private ScalingAnalysis analysis = ScalingAnalysis.ofDefaults();
@@ -258,7 +408,7 @@ public final class ScalingBenchmark {
         private Builder() {
         }
 
-        /** The worker counts to run at, each at least 1, at least two distinct ones; run in increasing order. */
+        /** The worker counts to fit, each at least 1, at least two distinct ones; each round runs them in increasing order. */
         public Builder workers(int... counts) {
             List<Integer> list = new ArrayList<>(counts.length);
             for (int n : counts) {
@@ -285,7 +435,29 @@ public final class ScalingBenchmark {
             return this;
         }
 
-        /** How many timed runs at each count, at least 1; their median is what gets fitted. Default 3. */
+        /**
+         * Worker counts to run as the others but leave out of the fit, to check its predictions against
+         * ({@link ScalingReport#heldOut()}); none by default. They must differ from {@link #workers}.
+         */
+        public Builder heldOut(Collection<Integer> counts) {
+            TreeSet<Integer> sorted = new TreeSet<>();
+            for (Integer n : counts) {
+                if (n == null || n < 1) {
+                    throw new IllegalArgumentException("a held-out worker count must be at least 1, got " + n);
+                }
+                if (workers.contains(n)) {
+                    throw new IllegalArgumentException("worker count " + n + " is both fitted and held out");
+                }
+                sorted.add(n);
+            }
+            this.heldOut = List.copyOf(sorted);
+            return this;
+        }
+
+        /**
+         * How many rounds of timed runs, at least 1: each round runs every count once, after a warm-up at
+         * that count; the median of a count's runs is what gets fitted, their spread is shown. Default 3.
+         */
         public Builder repeat(int repeat) {
             if (repeat < 1) {
                 throw new IllegalArgumentException("repeat must be at least 1 timed run per worker count, got " + repeat);
@@ -294,7 +466,10 @@ public final class ScalingBenchmark {
             return this;
         }
 
-        /** The options of the worker started at each count, its concurrency replaced by the count. */
+        /**
+         * The options of the worker started at each count, its concurrency replaced by the count and its
+         * prefetch by as many messages per slot as these options give.
+         */
         public Builder workerOptions(WorkerOptions options) {
             this.workerOptions = Objects.requireNonNull(options, "workerOptions");
             return this;
@@ -314,6 +489,11 @@ public final class ScalingBenchmark {
 
         /** A benchmark with these options. */
         public ScalingBenchmark build() {
+            for (int n : heldOut) {
+                if (workers.contains(n)) {
+                    throw new IllegalArgumentException("worker count " + n + " is both fitted and held out");
+                }
+            }
             return new ScalingBenchmark(this);
         }
     }

@@ -44,6 +44,7 @@ public final class SubmitOptions {
     private final Duration hardTimeLimit;
     private final String idempotencyKey;
     private final Duration idempotencyWindow;
+    private final Resources resources;
 
     private SubmitOptions(Builder b) {
         this.queue = b.queue;
@@ -57,6 +58,7 @@ public final class SubmitOptions {
         this.hardTimeLimit = b.hardTimeLimit;
         this.idempotencyKey = b.idempotencyKey;
         this.idempotencyWindow = b.idempotencyWindow;
+        this.resources = b.resources;
         checkConsistent();
     }
 
@@ -83,6 +85,7 @@ public final class SubmitOptions {
         b.hardTimeLimit = base.hardTimeLimit;
         b.idempotencyKey = base.idempotencyKey;
         b.idempotencyWindow = base.idempotencyWindow;
+        b.resources = base.resources;
         return b;
     }
 
@@ -142,6 +145,14 @@ public final class SubmitOptions {
     }
 
     /**
+     * What the task needs of the worker that runs it, when set: only workers offering it take the task (it goes to
+     * the derived queue {@code queue@needs}); see {@link Resources}.
+     */
+    public Optional<Resources> resources() {
+        return Optional.ofNullable(resources);
+    }
+
+    /**
      * These options with every option set in {@code overrides} replacing this one's. A countdown or an ETA
      * replaces both (they are two ways to say one thing), and so does either form of expiry.
      *
@@ -182,6 +193,9 @@ public final class SubmitOptions {
         if (o.idempotencyWindow != null) {
             b.idempotencyWindow = o.idempotencyWindow;
         }
+        if (o.resources != null) {
+            b.resources = o.resources;   // the needs of this submission, whole: no need is half inherited
+        }
         return b.build();
     }
 
@@ -212,13 +226,14 @@ public final class SubmitOptions {
                 && Objects.equals(expiresIn, t.expiresIn) && Objects.equals(expiresAt, t.expiresAt)
                 && Objects.equals(maxRetries, t.maxRetries) && Objects.equals(softTimeLimit, t.softTimeLimit)
                 && Objects.equals(hardTimeLimit, t.hardTimeLimit)
-                && Objects.equals(idempotencyKey, t.idempotencyKey) && Objects.equals(idempotencyWindow, t.idempotencyWindow);
+                && Objects.equals(idempotencyKey, t.idempotencyKey) && Objects.equals(idempotencyWindow, t.idempotencyWindow)
+                && Objects.equals(resources, t.resources);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(queue, priority, countdown, eta, expiresIn, expiresAt, maxRetries, softTimeLimit, hardTimeLimit,
-                idempotencyKey, idempotencyWindow);
+                idempotencyKey, idempotencyWindow, resources);
     }
 
     @Override
@@ -235,6 +250,7 @@ public final class SubmitOptions {
         TaskOptions.add(s, "hardTimeLimit", hardTimeLimit);
         TaskOptions.add(s, "idempotencyKey", idempotencyKey);
         TaskOptions.add(s, "idempotencyWindow", idempotencyWindow);
+        TaskOptions.add(s, "resources", resources);
         return s.toString();
     }
 
@@ -254,6 +270,7 @@ public final class SubmitOptions {
         private Duration hardTimeLimit;
         private String idempotencyKey;
         private Duration idempotencyWindow;
+        private Resources resources;
 
         private Builder() {
         }
@@ -335,6 +352,21 @@ public final class SubmitOptions {
             TaskOptions.checkPositive(window, "idempotencyWindow");
             this.idempotencyWindow = window;
             return this;
+        }
+
+        /**
+         * What this submission needs of its worker, replacing the registration's needs whole ({@link Resources#none()}:
+         * none, any worker of the queue). A task no live worker can place fails after the workers'
+         * {@link WorkerOptions#unplaceableAfter()}, naming the resource no worker offers.
+         */
+        public Builder resources(Resources resources) {
+            this.resources = Objects.requireNonNull(resources, "resources");
+            return this;
+        }
+
+        /** As {@link #resources(Resources)}, read by {@link Resources#parse}: {@code "gpu=1,mem=4g"}. */
+        public Builder resources(String resources) {
+            return resources(Resources.parse(resources));
         }
 
         /** @throws IllegalArgumentException naming the options that conflict */

@@ -3,6 +3,7 @@ package dev.amdahl;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.amdahl.internal.client.Dispatcher;
 import dev.amdahl.internal.task.QueueNames;
+import dev.amdahl.internal.task.ResourceQueues;
 import dev.amdahl.internal.task.RegisteredTask;
 import dev.amdahl.internal.workflow.Canvas;
 import java.util.Collection;
@@ -96,7 +97,7 @@ public final class Task<A, R> {
      * @throws AmdahlException at once when the argument cannot be encoded as JSON
      */
     public TaskFuture<R> submit(A argument) {
-        return dispatcher.submit(definition, argument, queue, options);
+        return dispatcher.submit(definition, argument, placedQueue(), options);
     }
 
     /**
@@ -119,7 +120,7 @@ public final class Task<A, R> {
             throw new IllegalArgumentException("an idempotency key names one submission, and a workflow step is published"
                     + " by the step before it: make the signature from a handle without one");
         }
-        return new Signature<>(new Canvas.TaskNode(definition, args, false, queue, options, List.of()), dispatcher);
+        return new Signature<>(new Canvas.TaskNode(definition, args, false, placedQueue(), options, List.of()), dispatcher);
     }
 
     /** Submits one task per argument, as a group; the results come back in argument order. */
@@ -141,7 +142,12 @@ public final class Task<A, R> {
             throw new IllegalArgumentException("an idempotency key names one submission, and map makes many: submit with"
                     + " the key, or map with a handle without one");
         }
-        return dispatcher.map(definition, arguments, chunkSize, queue, options);
+        return dispatcher.map(definition, arguments, chunkSize, placedQueue(), options);
+    }
+
+    /** Where submissions go: {@link #queue()}, or its derived queue for the resources they need ({@code tiles@gpu=1}). */
+    private String placedQueue() {
+        return ResourceQueues.derived(queue, options.resources().orElse(null));
     }
 
     @Override

@@ -112,6 +112,11 @@ public final class TaskOptions {
         return submitDefaults.hardTimeLimit();
     }
 
+    /** What the task needs of the worker that runs it, when set; see {@link Resources}. */
+    public Optional<Resources> resources() {
+        return submitDefaults.resources();
+    }
+
     /** The exception types that retry the task automatically; empty when none. */
     public Set<Class<? extends Throwable>> retryOn() {
         return retryOn == null ? Set.of() : retryOn;
@@ -237,6 +242,23 @@ public final class TaskOptions {
         /** How many times the task may be retried before it fails for good (default {@value TaskOptions#DEFAULT_MAX_RETRIES}). */
         public Builder maxRetries(int maxRetries) {
             submitDefaults.maxRetries(maxRetries);
+            return this;
+        }
+
+        /**
+         * What the task needs of the worker that runs it ({@code "gpu=1,mem=4g"}, {@code "zone=eu"}): its submissions go
+         * to the derived queue {@code queue@gpu=1,mem=4g}, which only workers offering as much consume, and a worker runs
+         * no more of them at once than it offers ({@code gpu=2}: two). A submission may replace the needs
+         * ({@link SubmitOptions.Builder#resources}). See {@link Resources}.
+         */
+        public Builder resources(String resources) {
+            submitDefaults.resources(resources);
+            return this;
+        }
+
+        /** As {@link #resources(String)}. */
+        public Builder resources(Resources resources) {
+            submitDefaults.resources(resources);
             return this;
         }
 

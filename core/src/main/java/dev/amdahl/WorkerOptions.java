@@ -34,9 +34,19 @@ import java.util.Objects;
  *                        those of a whole worker that died, and ends in {@link ErrorType#DELIVERIES_EXHAUSTED};
  *                        whichever is lower ends the task first
  * @param name            the worker's name in records and logs, {@code null} for {@code amdahl-<pid>@<host>}
+ * @param resources       what the worker offers to tasks that declare needs ({@link Resources}); {@code null} (the
+ *                        default) for {@link Resources#detected()}. It consumes, beside each of its queues, the derived
+ *                        queues ({@code tiles@gpu=1}) whose needs it meets, and runs no more of their tasks at once than
+ *                        each quantity allows
+ * @param unplaceableAfter how long tasks may wait in a derived queue that no live worker can serve before a worker of
+ *                        its base queue fails them, naming the resource nobody offers
  */
 public record WorkerOptions(List<String> queues, int concurrency, int prefetch, Pool pool, Duration shutdownGrace,
-                            Duration leaseRenewal, boolean trackStarted, int maxDeliveries, String name) {
+                            Duration leaseRenewal, boolean trackStarted, int maxDeliveries, String name, Resources resources,
+                            Duration unplaceableAfter) {
+
+    /** How long a task no live worker can place waits, unless set, before it fails. */
+    public static final Duration DEFAULT_UNPLACEABLE_AFTER = Duration.ofMinutes(5);
 
     /** The queue tasks go to and workers consume unless told otherwise. */
     public static final String DEFAULT_QUEUE = "amdahl";
@@ -76,6 +86,22 @@ public record WorkerOptions(List<String> queues, int concurrency, int prefetch, 
         if (maxDeliveries < 1) {
             throw new IllegalArgumentException("maxDeliveries must be at least 1, was " + maxDeliveries);
         }
+        for (String q : queues) {
+            if (q.indexOf('@') >= 0) {
+                throw new IllegalArgumentException("queue '" + q + "' is a derived queue: give the worker its base queue and the"
+                        + " resources it offers (resources(...)), and it consumes the derived queues it can serve");
+            }
+        }
+        if (unplaceableAfter == null || unplaceableAfter.isNegative() || unplaceableAfter.isZero()) {
+            throw new IllegalArgumentException("unplaceableAfter must be positive, was " + unplaceableAfter);
+        }
+    }
+
+    /** A worker that offers the resources {@link Resources#detected() detected} on its machine. */
+    public WorkerOptions(List<String> queues, int concurrency, int prefetch, Pool pool, Duration shutdownGrace,
+                         Duration leaseRenewal, boolean trackStarted, int maxDeliveries, String name) {
+        this(queues, concurrency, prefetch, pool, shutdownGrace, leaseRenewal, trackStarted, maxDeliveries, name, null,
+                DEFAULT_UNPLACEABLE_AFTER);
     }
 
     /** One worker thread per available processor on the default queue. */
@@ -99,6 +125,8 @@ public record WorkerOptions(List<String> queues, int concurrency, int prefetch, 
         b.trackStarted = base.trackStarted;
         b.maxDeliveries = base.maxDeliveries;
         b.name = base.name;
+        b.resources = base.resources;
+        b.unplaceableAfter = base.unplaceableAfter;
         return b;
     }
 
@@ -113,6 +141,8 @@ public record WorkerOptions(List<String> queues, int concurrency, int prefetch, 
         private boolean trackStarted;
         private int maxDeliveries = 3;
         private String name;
+        private Resources resources;
+        private Duration unplaceableAfter = DEFAULT_UNPLACEABLE_AFTER;
 
         private Builder() {
         }
@@ -169,9 +199,22 @@ public record WorkerOptions(List<String> queues, int concurrency, int prefetch, 
             return this;
         }
 
+        /** What the worker offers ({@code gpu=2,mem=16g,zone=eu}); unset, {@link Resources#detected()}. */
+        public Builder resources(Resources resources) {
+            this.resources = resources;
+            return this;
+        }
+
+        /** How long a task no live worker can place may wait before it fails (default five minutes). */
+        public Builder unplaceableAfter(Duration wait) {
+            this.unplaceableAfter = wait;
+            return this;
+        }
+
         public WorkerOptions build() {
             int p = prefetch != null ? prefetch : Math.max(concurrency, 1) * 4;
-            return new WorkerOptions(queues, concurrency, p, pool, shutdownGrace, leaseRenewal, trackStarted, maxDeliveries, name);
+            return new WorkerOptions(queues, concurrency, p, pool, shutdownGrace, leaseRenewal, trackStarted, maxDeliveries, name,
+                    resources, unplaceableAfter);
         }
     }
 }

@@ -81,6 +81,27 @@ class BadInputTest {
     }
 
     @Test
+    void aRequeuedDeadLetterRunsOnceAWorkerKnowsItsTask() {
+        Worker unaware = workerApp.startWorker(WorkerOptions.builder().concurrency(1).build());
+        TaskFuture<String> f = clientApp.task("late.task", String.class, String.class).submit("x");
+        failureOf(f);
+        awaitDeadLetters(1);
+        // a worker that knows the task comes; the FAILURE that dead-lettering stored would have it acknowledged unrun
+        try (Amdahl knowing = Amdahl.builder().broker(broker).resultBackend(backend).build()) {
+            knowing.task("late.task", String.class, String.class, s -> s + "!");
+            unaware.close();
+            knowing.startWorker(WorkerOptions.builder().concurrency(1).build());
+
+            assertThat(clientApp.requeueDeadLetter("amdahl", f.id())).isEqualTo(1);
+
+            Await.until(WAIT, "the requeued task to succeed",
+                    () -> backend.get(f.id()).map(r -> r.state() == TaskState.SUCCESS).orElse(false));
+            assertThat(backend.get(f.id()).orElseThrow().result()).isEqualTo("\"x!\"");
+            assertThat(broker.deadLetters("amdahl", 10)).isEmpty();
+        }
+    }
+
+    @Test
     void anArgumentThatDoesNotDecodeFailsNamingTheTypeAndTheCause() {
         startWorker();
         // the client believes "add" takes a string

@@ -8,6 +8,7 @@ import dev.amdahl.scaling.JobStats;
 import dev.amdahl.scaling.ScalingAnalysis;
 import dev.amdahl.scaling.ScalingReport;
 import dev.amdahl.scaling.SpeedupChart;
+import dev.amdahl.scaling.WeakScalingReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -97,6 +98,27 @@ class ScalingGuideTest {
         return result;
     }
 
+    static WeakScalingReport weak(Path dir) throws Exception {
+        // --- guide: weak ---
+        ScalingBenchmark.WeakResult weak = ScalingBenchmark.builder()
+                .workers(1, 2, 4)
+                .repeat(3)
+                .build()
+                .runWeak(() -> Amdahl.builder().include(PrimeTasks.class).build(),
+                        size -> app -> {                            // size n: n times the ranges of size 1
+                            GroupFuture<Long> counts = PrimeTasks.count(app).map(PrimeTasks.ranges(10 * size, 2_000));
+                            counts.combine(Duration.ofMinutes(1), all -> all.stream().mapToLong(Long::longValue).sum());
+                            return counts.stats();                  // its task times measure s'
+                        });
+        WeakScalingReport gustafson = weak.report();
+        System.out.printf("s' = %.4f (95 %% interval %.4f - %.4f), scaled speedup at 64 workers %.1f%n",
+                gustafson.serialFraction(), gustafson.serialFractionInterval().low(),
+                gustafson.serialFractionInterval().high(), gustafson.scaledSpeedup(64));
+        Files.writeString(dir.resolve("weak.html"), weak.toHtml("primes, weak scaling"));
+        // --- end ---
+        return gustafson;
+    }
+
     static ScalingReport analysis(Path dir) throws Exception {
         // --- guide: analysis ---
         Map<Integer, List<Double>> seconds = Map.of(     // wall times measured however you like
@@ -109,6 +131,13 @@ class ScalingGuideTest {
         report.modelChoice().reason();                  // which model fits better, and why
         report.measurements().get(4).karpFlatt();       // the serial fraction that n = 16 implies
         report.predictedSpeedup(64);                    // a count not run
+        report.serialFractionInterval();                // S's 95 % bootstrap interval, from the repeats
+        report.advice().workers();                      // the one advised count; advice().rule() says why
+        report.warnings();                              // superlinear speedup, exact fit, growing Karp-Flatt
+        ScalingReport checked = ScalingAnalysis.ofDefaults().analyze(    // fit on 1..8, check 16 against it
+                Map.of(1, seconds.get(1), 2, seconds.get(2), 4, seconds.get(4), 8, seconds.get(8)),
+                Map.of(16, seconds.get(16)));
+        checked.heldOut().get(0).relativeError();       // measured / predicted - 1
         Files.writeString(dir.resolve("report.json"), report.toJson());
         Files.writeString(dir.resolve("report.html"), report.toHtml());
         SpeedupChart.of(report).write(dir.resolve("speedup.png"));   // or .svg
@@ -139,6 +168,15 @@ class ScalingGuideTest {
     }
 
     @Test
+    void theWeakSnippetMeasuresGustafsonsSerialShare(@TempDir Path dir) throws Exception {
+        WeakScalingReport report = weak(dir);
+
+        assertThat(report.measurements()).extracting(WeakScalingReport.Measurement::workers).containsExactly(1, 2, 4);
+        assertThat(report.serialFraction()).isBetween(0.0, 1.0);
+        assertThat(Files.readString(dir.resolve("weak.html"))).contains("primes, weak scaling", "<svg");
+    }
+
+    @Test
     void theAnalysisSnippetWritesItsReports(@TempDir Path dir) throws Exception {
         System.setProperty("java.awt.headless", "true");
         ScalingReport report = analysis(dir);
@@ -149,6 +187,6 @@ class ScalingGuideTest {
 
     @Test
     void theGuideShowsThisCode() throws Exception {
-        assertThat(DocSnippets.assertShown(ScalingGuideTest.class, "docs/scaling.md")).hasSize(5);
+        assertThat(DocSnippets.assertShown(ScalingGuideTest.class, "docs/scaling.md")).hasSize(6);
     }
 }

@@ -98,7 +98,26 @@ final class Brokers {
      */
     static Amdahl open(CommandSpec spec, String url, String backend, List<Class<? extends TaskCatalog>> catalogs,
                        SigningKeys keys) {
+        return open(spec, url, backend, catalogs, keys, null, List.of());
+    }
+
+    /**
+     * {@link #open(CommandSpec, String, String, List, SigningKeys)} in a wire protocol, with observers of its tasks
+     * (metrics, tracing).
+     *
+     * @param protocol the wire protocol's name ({@code celery}), or {@code null} for Amdahl's own
+     */
+    static Amdahl open(CommandSpec spec, String url, String backend, List<Class<? extends TaskCatalog>> catalogs,
+                       SigningKeys keys, String protocol, List<dev.amdahl.observe.TaskObserver> observers) {
         Amdahl.Builder builder = Amdahl.builder();
+        observers.forEach(builder::observer);
+        if (protocol != null) {
+            try {
+                builder.wireProtocol(protocol);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--protocol " + protocol + ": " + e.getMessage());
+            }
+        }
         if (keys != null) {
             builder.signingKeys(keys);
         }
@@ -116,7 +135,7 @@ final class Brokers {
         } catch (IllegalArgumentException e) {
             String options = "--broker " + UrlMasking.mask(url) + (backend != null ? " --backend " + UrlMasking.mask(backend)
                     : backendUrl != null ? " (results in its own backend, " + UrlMasking.mask(backendUrl) + ")" : "");
-            throw new ParameterException(spec.commandLine(), options + ": " + UrlMasking.mask(e.getMessage()),
+            throw new ParameterException(spec.commandLine(), options + ": " + UrlMasking.mask(inFlags(e.getMessage())),
                     e, null, UrlMasking.mask(backendUrl == null ? url : backendUrl));
         }
         try {
@@ -126,6 +145,18 @@ final class Brokers {
             app.close();
             throw e;
         }
+    }
+
+    /**
+     * The application builder's message in the words of the command line: it names its own methods
+     * ({@code resultBackend(...)}, {@code signingKeys(...)}), which a user of the command cannot call.
+     */
+    static String inFlags(String message) {
+        return message == null ? null : message
+                .replace("Set resultBackend(...) to", "Give --backend")
+                .replace("set resultBackend(...)", "give --backend")
+                .replace("resultBackend(...)", "--backend")
+                .replace("signingKeys(...)", "--signing-keys");
     }
 
     /**

@@ -34,9 +34,11 @@ abstract class CliCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() {
-        if (verbose()) {
-            // before any logger exists: slf4j-simple reads its level once, on first use
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
+        try {
+            configureLogging();
+        } catch (ParameterException e) {
+            err().println(e.getMessage());
+            return USAGE;
         }
         try {
             return execute();
@@ -48,8 +50,7 @@ abstract class CliCommand implements Callable<Integer> {
             err().println("See '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
             return USAGE;
         } catch (TaskFailedException e) {
-            err().println("task '" + e.taskName() + "' (id " + e.taskId() + ") failed: " + e.remoteType()
-                    + (e.remoteMessage() == null ? "" : ": " + UrlMasking.mask(e.remoteMessage())));
+            err().println(UrlMasking.mask(failureLine(e.taskName(), e.taskId(), "failed", e.remoteType(), e.remoteMessage())));
             if (verbose()) {
                 err().println("--- remote stack trace ---");
                 err().println(e.remoteStackTrace());
@@ -65,9 +66,85 @@ abstract class CliCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * One line for a task that ended badly: {@code task 'NAME' (id ID) failed: REASON}, the task named once. The runtime's
+     * own messages often open with the task again, and its exception type ({@code dev.amdahl.AmdahlException}) says
+     * nothing to a user: both go. A task's own exception keeps its type, which is what its author looks for; a runtime
+     * error type ({@code dev.amdahl.TimeLimitExceeded}) is shown by its simple name.
+     */
+    static String failureLine(String taskName, String taskId, String verb, String type, String message) {
+        String reason = message == null ? null : withoutTaskPrefix(message, taskName, taskId);
+        String kind = type == null || type.equals(dev.amdahl.AmdahlException.class.getName()) ? null
+                : dev.amdahl.ErrorType.of(type).isPresent() ? type.substring(type.lastIndexOf('.') + 1) : type;
+        String because = kind == null ? reason : reason == null || reason.isBlank() ? kind : kind + ": " + reason;
+        return "task '" + taskName + "' (id " + taskId + ") " + verb + (because == null || because.isBlank() ? "" : ": " + because);
+    }
+
+    private static String withoutTaskPrefix(String message, String taskName, String taskId) {
+        String prefix = "task '" + taskName + "' (id " + taskId + ")";
+        if (!message.startsWith(prefix)) {
+            return message;
+        }
+        String rest = message.substring(prefix.length());
+        return rest.startsWith(": ") ? rest.substring(2) : rest.stripLeading();
+    }
+
+    /** The level this command logs at unless {@code --loglevel} says otherwise. */
+    String defaultLogLevel() {
+        return verbose() ? "info" : "warn";
+    }
+
+    /**
+     * Sets the level and format of the log for this command ({@link CliLogging}); a later command in the same JVM
+     * sets its own.
+     */
+    private void configureLogging() {
+        AmdahlCommand root = (AmdahlCommand) spec.root().userObject();
+        String level = root.loglevel;
+        String chosen = level == null ? defaultLogLevel() : level.trim().toLowerCase(java.util.Locale.ROOT);
+        if (chosen.equals("warning")) {
+            chosen = "warn";
+        }
+        if (!java.util.List.of("error", "warn", "info", "debug", "trace").contains(chosen)) {
+            throw usageError("--loglevel " + level + ": not a level; choose error, warn, info, debug or trace");
+        }
+        CliLogging.Format format = root.logFormat == null ? CliLogging.Format.TEXT : CliLogging.Format.parse(root.logFormat);
+        if (format == null) {
+            throw usageError("--log-format " + root.logFormat + ": not a format; choose text (for people) or json (one"
+                    + " object per line, for log shippers)");
+        }
+        CliLogging.configure(chosen, format);
+    }
+
     /** A usage error about this command, reported with exit code 2. */
     ParameterException usageError(String message) {
         return new ParameterException(spec.commandLine(), message);
+    }
+
+    /** The value of {@code option} as the user typed it, to echo it back (a duration says 90s, not PT1M30S). */
+    String typed(String option) {
+        picocli.CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        if (parsed != null && parsed.hasMatchedOption(option)) {
+            java.util.List<String> values = parsed.matchedOption(option).stringValues();
+            if (!values.isEmpty()) {
+                return values.get(values.size() - 1);
+            }
+        }
+        picocli.CommandLine.Model.OptionSpec spec = this.spec.findOption(option);
+        if (spec == null) {
+            return "null";
+        }
+        // not on the command line: the environment's or the file's value as written there, else the option's default
+        picocli.CommandLine.IDefaultValueProvider provider = this.spec.commandLine().getDefaultValueProvider();
+        try {
+            String fromProvider = provider == null ? null : provider.defaultValue(spec);
+            if (fromProvider != null) {
+                return fromProvider;
+            }
+        } catch (Exception e) {
+            // the value came from somewhere: fall through to the option's own
+        }
+        return spec.defaultValue() != null ? spec.defaultValue() : String.valueOf(spec.getValue());
     }
 
     PrintWriter out() {

@@ -1,10 +1,10 @@
 package dev.amdahl.cli;
 
-import dev.amdahl.examples.Mandelbrot;
 import dev.amdahl.examples.MandelbrotJob;
 import dev.amdahl.examples.Tile;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -43,7 +43,7 @@ final class DemoMandelbrotCommand extends CliCommand {
     int maxIterations;
 
     @Option(names = {"-o", "--out"}, paramLabel = "FILE", defaultValue = "mandelbrot.png",
-            description = "Where to write the picture (default: ${DEFAULT-VALUE}).")
+            description = "Where to write the picture, a .png file in a folder that exists (default: ${DEFAULT-VALUE}).")
     Path out;
 
     @Override
@@ -54,14 +54,27 @@ final class DemoMandelbrotCommand extends CliCommand {
         } catch (IllegalArgumentException e) {
             throw usageError(e.getMessage());
         }
+        OutputFile.check(spec, "--out", out, List.of("png"));
         BufferedImage[] last = new BufferedImage[1];
         new DemoRunner(spec, demo).run(job, (app, progress) -> {
             MandelbrotJob.Rendering rendering = job.render(app, progress);
             last[0] = rendering.image();
             return rendering.run();
         });
-        Mandelbrot.writePng(last[0], out);
+        OutputFile.write(out, png(last[0]));
         out().println("wrote " + out + " (" + size + ")");
         return OK;
+    }
+
+    private static byte[] png(BufferedImage image) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try {
+            if (!javax.imageio.ImageIO.write(image, "png", bytes)) {
+                throw new IllegalStateException("this Java runtime has no PNG writer");
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
     }
 }

@@ -8,9 +8,15 @@ import picocli.CommandLine.Option;
 final class DemoOptions {
 
     @Option(names = {"-w", "--workers"}, paramLabel = "N,N...", hideParamSyntax = true, split = ",",
-            description = "Worker counts to time the job at, comma-separated; each count gets a fresh application"
+            description = "Worker counts to time the job at, comma-separated; each run gets a fresh application"
                     + " and one in-process worker with that many threads (default: 1 and this machine's core count).")
     List<Integer> workers;
+
+    @Option(names = {"-r", "--repeat"}, paramLabel = "N",
+            description = "Rounds over the worker counts (1,2,4,1,2,4,...), each run after an untimed warm-up at its"
+                    + " count; the median is shown with the fastest and slowest (default: 3, or 1 for the demos whose"
+                    + " run takes seconds: render, wordcount, photos).")
+    Integer repeat;
 
     @Option(names = "--pool", paramLabel = "POOL", converter = Converters.PoolConverter.class,
             completionCandidates = Converters.PoolNames.class, defaultValue = "threads",

@@ -1,6 +1,8 @@
 package dev.amdahl.cli;
 
 import dev.amdahl.Amdahl;
+import dev.amdahl.Pool;
+import dev.amdahl.ScalingBenchmark;
 import dev.amdahl.Worker;
 import dev.amdahl.WorkerOptions;
 import dev.amdahl.examples.DemoJob;
@@ -13,17 +15,23 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
+import java.util.function.Function;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 
 /**
- * Runs a demo job once per worker count and prints a line for each: wall time, tasks per second and
- * speedup; then the serial fraction and Amdahl ceiling that the last run measured from its own events.
- * Each count gets a fresh application (so no queue or cache carries over) with one
- * in-process worker of that concurrency.
+ * Runs a demo job at each worker count and prints a line for each: the median wall time of its runs, the
+ * fastest and slowest, tasks per second and the speedup of the medians; then the serial fraction and Amdahl
+ * ceiling that the last run measured from its own events. It measures as {@code amdahl scale} does:
+ * {@code --repeat} rounds that each visit every count in increasing order (1, 2, 4, 1, 2, 4, ...), every
+ * visit a fresh application (so no queue or cache carries over) with one in-process worker of that
+ * concurrency, an untimed warm-up run on it, then the timed run. A warm-up at every count keeps the JIT
+ * compiler and a cold pool out of the speedups; interleaving keeps a machine that gets busier from
+ * looking like scaling. A speedup above n is flagged, not passed off as parallelism.
  *
- * <p>On a broker other than the embedded one and without {@code --workers}, no worker runs here: the
- * job runs once, served by the workers that {@code amdahl worker} started elsewhere.
+ * <p>On a broker other than the embedded one and without {@code --workers}, no worker runs here: after one
+ * warm-up the job runs {@code --repeat} times, served by the workers that {@code amdahl worker} started
+ * elsewhere.
  */
 final class DemoRunner {
 
@@ -33,25 +41,28 @@ final class DemoRunner {
         JobRun run(Amdahl app, JobProgress progress);
     }
 
-    /** The outcome of one worker count; {@code workers} is 0 for workers elsewhere. */
+    /** One timed run; {@code workers} is 0 for workers elsewhere. */
     record Timing(int workers, JobRun run) {
+
+        double seconds() {
+            return run.wallTime().toNanos() / 1e9;
+        }
     }
 
     private final CommandSpec spec;
     private final DemoOptions options;
     private final PrintWriter out;
-    private final boolean terminal;
 
     DemoRunner(CommandSpec spec, DemoOptions options) {
         this.spec = spec;
         this.options = options;
         this.out = spec.commandLine().getOut();
-        // System.console() is null when stdout or stdin is redirected: then print plain lines
-        this.terminal = System.console() != null;
     }
 
+    /** Every timed run in the order it ran; the last is the last round's largest count. */
     List<Timing> run(DemoJob job, Body body) {
         List<Integer> counts = workerCounts();
+        int repeat = repeat(job);
         out.println(job.description());
         List<Timing> timings = new ArrayList<>();
         if (counts.isEmpty()) {
@@ -59,34 +70,72 @@ final class DemoRunner {
                 out.println("on " + UrlMasking.mask(options.broker) + Brokers.resultsNote(options.broker, options.backend)
                         + ", served by workers elsewhere (start them with 'amdahl worker --broker " + UrlMasking.mask(options.broker)
                         + (options.backend == null ? "" : " --backend " + UrlMasking.mask(options.backend)) + "'); waiting for "
-                        + job.taskCount() + " tasks");
-                printHeader();
+                        + job.taskCount() + " tasks, " + runs(repeat) + " after a warm-up");
                 job.warmUp(app);
-                timings.add(new Timing(0, timed(app, "elsewhere", body)));
-                printRow("elsewhere", timings.get(0).run(), null);
+                for (int i = 0; i < repeat; i++) {
+                    timings.add(new Timing(0, timed(app, "elsewhere", body)));
+                }
             }
-            printStats(timings.get(0));
+            printHeader();
+            printRow("elsewhere", timings, null, 0);
+            printStats(timings.get(timings.size() - 1));
             return timings;
         }
-        for (int n : counts) {
-            try (Amdahl app = open(job);
-                 Worker worker = app.startWorker(WorkerOptions.builder().concurrency(n).pool(options.pool).build())) {
-                if (timings.isEmpty()) {
-                    out.println("on " + (options.broker == null ? "the embedded broker" : UrlMasking.mask(options.broker))
-                            + Brokers.resultsNote(options.broker, options.backend) + "; each run: one worker in this process with N " + poolName());
-                    printHeader();
-                    job.warmUp(app);
+        out.println("on " + (options.broker == null ? "the embedded broker" : UrlMasking.mask(options.broker))
+                + Brokers.resultsNote(options.broker, options.backend) + "; " + repeat + " round" + (repeat == 1 ? "" : "s")
+                + " over the worker counts, each visit one worker in this process with N " + poolName()
+                + ", a warm-up run, then a timed run");
+        out.flush();
+        for (int round = 0; round < repeat; round++) {
+            for (int n : counts) {
+                try (Amdahl app = open(job);
+                     Worker worker = app.startWorker(WorkerOptions.builder().concurrency(n).pool(options.pool).build())) {
+                    // a process pool's children are new JVMs at every visit: each needs the first warm-up's
+                    warmUp(app, job, timings.isEmpty() || options.pool == Pool.PROCESSES);
+                    timings.add(new Timing(n, timed(app, n + (n == 1 ? " worker" : " workers"), body)));
                 }
-                JobRun run = timed(app, n + (n == 1 ? " worker" : " workers"), body);
-                timings.add(new Timing(n, run));
-                printRow(Integer.toString(n), run, timings.get(0));
             }
         }
-        if (timings.get(0).workers() != 1) {
-            out.println("(speedup is against " + timings.get(0).workers() + " workers, the fewest timed)");
+        printHeader();
+        List<Timing> baseline = of(timings, counts.get(0));
+        for (int n : counts) {
+            printRow(Integer.toString(n), of(timings, n), baseline, n);
+        }
+        if (counts.size() > 1 && counts.get(0) != 1) {
+            out.println("(speedup is against " + counts.get(0) + " workers, the fewest timed)");
         }
         printStats(timings.get(timings.size() - 1));
         return timings;
+    }
+
+    /**
+     * One warm-up before a timed run; before the first timed run of a JVM that runs the tasks, until the warm-up's
+     * time settles (one warm-up leaves a fresh child JVM of the process pool compiling while the timed run runs).
+     */
+    private static void warmUp(Amdahl app, DemoJob job, boolean first) {
+        if (first) {
+            ScalingBenchmark.warmUpUntilSteady(() -> job.warmUp(app));
+        } else {
+            job.warmUp(app);
+        }
+    }
+
+    private static List<Timing> of(List<Timing> timings, int workers) {
+        return timings.stream().filter(t -> t.workers() == workers).toList();
+    }
+
+    private int repeat(DemoJob job) {
+        if (options.repeat == null) {
+            return job.defaultRepeats();
+        }
+        if (options.repeat < 1) {
+            throw new ParameterException(spec.commandLine(), "--repeat " + options.repeat + ": at least 1 timed run per worker count");
+        }
+        return options.repeat;
+    }
+
+    private static String runs(int n) {
+        return n + (n == 1 ? " timed run" : " timed runs");
     }
 
     private Amdahl open(DemoJob job) {
@@ -94,12 +143,21 @@ final class DemoRunner {
     }
 
     private JobRun timed(Amdahl app, String label, Body body) {
-        if (!terminal) {
-            return body.run(app, JobProgress.NONE);
+        return withProgress(out, String.format(Locale.ROOT, "%12s", label), progress -> body.run(app, progress));
+    }
+
+    /**
+     * Runs {@code run} with a progress bar labelled {@code label} when the output is a terminal, and without one
+     * (plain lines only) when it is redirected.
+     */
+    static JobRun withProgress(PrintWriter out, String label, Function<JobProgress, JobRun> run) {
+        // System.console() is null when stdout or stdin is redirected
+        if (System.console() == null) {
+            return run.apply(JobProgress.NONE);
         }
-        ProgressBar bar = new ProgressBar(out, String.format(Locale.ROOT, "%12s", label));
+        ProgressBar bar = new ProgressBar(out, label);
         try {
-            return body.run(app, bar);
+            return run.apply(bar);
         } finally {
             bar.clear();
         }
@@ -146,15 +204,35 @@ final class DemoRunner {
     }
 
     private void printHeader() {
-        out.println("  workers   wall time     tasks/s   speedup");
+        out.println("  workers   median T   fastest - slowest     tasks/s   speedup");
         out.flush();
     }
 
-    private void printRow(String workers, JobRun run, Timing baseline) {
-        double seconds = run.wallTime().toNanos() / 1e9;
-        String speedup = baseline == null ? "-"
-                : String.format(Locale.ROOT, "%.2fx", baseline.run().wallTime().toNanos() / (double) run.wallTime().toNanos());
-        out.println(String.format(Locale.ROOT, "%9s  %8.3f s  %10.1f  %8s", workers, seconds, run.tasksPerSecond(), speedup));
+    /**
+     * The median of {@code runs} with their range; the speedup of the medians against {@code baseline}, flagged
+     * when above {@code n}: more than n times faster than the baseline is caches or warm-up, not parallelism.
+     */
+    private void printRow(String workers, List<Timing> runs, List<Timing> baseline, int n) {
+        double[] seconds = runs.stream().mapToDouble(Timing::seconds).sorted().toArray();
+        double median = median(seconds);
+        double tasksPerSecond = runs.get(0).run().tasks() / median;
+        String speedup = "-";
+        String flag = "";
+        if (baseline != null) {
+            double ratio = median(baseline.stream().mapToDouble(Timing::seconds).sorted().toArray()) / median;
+            int fewest = baseline.get(0).workers();
+            speedup = String.format(Locale.ROOT, "%.2fx", ratio);
+            if (n > fewest && ratio > 1.02 * n / fewest) {
+                flag = "  superlinear: more than " + (n / fewest) + "x is caches or warm-up, not parallelism";
+            }
+        }
+        out.println(String.format(Locale.ROOT, "%9s  %7.3f s  %7.3f - %7.3f s  %10.1f  %8s%s", workers, median, seconds[0],
+                seconds[seconds.length - 1], tasksPerSecond, speedup, flag));
         out.flush();
+    }
+
+    private static double median(double[] sorted) {
+        int mid = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2.0;
     }
 }

@@ -12,13 +12,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /** {@code amdahl law}: Amdahl's and Gustafson's laws for a given serial or parallel fraction. */
 @Command(name = "law",
@@ -41,10 +38,10 @@ import picocli.CommandLine.Spec;
             "  amdahl law --serial 0.05 -n 1,2,4,8,16,32,64 --plot speedup.svg",
             "  amdahl law -p 0.9 --json",
         })
-final class LawCommand implements Callable<Integer> {
+final class LawCommand extends CliCommand {
 
-    @Spec
-    CommandSpec spec;
+    /** The formats {@code --plot} writes, by the file's extension. */
+    static final List<String> CHART_FORMATS = List.of("svg", "png");
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Fraction fraction;
@@ -85,8 +82,9 @@ final class LawCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws IOException {
+    int execute() throws IOException {
         AmdahlLaw law = law();
+        OutputFile.check(spec, "--plot", plot, CHART_FORMATS);
         List<LawRow> rows = new ArrayList<>();
         for (int n : workers) {
             if (n < 1) {
@@ -111,7 +109,7 @@ final class LawCommand implements Callable<Integer> {
             (json ? spec.commandLine().getErr() : out).println("Wrote " + plot);
         }
         out.flush();
-        return 0;
+        return OK;
     }
 
     private AmdahlLaw law() {
@@ -150,16 +148,22 @@ final class LawCommand implements Callable<Integer> {
         out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result));
     }
 
-    private void drawPlot(AmdahlLaw law) throws IOException {
+    private void drawPlot(AmdahlLaw law) {
         // a chart needs no display; without this AWT may look for one (or a Dock icon on macOS)
         if (System.getProperty("java.awt.headless") == null) {
             System.setProperty("java.awt.headless", "true");
         }
         int largest = workers.stream().mapToInt(Integer::intValue).max().orElse(1);
-        try {
-            SpeedupChart.of(law, largest).write(plot);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--plot: " + e.getMessage());
+        writeChart(SpeedupChart.of(law, largest), plot);
+    }
+
+    /** Writes {@code chart} to {@code file} (checked by {@link OutputFile#check}) as SVG or PNG, by its extension. */
+    static void writeChart(SpeedupChart chart, Path file) {
+        boolean svg = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".svg");
+        if (svg) {
+            OutputFile.write(file, chart.toSvg());
+        } else {
+            OutputFile.write(file, chart.toPng());
         }
     }
 

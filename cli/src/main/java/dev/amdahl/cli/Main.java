@@ -12,14 +12,49 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        CommandLine line;
+        try {
+            line = commandLine(args, System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println(dev.amdahl.spi.UrlMasking.mask(e.getMessage()));
+            System.exit(2);
+            return;
+        }
+        ((WorkerCommand) line.getSubcommands().get("worker").getCommand()).ownsJvm = true;
+        System.exit(line.execute(args));
     }
 
-    /** The configured command line; tests run it without exiting the JVM. */
+    /** The configured command line, without defaults from the environment or a file. */
     static CommandLine commandLine() {
         return new CommandLine(new AmdahlCommand())
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setParameterExceptionHandler(Main::usageError);
+    }
+
+    /**
+     * The configured command line, with the defaults of {@code env} and of the file {@code --config} names in
+     * {@code args} (or amdahl.properties here); tests run it without exiting the JVM.
+     *
+     * @throws IllegalArgumentException when the configuration file cannot be used, saying why
+     */
+    static CommandLine commandLine(String[] args, java.util.Map<String, String> env) {
+        return commandLine().setDefaultValueProvider(ConfigDefaults.load(configOption(args), env));
+    }
+
+    /** The value of {@code --config} in {@code args}, read before parsing since it decides the defaults. */
+    static String configOption(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--config") && i + 1 < args.length) {
+                return args[i + 1];
+            }
+            if (args[i].startsWith("--config=")) {
+                return args[i].substring("--config=".length());
+            }
+            if (args[i].equals("--")) {
+                break;
+            }
+        }
+        return null;
     }
 
     /**

@@ -68,6 +68,7 @@ final class SubmitCommand extends CliCommand {
             out().println(future.id());
             out().flush();
             if (wait == null) {
+                err().println("submitted " + task + "; its result, later: amdahl result " + future.id() + where() + " [--wait 30s]");
                 return OK;
             }
             try {
@@ -75,9 +76,22 @@ final class SubmitCommand extends CliCommand {
             } catch (CancellationException e) {
                 err().println("task '" + task + "' (id " + future.id() + ") was revoked");
                 return FAILED;
+            } catch (dev.amdahl.TaskTimeoutException e) {
+                // the duration as the user typed it, not Duration's PT30S
+                err().println("task '" + task + "' (id " + future.id() + ") did not finish within --wait " + typed("--wait")
+                        + "; it is " + e.state() + (e.state() == dev.amdahl.TaskState.PENDING ? ": is a worker consuming queue "
+                        + (queue == null ? app.defaultQueue() : queue) + " on this broker?" : "")
+                        + "\nIts result, later: amdahl result " + future.id() + where() + " --wait 30s");
+                return FAILED;
             }
             return OK;
         }
+    }
+
+    /** The options that reach this broker and backend again, for a command line the user may copy. */
+    private String where() {
+        return (broker == null ? "" : " --broker " + dev.amdahl.spi.UrlMasking.mask(broker))
+                + (backend == null ? "" : " --backend " + dev.amdahl.spi.UrlMasking.mask(backend));
     }
 
     private Task<JsonNode, JsonNode> handle(Amdahl app) {

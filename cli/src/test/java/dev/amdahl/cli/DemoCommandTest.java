@@ -12,9 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class DemoCommandTest {
 
-    /** A row of the timing table: worker count, wall time, tasks per second, speedup. */
     private static Pattern row(int workers) {
-        return Pattern.compile("(?m)^\\s+" + workers + "\\s+\\d+\\.\\d{3} s\\s+\\d+\\.\\d\\s+\\d+\\.\\d\\dx$");
+        return Cli.timingRow(workers);
     }
 
     @Test
@@ -22,7 +21,7 @@ class DemoCommandTest {
         Path png = dir.resolve("m.png");
 
         Cli.Result r = Cli.run("demo", "mandelbrot", "--workers", "1,2", "--size", "120x90", "--tiles", "6",
-                "--max-iterations", "200", "--out", png.toString());
+                "--max-iterations", "200", "--repeat", "2", "--out", png.toString());
 
         assertThat(r.exitCode()).as(r.toString()).isZero();
         BufferedImage image = ImageIO.read(png.toFile());
@@ -38,6 +37,7 @@ class DemoCommandTest {
                 .doesNotContain("\r"); // no progress bar when the output is not a terminal
         assertThat(r.out().lines().filter(l -> row(1).matcher(l).find()).findFirst()).hasValueSatisfying(
                 l -> assertThat(l).endsWith("1.00x"));
+        assertThat(r.out()).contains("2 rounds over the worker counts", "a warm-up run, then a timed run");
         assertThat(r.err()).isEmpty();
     }
 
@@ -129,12 +129,12 @@ class DemoCommandTest {
 
             assertThat(r.exitCode()).as(r.toString()).isZero();
             assertThat(r.out()).contains("served by workers elsewhere")
-                    .containsPattern("(?m)^\\s*elsewhere\\s+\\d+\\.\\d{3} s\\s+\\d+\\.\\d\\s+-$");
+                    .containsPattern("(?m)^\\s*elsewhere\\s+\\d+\\.\\d{3} s\\s+\\d+\\.\\d{3} -\\s+\\d+\\.\\d{3} s\\s+\\d+\\.\\d\\s+-$");
         } finally {
             command.started.get(30, java.util.concurrent.TimeUnit.SECONDS).close();
         }
         worker = running.get(30, java.util.concurrent.TimeUnit.SECONDS);
         assertThat(worker.exitCode()).as(worker.toString()).isZero();
-        assertThat(worker.out()).contains("stopped after 8 task(s)"); // the warm-up's 4 and the timed run's 4
+        assertThat(worker.out()).contains("stopped after 16 task(s)"); // the warm-up's 4 and three timed runs' 4
     }
 }

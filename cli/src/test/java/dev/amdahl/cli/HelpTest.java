@@ -26,7 +26,7 @@ class HelpTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"demo", "demo mandelbrot", "demo pi", "worker", "submit", "scale"})
+    @ValueSource(strings = {"demo", "demo mandelbrot", "demo pi", "worker", "submit", "migrate", "scale"})
     void everySubcommandHasExamplesInItsHelp(String command) {
         Cli.Result r = Cli.run((command + " --help").split(" "));
 

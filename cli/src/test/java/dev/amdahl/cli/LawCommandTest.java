@@ -104,7 +104,7 @@ class LawCommandTest {
         assertThat(err.toString()).contains("mutually exclusive");
 
         assertThat(amdahl("law", "-p", "0.9", "--plot", "chart.gif")).isEqualTo(2);
-        assertThat(err.toString()).contains("--plot: chart file must end in .svg or .png");
+        assertThat(err.toString()).contains("--plot chart.gif: the file name must end in .svg or .png");
         assertThat(out.toString()).doesNotContain("Wrote");
     }
 

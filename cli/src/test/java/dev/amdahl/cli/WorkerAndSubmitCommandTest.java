@@ -104,6 +104,40 @@ class WorkerAndSubmitCommandTest {
     }
 
     @Test
+    void exitWhenIdleStopsTheWorkerOnceTheWorkIsDoneAndExitsZero() throws Exception {
+        String broker = InProcessSharedProvider.SCHEME + "://exit-when-idle";
+        // published before the worker starts: a worker idle from its start could otherwise stop before a slow submit
+        Cli.Result submitted = Cli.run("submit", "--broker", broker, "montecarlo.pi", "{\"seed\": 7, \"samples\": 1000}");
+        assertThat(submitted.exitCode()).as(submitted.toString()).isZero();
+        String id = submitted.out().strip();
+        CommandLine workerLine = new CommandLine(new AmdahlCommand());
+        WorkerCommand command = workerLine.getSubcommands().get("worker").getCommand();
+        CompletableFuture<Cli.Result> worker = CompletableFuture.supplyAsync(
+                () -> Cli.run(workerLine, "worker", "--broker", broker, "--concurrency", "2", "--exit-when-idle", "300ms"));
+        try {
+            Cli.Result stopped = worker.get(30, TimeUnit.SECONDS);
+            assertThat(stopped.exitCode()).as(stopped.toString()).isZero();
+            assertThat(stopped.out()).contains("exits when idle for 300ms").contains("idle for 300ms: stopping")
+                    .contains("stopped after 1 task(s)");
+            Cli.Result result = Cli.run("result", "--broker", broker, id);
+            assertThat(result.exitCode()).as(result.toString()).isZero();
+            assertThat(result.out()).contains(String.valueOf(MonteCarloPi.countHits(new PiChunk(7, 1000))));
+        } finally {
+            if (!worker.isDone()) {
+                command.started.get(30, TimeUnit.SECONDS).close();
+            }
+        }
+    }
+
+    @Test
+    void exitWhenIdleNeedsAPositiveDuration() {
+        Cli.Result r = Cli.run("worker", "--broker", InProcessSharedProvider.SCHEME + "://idle-zero", "--exit-when-idle", "0s");
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("--exit-when-idle").contains("positive duration");
+    }
+
+    @Test
     void leaseRenewalSetsHowOftenTheWorkerRenewsItsLeases() throws Exception {
         String broker = InProcessSharedProvider.SCHEME + "://lease-renewal";
         CommandLine workerLine = new CommandLine(new AmdahlCommand());
@@ -158,6 +192,8 @@ class WorkerAndSubmitCommandTest {
 
         assertThat(r.exitCode()).isEqualTo(1);
         assertThat(r.out()).matches(UUID + "\\R");
-        assertThat(r.err()).contains("did not finish within").contains("Is a worker consuming its queue?");
+        // the duration echoed as typed (issue 13, item 10), not Duration's PT0.2S
+        assertThat(r.err()).contains("did not finish within --wait 200ms; it is PENDING: is a worker consuming queue amdahl"
+                + " on this broker?").contains("Its result, later: amdahl result ").doesNotContain("PT0.2S");
     }
 }

@@ -17,6 +17,9 @@ interface ChartCanvas {
 
     void polyline(double[] xs, double[] ys, Pen pen);
 
+    /** A filled polygon with no outline; {@code opacity} in (0, 1] lets what is under it show through. */
+    void area(double[] xs, double[] ys, int rgb, double opacity);
+
     void dot(double x, double y, double radius, int rgb);
 
     void text(double x, double y, String text, double size, Anchor anchor, int rgb);

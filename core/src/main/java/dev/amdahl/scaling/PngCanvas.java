@@ -50,6 +50,18 @@ final class PngCanvas implements ChartCanvas {
     }
 
     @Override
+    public void area(double[] xs, double[] ys, int rgb, double opacity) {
+        Path2D.Double path = new Path2D.Double();
+        path.moveTo(xs[0], ys[0]);
+        for (int i = 1; i < xs.length; i++) {
+            path.lineTo(xs[i], ys[i]);
+        }
+        path.closePath();
+        g.setColor(new Color((rgb >> 16) & 0xff, (rgb >> 8) & 0xff, rgb & 0xff, (int) Math.round(255 * opacity)));
+        g.fill(path);
+    }
+
+    @Override
     public void dot(double x, double y, double radius, int rgb) {
         g.setColor(new Color(rgb));
         g.fill(new Ellipse2D.Double(x - radius, y - radius, 2 * radius, 2 * radius));

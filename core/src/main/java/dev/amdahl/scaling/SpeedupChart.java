@@ -15,8 +15,10 @@ import java.util.function.DoubleUnaryOperator;
 
 /**
  * Speedup against worker count on a logarithmic x axis: the ideal line (speedup = n), Amdahl's
- * curve, its ceiling {@code 1/S}, and measured speedups when there are any. Renders to SVG text or
- * to a PNG image; no display is needed.
+ * curve, its ceiling {@code 1/S}, and, for a measured report, the median speedups with the range of
+ * their runs, the band of curves that the serial fraction's confidence interval allows, the held-out
+ * counts that checked the fit, and the advised worker count. Renders to SVG text or to a PNG image;
+ * no display is needed.
  *
  * <pre>{@code
  * SpeedupChart.of(AmdahlLaw.ofParallelFraction(0.99), 1000).write(Path.of("speedup.png"));
@@ -33,30 +35,49 @@ public final class SpeedupChart {
     private static final int OVERHEAD = 0xff7f0e;
     private static final int CEILING = 0xd62728;
     private static final int MEASURED = 0x111111;
+    private static final int HELD_OUT = 0x2ca02c;
+    private static final int ADVICE = 0x9467bd;
     private static final int GRID = 0xe6e6e6;
     private static final int INK = 0x333333;
 
     private record Curve(String label, int rgb, DoubleUnaryOperator speedup) {
     }
 
-    private record Point(double workers, double speedup) {
+    /** A measured median with the speedups of the slowest and fastest run, {@code low <= speedup <= high}. */
+    private record Point(double workers, double speedup, double low, double high, boolean heldOut) {
+    }
+
+    /** The speedups the ends of the confidence interval of S give, drawn as a band around the fit. */
+    private record Band(DoubleUnaryOperator low, DoubleUnaryOperator high) {
     }
 
     private final String title;
     private final List<Curve> curves;
     private final double ceiling;
     private final List<Point> measured;
+    private final Band band;
+    private final Integer advised;
     private final int maxWorkers;
     private final int base;
     private final int width;
     private final int height;
+    /** Gustafson's scaled speedup rather than Amdahl's: no ceiling, another axis label. */
+    private final boolean scaled;
 
-    private SpeedupChart(String title, List<Curve> curves, double ceiling, List<Point> measured,
-                         int maxWorkers, int base, int width, int height) {
+    private SpeedupChart(String title, List<Curve> curves, double ceiling, List<Point> measured, Band band,
+                         Integer advised, int maxWorkers, int base, int width, int height) {
+        this(title, curves, ceiling, measured, band, advised, maxWorkers, base, width, height, false);
+    }
+
+    private SpeedupChart(String title, List<Curve> curves, double ceiling, List<Point> measured, Band band,
+                         Integer advised, int maxWorkers, int base, int width, int height, boolean scaled) {
+        this.scaled = scaled;
         this.title = title;
         this.curves = curves;
         this.ceiling = ceiling;
         this.measured = measured;
+        this.band = band;
+        this.advised = advised;
         this.maxWorkers = maxWorkers;
         this.base = base;
         this.width = width;
@@ -69,7 +90,7 @@ public final class SpeedupChart {
         String title = String.format(Locale.ROOT, "Amdahl's law, S = %s (P = %s)",
                 trim(law.serialFraction()), trim(law.parallelFraction()));
         List<Curve> curves = List.of(new Curve("Amdahl", AMDAHL, law::speedup));
-        return new SpeedupChart(title, curves, law.limit(), List.of(), maxWorkers,
+        return new SpeedupChart(title, curves, law.limit(), List.of(), null, null, maxWorkers,
                 baseFor(List.of(maxWorkers)), 720, 450);
     }
 
@@ -80,21 +101,33 @@ public final class SpeedupChart {
     public static SpeedupChart of(ScalingReport report) {
         List<Point> points = new ArrayList<>();
         List<Integer> counts = new ArrayList<>();
+        double base = report.baselineSeconds();
         for (Measurement m : report.measurements()) {
-            points.add(new Point(m.workers(), m.speedup()));
+            points.add(new Point(m.workers(), m.speedup(), base / m.maxSeconds(), base / m.minSeconds(), false));
             counts.add(m.workers());
         }
+        for (ScalingReport.HeldOut h : report.heldOut()) {
+            points.add(new Point(h.workers(), h.measuredSpeedup(), base / h.maxSeconds(), base / h.minSeconds(), true));
+            counts.add(h.workers());
+        }
+        counts.sort(null);
+        boolean superlinear = !report.superlinear().isEmpty();
         ScalingReport.Advice advice = report.advice();
         int furthest = counts.get(counts.size() - 1);
         // show where the advice lands, but not so far out that the measurements bunch up at the left
-        for (Integer advised : new Integer[] {advice.workersAtTargetEfficiency(),
-                advice.workersAtDiminishingReturns(), advice.peakWorkers()}) {
-            if (advised != null) {
+        for (Integer advised : new Integer[] {advice.workers(), advice.workersAtTargetEfficiency(),
+                advice.peakWorkers()}) {
+            if (advised != null && !superlinear) {
                 furthest = Math.max(furthest, Math.min(advised, furthest * 16));
             }
         }
         double baseline = report.baselineSeconds();
         List<Curve> curves = new ArrayList<>();
+        if (superlinear) {
+            // Amdahl's law cannot describe a superlinear speedup: the points alone, no curve to trust
+            return new SpeedupChart("Measured speedup (superlinear: no fit)", curves, Double.POSITIVE_INFINITY, points,
+                    null, null, furthest, baseFor(counts), 720, 450);
+        }
         ModelFit amdahl = report.amdahl();
         curves.add(new Curve(String.format(Locale.ROOT, "Amdahl fit, S = %.4f", amdahl.serialFraction()),
                 AMDAHL, n -> baseline / amdahl.seconds(n)));
@@ -109,8 +142,60 @@ public final class SpeedupChart {
         ModelFit preferred = report.preferredFit();
         double serialSeconds = preferred.serialFraction() * preferred.workSeconds();
         double ceiling = serialSeconds > 0.0 ? baseline / serialSeconds : Double.POSITIVE_INFINITY;
-        return new SpeedupChart("Measured speedup", curves, ceiling, points,
+        ScalingReport.Interval interval = report.serialFractionInterval();
+        Band band = null;
+        if (interval != null) {
+            ModelFit low = withSerialFraction(preferred, interval.low());
+            ModelFit high = withSerialFraction(preferred, interval.high());
+            // a larger S gives the lower speedup
+            band = new Band(n -> baseline / high.seconds(n), n -> baseline / low.seconds(n));
+        }
+        return new SpeedupChart("Measured speedup", curves, ceiling, points, band, advice.workers(),
                 furthest, baseFor(counts), 720, 450);
+    }
+
+    /**
+     * The measured scaled speedups of a weak-scaling run (work growing with n) against n: the line
+     * {@code S(n) = n}, Gustafson's law with the fitted {@code s'} and its confidence band, the medians with
+     * their runs' range, the held-out counts and the advice.
+     */
+    public static SpeedupChart of(WeakScalingReport report) {
+        List<Point> points = new ArrayList<>();
+        List<Integer> counts = new ArrayList<>();
+        for (WeakScalingReport.Measurement m : report.measurements()) {
+            points.add(new Point(m.workers(), m.scaledSpeedup(), m.lowScaledSpeedup(), m.highScaledSpeedup(), false));
+            counts.add(m.workers());
+        }
+        for (WeakScalingReport.HeldOut h : report.heldOut()) {
+            points.add(new Point(h.workers(), h.measuredScaledSpeedup(), h.measuredScaledSpeedup(),
+                    h.measuredScaledSpeedup(), true));
+            counts.add(h.workers());
+        }
+        counts.sort(null);
+        int furthest = counts.get(counts.size() - 1);
+        Integer advised = report.advice().workers();
+        if (advised != null) {
+            furthest = Math.max(furthest, Math.min(advised, furthest * 16));
+        }
+        counts.add(furthest);
+        AmdahlLaw fit = AmdahlLaw.ofSerialFraction(report.serialFraction());
+        List<Curve> curves = List.of(new Curve(String.format(Locale.ROOT, "Gustafson fit, s' = %.4f",
+                report.serialFraction()), AMDAHL, fit::scaledSpeedup));
+        ScalingReport.Interval interval = report.serialFractionInterval();
+        Band band = null;
+        if (interval != null) {
+            AmdahlLaw low = AmdahlLaw.ofSerialFraction(interval.low());
+            AmdahlLaw high = AmdahlLaw.ofSerialFraction(interval.high());
+            band = new Band(high::scaledSpeedup, low::scaledSpeedup);
+        }
+        return new SpeedupChart("Measured scaled speedup (work grows with n)", curves, Double.POSITIVE_INFINITY,
+                points, band, advised, furthest, baseFor(counts), 720, 450, true);
+    }
+
+    /** The same T1 and overhead with another S: the fit at one end of S's confidence interval. */
+    private static ModelFit withSerialFraction(ModelFit fit, double serialFraction) {
+        return new ModelFit(fit.model(), serialFraction, fit.workSeconds(), fit.overheadSecondsPerWorker(),
+                fit.degreesOfFreedom(), fit.rmsRelativeError(), fit.aicc());
     }
 
     /** The same chart at another size in pixels (default 720 × 450). */
@@ -119,7 +204,7 @@ public final class SpeedupChart {
             throw new IllegalArgumentException(
                     "chart size must be within 200×150 and 10000×10000 pixels, got " + width + "×" + height);
         }
-        return new SpeedupChart(title, curves, ceiling, measured, maxWorkers, base, width, height);
+        return new SpeedupChart(title, curves, ceiling, measured, band, advised, maxWorkers, base, width, height, scaled);
     }
 
     /** A standalone SVG document. */
@@ -172,6 +257,9 @@ public final class SpeedupChart {
         // speedup = n is a curve on a log x axis; it stops where it leaves the chart
         plot(canvas, axes, n -> n, Math.min(xMax, yMax), new Pen(IDEAL, 1.5, true));
 
+        if (band != null) {
+            drawBand(canvas, axes);
+        }
         boolean ceilingShown = Double.isFinite(ceiling) && ceiling <= yMax;
         if (ceilingShown) {
             canvas.line(left, axes.y(ceiling), right, axes.y(ceiling), new Pen(CEILING, 1.5, true));
@@ -179,12 +267,40 @@ public final class SpeedupChart {
         for (Curve curve : curves) {
             plot(canvas, axes, curve.speedup(), xMax, new Pen(curve.rgb(), 2.5, false));
         }
+        if (advised != null && advised <= xMax) {
+            double x = axes.x(advised);
+            canvas.line(x, axes.top(), x, axes.bottom(), new Pen(ADVICE, 1.5, true));
+            // near the right edge the label goes to the left of the line, so that it is not cut off
+            boolean onLeft = x > axes.right() - 90;
+            canvas.text(onLeft ? x - 4 : x + 4, axes.bottom() - 8, "advice: " + advised, 12,
+                    onLeft ? Anchor.END : Anchor.START, ADVICE);
+        }
         for (Point point : measured) {
             if (point.workers() <= xMax) {
-                canvas.dot(axes.x(point.workers()), axes.y(Math.min(point.speedup(), yMax)), 4.5, MEASURED);
+                double x = axes.x(point.workers());
+                int rgb = point.heldOut() ? HELD_OUT : MEASURED;
+                // the range of the runs: a bar from the slowest to the fastest
+                canvas.line(x, axes.y(Math.min(point.low(), yMax)), x, axes.y(Math.min(point.high(), yMax)),
+                        new Pen(rgb, 1.5, false));
+                canvas.dot(x, axes.y(Math.min(point.speedup(), yMax)), 4.5, rgb);
             }
         }
         drawLegend(canvas, left + 12, top + 10, ceilingShown);
+    }
+
+    private void drawBand(ChartCanvas canvas, Axes axes) {
+        int samples = 120;
+        double[] xs = new double[2 * (samples + 1)];
+        double[] ys = new double[2 * (samples + 1)];
+        for (int i = 0; i <= samples; i++) {
+            double n = Math.pow(axes.xMax(), (double) i / samples);
+            xs[i] = axes.x(n);
+            ys[i] = axes.y(Math.min(band.high().applyAsDouble(n), axes.yMax()));
+            // back along the lower edge, so the polygon closes without crossing itself
+            xs[xs.length - 1 - i] = xs[i];
+            ys[ys.length - 1 - i] = axes.y(Math.min(band.low().applyAsDouble(n), axes.yMax()));
+        }
+        canvas.area(xs, ys, AMDAHL, 0.18);
     }
 
     private static void plot(ChartCanvas canvas, Axes axes, DoubleUnaryOperator speedup, double upTo, Pen pen) {
@@ -207,7 +323,7 @@ public final class SpeedupChart {
             }
         }
         for (Point point : measured) {
-            highest = Math.max(highest, point.speedup());
+            highest = Math.max(highest, point.high());
         }
         // the ceiling is worth the room only when the curve gets near it
         if (Double.isFinite(ceiling) && ceiling <= 1.6 * highest) {
@@ -234,19 +350,23 @@ public final class SpeedupChart {
         canvas.line(axes.left(), axes.top(), axes.left(), axes.bottom(), axis);
         canvas.text((axes.left() + axes.right()) / 2, axes.bottom() + 40,
                 "workers n (log" + base + " scale)", 13, Anchor.MIDDLE, INK);
-        canvas.text(16, axes.top() - 12, "speedup", 13, Anchor.START, INK);
+        canvas.text(16, axes.top() - 12, scaled ? "scaled speedup" : "speedup", 13, Anchor.START, INK);
     }
 
     private void drawLegend(ChartCanvas canvas, double x, double y, boolean ceilingShown) {
         List<String> labels = new ArrayList<>();
         List<Pen> pens = new ArrayList<>();
-        labels.add("ideal (speedup = n)");
+        labels.add(scaled ? "ideal (scaled speedup = n)" : "ideal (speedup = n)");
         pens.add(new Pen(IDEAL, 1.5, true));
         for (Curve curve : curves) {
             labels.add(curve.label());
             pens.add(new Pen(curve.rgb(), 2.5, false));
         }
-        if (Double.isFinite(ceiling)) {
+        if (scaled) {
+            // Gustafson's law has no ceiling: say so rather than "S = 0"
+            labels.add("Gustafson: no limit, each worker adds 1 - s'");
+            pens.add(new Pen(0xffffff, 1.0, false));
+        } else if (Double.isFinite(ceiling)) {
             String limit = java.math.BigDecimal.valueOf(ceiling).setScale(2, java.math.RoundingMode.HALF_EVEN)
                     .stripTrailingZeros().toPlainString();
             // against a measured T(1) the fit's ceiling is scaled by T(1) fitted / measured, so it is not 1/S itself
@@ -256,7 +376,16 @@ public final class SpeedupChart {
             labels.add("limit 1/S: none (S = 0)");
             pens.add(new Pen(CEILING, 1.5, true));
         }
-        int rows = labels.size() + (measured.isEmpty() ? 0 : 1);
+        if (band != null) {
+            labels.add(scaled ? "95 % confidence band of s'" : "95 % confidence band of S");
+            pens.add(new Pen(AMDAHL, 9, false));
+        }
+        if (advised != null) {
+            labels.add("advised worker count");
+            pens.add(new Pen(ADVICE, 1.5, true));
+        }
+        boolean heldOut = measured.stream().anyMatch(Point::heldOut);
+        int rows = labels.size() + (measured.isEmpty() ? 0 : 1) + (heldOut ? 1 : 0);
         canvas.frame(x, y, 270, 10 + 18 * rows, 0xcccccc, 0xffffff);
         double row = y + 19;
         for (int i = 0; i < labels.size(); i++) {
@@ -266,7 +395,12 @@ public final class SpeedupChart {
         }
         if (!measured.isEmpty()) {
             canvas.dot(x + 22, row - 4, 4.5, MEASURED);
-            canvas.text(x + 44, row, "measured (median)", 12, Anchor.START, INK);
+            canvas.text(x + 44, row, "measured: median, bar = runs' range", 12, Anchor.START, INK);
+            row += 18;
+        }
+        if (heldOut) {
+            canvas.dot(x + 22, row - 4, 4.5, HELD_OUT);
+            canvas.text(x + 44, row, "held out of the fit, to check it", 12, Anchor.START, INK);
         }
     }
 

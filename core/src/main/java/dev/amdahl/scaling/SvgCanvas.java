@@ -2,7 +2,7 @@ package dev.amdahl.scaling;
 
 import java.util.Locale;
 
-/** Writes SVG 1.1 markup by hand: the chart uses five elements, not worth a library. */
+/** Writes SVG 1.1 markup by hand: the chart uses six elements, not worth a library. */
 final class SvgCanvas implements ChartCanvas {
 
     private final StringBuilder body = new StringBuilder();
@@ -27,6 +27,16 @@ final class SvgCanvas implements ChartCanvas {
             points.append(String.format(Locale.ROOT, "%s%.1f,%.1f", i == 0 ? "" : " ", xs[i], ys[i]));
         }
         body.append("<polyline fill=\"none\" points=\"").append(points).append('"').append(stroke(pen)).append("/>\n");
+    }
+
+    @Override
+    public void area(double[] xs, double[] ys, int rgb, double opacity) {
+        StringBuilder points = new StringBuilder();
+        for (int i = 0; i < xs.length; i++) {
+            points.append(String.format(Locale.ROOT, "%s%.1f,%.1f", i == 0 ? "" : " ", xs[i], ys[i]));
+        }
+        body.append(String.format(Locale.ROOT, "<polygon class=\"band\" fill=\"%s\" fill-opacity=\"%.2f\" stroke=\"none\""
+                + " points=\"%s\"/>%n", color(rgb), opacity, points));
     }
 
     @Override

@@ -142,6 +142,36 @@ public interface Broker extends AutoCloseable {
     List<DeadLetter> deadLetters(String queue, int max);
 
     /**
+     * Puts the dead letters of {@code queue} with id {@code messageId} back on that queue, body unchanged, to be
+     * delivered as new messages (their delivery count starts again, at its lowest priority), and removes them from
+     * the dead letters, the move being one step: a dead letter is requeued once even when two operators ask at once.
+     * Returns how many were moved (0 when there is none with that id; a message dead-lettered twice is moved twice).
+     * The default refuses: a broker that cannot do it says so.
+     */
+    default int requeueDeadLetter(String queue, String messageId) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot requeue dead letters");
+    }
+
+    /**
+     * Deletes the dead letters of {@code queue} with id {@code messageId} for good; returns how many. The default
+     * refuses: a broker that cannot do it says so.
+     */
+    default int dropDeadLetter(String queue, String messageId) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot drop dead letters");
+    }
+
+    /**
+     * Whether this broker hands each message's {@link OutboundMessage#decoded()} back with its deliveries
+     * ({@link Delivery#decoded()}), unchanged: only a broker in the publisher's own process can, and then a publisher
+     * may make the decoded form beside the bytes so that its consumers need not decode them again. The bytes are still
+     * made and carried, byte for byte, for whatever reads them (a dead letter, a consumer that does not recognise the
+     * decoded form). The default is false: the decoded form is not carried, and publishers need not make it.
+     */
+    default boolean carriesDecoded() {
+        return false;
+    }
+
+    /**
      * Whether other processes can reach this broker. The embedded broker cannot: its queues live in
      * the memory of the process that made it.
      */

@@ -16,9 +16,12 @@ import java.util.Objects;
  * @param exhausted     whether this is the delivery past the broker's maximum: not to be processed, only
  *                      reported and {@link Broker#reject rejected} (see the Broker contract, "The last word
  *                      goes to a consumer")
+ * @param decoded       what the publisher made beside the body ({@link OutboundMessage#decoded()}), handed back by a
+ *                      broker that {@linkplain Broker#carriesDecoded() carries it}, or {@code null}; only the code that
+ *                      made it knows what it is, and that code uses it only when it recognises it as its own
  */
 public record Delivery(String queue, String messageId, byte[] body, int priority, int deliveryCount, Object receipt,
-                       boolean exhausted) {
+                       boolean exhausted, Object decoded) {
 
     public Delivery {
         Objects.requireNonNull(queue, "queue");
@@ -27,6 +30,12 @@ public record Delivery(String queue, String messageId, byte[] body, int priority
         if (deliveryCount < 1) {
             throw new IllegalArgumentException("deliveryCount starts at 1, was " + deliveryCount);
         }
+    }
+
+    /** A delivery of the bytes alone: what every broker hands out. */
+    public Delivery(String queue, String messageId, byte[] body, int priority, int deliveryCount, Object receipt,
+                    boolean exhausted) {
+        this(queue, messageId, body, priority, deliveryCount, receipt, exhausted, null);
     }
 
     /** A delivery within the broker's maximum: one to process. */

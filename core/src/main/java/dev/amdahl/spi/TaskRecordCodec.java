@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.amdahl.Progress;
 import dev.amdahl.TaskState;
+import dev.amdahl.internal.json.Instants;
 import dev.amdahl.internal.json.Json;
 import java.io.IOException;
 import java.time.Instant;
@@ -140,7 +141,7 @@ final class TaskRecordCodec {
     private static Instant instant(JsonNode o, String field) {
         String text = text(o, field, false);
         try {
-            return text == null ? null : Instant.parse(text);
+            return text == null ? null : Instants.parse(text);
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("a stored task record's '" + field + "' is not an ISO-8601 instant: " + text);
         }

@@ -26,8 +26,9 @@ class HtmlReportTest {
         String html = report.toHtml();
 
         assertThat(html).contains("Karp–Flatt", "T(n) = T1·(S + (1−S)/n) + c·n (preferred)",
-                "Overhead model fits better", "Recommendation", "keep efficiency at or above 80 %",
-                "caps the speedup at", "<h2>Predictions</h2>", "<tr><td>64</td>");
+                "Overhead model fits better", "Recommendation", "efficiency at or above 80 %",
+                "highest speedup", "<h2>Predictions</h2>", "<tr><td>64</td>", "confidence interval",
+                "Advice: run <strong>" + report.advice().workers() + " workers</strong>", "Rule: the largest n");
         for (ScalingReport.Measurement m : report.measurements()) {
             assertThat(html).contains("<tr><td>" + m.workers() + "</td>");
         }

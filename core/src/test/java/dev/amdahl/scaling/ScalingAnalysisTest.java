@@ -237,4 +237,120 @@ class ScalingAnalysisTest {
         assertThatThrownBy(() -> ScalingAnalysis.builder().predictAt(List.of(0)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("got 0");
     }
+
+    @Test
+    void aFitWithNoDegreesOfFreedomReportsNoErrorFigure() {
+        ScalingReport two = analysis.analyze(timings(100.0, 0.1, 0.0, 0.02, 3, 1L, 1, 2));
+        assertThat(two.amdahl().degreesOfFreedom()).isZero();
+        assertThat(two.amdahl().exact()).isTrue();
+        assertThat(two.amdahl().rmsRelativeError()).as("two points, two coefficients: always exact").isNull();
+        assertThat(two.warnings()).anyMatch(w -> w.startsWith("exact fit: too few worker counts to test the model"));
+        assertThat(two.toHtml()).contains("exact fit: too few worker counts to test the model")
+                .doesNotContain("0.00 %");
+
+        ScalingReport three = analysis.analyze(timings(100.0, 0.1, 0.0, 0.02, 3, 1L, 1, 2, 4));
+        assertThat(three.amdahl().degreesOfFreedom()).isEqualTo(1);
+        assertThat(three.amdahl().rmsRelativeError()).isNotNull();
+        assertThat(three.amdahlWithOverhead().exact()).isTrue();
+        assertThat(three.amdahlWithOverhead().rmsRelativeError()).isNull();
+        assertThat(three.warnings()).noneMatch(w -> w.startsWith("exact fit"));
+    }
+
+    @Test
+    void theSerialFractionComesWithABootstrapIntervalThatHoldsTheTrueOne() {
+        ScalingReport report = analysis.analyze(timings(100.0, 0.1, 0.0, 0.04, 5, 3L, POWERS_OF_TWO));
+
+        ScalingReport.Interval interval = report.serialFractionInterval();
+        assertThat(interval.confidence()).isEqualTo(0.95);
+        assertThat(interval.low()).isLessThanOrEqualTo(report.preferredFit().serialFraction());
+        assertThat(interval.high()).isGreaterThanOrEqualTo(report.preferredFit().serialFraction());
+        assertThat(interval.low()).isLessThan(0.1);
+        assertThat(interval.high()).isGreaterThan(0.1);
+        assertThat(interval.high() - interval.low()).isLessThan(0.03);
+        // seeded: the same timings give the same interval
+        assertThat(analysis.analyze(timings(100.0, 0.1, 0.0, 0.04, 5, 3L, POWERS_OF_TWO)).serialFractionInterval())
+                .isEqualTo(interval);
+        // noisier runs, a wider interval
+        ScalingReport noisy = analysis.analyze(timings(100.0, 0.1, 0.0, 0.2, 5, 3L, POWERS_OF_TWO));
+        assertThat(noisy.serialFractionInterval().high() - noisy.serialFractionInterval().low())
+                .isGreaterThan(interval.high() - interval.low());
+    }
+
+    @Test
+    void singleRunsGetNoIntervalAndSaySo() {
+        ScalingReport report = analysis.analyze(exact(100.0, 0.1, 1, 2, 4, 8));
+
+        assertThat(report.serialFractionInterval()).isNull();
+        assertThat(report.warnings()).anyMatch(w -> w.contains("no confidence interval"));
+    }
+
+    @Test
+    void spreadIsTheRangeOfTheRuns() {
+        ScalingReport report = analysis.analyze(Map.of(1, List.of(10.0, 11.0, 12.0), 2, List.of(6.0, 6.0, 6.6)));
+
+        Measurement one = report.measurements().get(0);
+        assertThat(one.minSeconds()).isEqualTo(10.0);
+        assertThat(one.maxSeconds()).isEqualTo(12.0);
+        assertThat(one.relativeSpread()).isCloseTo(2.0 / 11.0, within(1e-12));
+    }
+
+    @Test
+    void superlinearSpeedupIsReportedNotFitted() {
+        // two workers 2.4 times faster than one: a cold one-worker run, not Amdahl
+        ScalingReport report = analysis.analyze(Map.of(1, List.of(12.0, 12.0), 2, List.of(5.0, 5.0), 4, List.of(3.0, 3.1)));
+
+        assertThat(report.superlinear()).containsExactly(2);
+        assertThat(report.warnings()).anyMatch(w -> w.startsWith("superlinear speedup (2.40x on 2)"));
+        String html = report.toHtml();
+        assertThat(html).contains("Superlinear speedup").doesNotContain("Fitted models", "Advice: run", "Recommendation");
+
+        // speedups within 2 % of n are noise on a perfectly parallel job, not superlinear
+        assertThat(analysis.analyze(Map.of(1, List.of(10.0), 2, List.of(4.95))).superlinear()).isEmpty();
+    }
+
+    @Test
+    void aGrowingKarpFlattIsOverheadAndSaysSo() {
+        ScalingReport overhead = analysis.analyze(timings(100.0, 0.02, 0.2, 0.0, 1, 0L, 1, 2, 4, 8, 16));
+        assertThat(overhead.warnings()).anyMatch(w -> w.startsWith("Karp-Flatt e(n) grows with n"));
+
+        ScalingReport serial = analysis.analyze(exact(100.0, 0.05, 1, 2, 4, 8, 16));
+        assertThat(serial.warnings()).noneMatch(w -> w.startsWith("Karp-Flatt"));
+    }
+
+    @Test
+    void oneRecommendationWithItsRuleCeilingAndEfficiency() {
+        ScalingReport report = analysis.analyze(exact(100.0, 0.05, 1, 2, 4, 8, 16));
+        ScalingReport.Advice advice = report.advice();
+        AmdahlLaw law = AmdahlLaw.ofSerialFraction(0.05);
+
+        // the largest n whose last worker still adds 0.05: gain(n-1 -> n) >= 0.05 > gain(n -> n+1)
+        int n = advice.workers();
+        assertThat(law.speedup(n) - law.speedup(n - 1)).isGreaterThanOrEqualTo(0.05 - 1e-9);
+        assertThat(law.speedup(n + 1) - law.speedup(n)).isLessThan(0.05);
+        assertThat(advice.workers()).isEqualTo(advice.workersAtDiminishingReturns());
+        assertThat(advice.rule()).contains("at least 0.05");
+        assertThat(advice.speedup()).isCloseTo(law.speedup(n), within(1e-6));
+        assertThat(advice.efficiency()).isCloseTo(law.speedup(n) / n, within(1e-6));
+        assertThat(advice.ceiling()).isCloseTo(20.0, within(1e-6));
+        assertThat(report.preferredFit().workersForEfficiency(0.8)).isEqualTo(advice.workersAtTargetEfficiency());
+    }
+
+    @Test
+    void heldOutCountsAreComparedWithThePrediction() {
+        Map<Integer, List<Double>> fitted = exact(100.0, 0.1, 1, 2, 4, 8);
+        double at16 = 100.0 * (0.1 + 0.9 / 16);
+        ScalingReport report = analysis.analyze(fitted, Map.of(16, List.of(at16 * 1.05), 32, List.of(100.0 * (0.1 + 0.9 / 32))));
+
+        assertThat(report.heldOut()).extracting(ScalingReport.HeldOut::workers).containsExactly(16, 32);
+        ScalingReport.HeldOut sixteen = report.heldOut().get(0);
+        assertThat(sixteen.predictedSeconds()).isCloseTo(at16, within(1e-6));
+        assertThat(sixteen.relativeError()).isCloseTo(0.05, within(1e-6));
+        assertThat(sixteen.measuredSpeedup()).isCloseTo(100.0 / (at16 * 1.05), within(1e-6));
+        assertThat(report.heldOut().get(1).relativeError()).isCloseTo(0.0, within(1e-6));
+        assertThat(report.measurements()).extracting(Measurement::workers).containsExactly(1, 2, 4, 8);
+        assertThat(report.toHtml()).contains("Predictions checked against held-out runs", "+5.0 %");
+
+        assertThatThrownBy(() -> analysis.analyze(fitted, Map.of(8, List.of(1.0))))
+                .hasMessageContaining("both fitted and held out");
+    }
 }

@@ -64,7 +64,9 @@ class SpeedupChartTest {
 
         Document document = parse(svg);
         assertThat(document.getElementsByTagName("circle").getLength()).isEqualTo(7 + 1); // + legend
-        assertThat(svg).contains("measured (median)", "with overhead", "limit of the fit");
+        assertThat(svg).contains("measured: median", "with overhead", "limit of the fit", "confidence band",
+                "advice: " + report.advice().workers());
+        assertThat(document.getElementsByTagName("polygon").getLength()).as("the band").isEqualTo(1);
     }
 
     @Test

@@ -9,4 +9,9 @@ class MemoryResultBackendContractTest extends ResultBackendContractTest {
     protected ResultBackend createBackend() {
         return new MemoryResultBackend();
     }
+
+    @Override
+    protected ResultBackend createBackend(java.time.Clock clock, java.time.Duration resultTtl) {
+        return new MemoryResultBackend(clock, resultTtl);
+    }
 }

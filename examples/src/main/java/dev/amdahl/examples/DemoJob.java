@@ -66,6 +66,14 @@ public interface DemoJob {
     }
 
     /**
+     * How many timed runs per worker count a demo makes unless told: three, for a median and a spread; one for a job
+     * whose single run takes seconds at its default size, so that the demo stays within a minute.
+     */
+    default int defaultRepeats() {
+        return 3;
+    }
+
+    /**
      * This job as a {@link ScalingBenchmark.Job}: each run returns its {@link JobRun#stats()}, and the
      * warm-up is this job's own {@link #warmUp}, smaller than a run.
      */

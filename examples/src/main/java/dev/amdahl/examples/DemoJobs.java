@@ -5,7 +5,7 @@ import java.util.Optional;
 
 /**
  * The demo jobs at their default sizes, by name: what {@code amdahl demo} and scaling benchmarks
- * run when not told otherwise. Each takes a few seconds on one core.
+ * run when not told otherwise. Each takes a few seconds on one core, the synthetic one less than one.
  *
  * <pre>{@code
  * for (DemoJob job : DemoJobs.all()) {
@@ -22,12 +22,15 @@ public final class DemoJobs {
     /** The default pi estimate: 2 x 10^8 samples in 64 chunks. */
     public static final PiJob PI = PiJob.of(200_000_000L, 64);
 
+    /** The default synthetic job: S = 0.05, 64 tasks of 10 ms. */
+    public static final SyntheticJob SYNTHETIC = SyntheticJob.DEFAULT;
+
     private DemoJobs() {
     }
 
     /** Every demo job, at its default size. */
     public static List<DemoJob> all() {
-        return List.of(MANDELBROT, PI);
+        return List.of(MANDELBROT, PI, SYNTHETIC);
     }
 
     /** The demo job called {@code name} ({@link DemoJob#name()}), at its default size. */

@@ -1,6 +1,5 @@
 package dev.amdahl.postgres;
 
-import dev.amdahl.redis.RedisResultBackendProvider;
 import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.ProviderContext;
 import dev.amdahl.spi.ResultBackend;
@@ -8,16 +7,13 @@ import dev.amdahl.testkit.ChaosContractTest;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.Optional;
-import java.util.UUID;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The chaos suite on PostgreSQL: worker JVMs reach a private cluster (made by the test with initdb, so the suite may
- * SIGKILL and restart it) through the suite's proxy; results go to the shared Redis under a prefix of this run's own.
+ * The chaos suite on PostgreSQL, broker and result backend both: worker JVMs reach a private cluster (made by the test
+ * with initdb, so the suite may SIGKILL and restart it) through the suite's proxy, so every fault hits the results too.
  */
 class PostgresChaosContractIT extends ChaosContractTest {
-
-    private static final String REDIS = "redis://127.0.0.1:6379/0?prefix=chaos-postgres-" + UUID.randomUUID();
 
     @RegisterExtension
     static final PrivatePostgres postgres = new PrivatePostgres();
@@ -34,7 +30,7 @@ class PostgresChaosContractIT extends ChaosContractTest {
 
     @Override
     protected ResultBackend openResultBackend(Settings s) {
-        return new RedisResultBackendProvider().open(URI.create(REDIS), ProviderContext.ofDefaults());
+        return new PostgresResultBackendProvider().open(url(postgres.hostPort(), s), ProviderContext.ofDefaults());
     }
 
     @Override
@@ -45,11 +41,6 @@ class PostgresChaosContractIT extends ChaosContractTest {
     @Override
     protected String workerBrokerUrl(String hostPort, Settings s) {
         return url(hostPort, s).toString();
-    }
-
-    @Override
-    protected String workerResultBackendUrl(String hostPort, Settings s) {
-        return REDIS;
     }
 
     @Override

@@ -9,7 +9,8 @@ import java.net.URI;
 import java.util.Set;
 
 /**
- * Opens a {@link Broker} on Redis for {@code redis://} and {@code rediss://} (TLS) URLs. Found by
+ * Opens a {@link Broker} on Redis for {@code redis://} and {@code rediss://} (TLS) URLs, and on a Redis Cluster
+ * for {@code redis-cluster://host1:port1,host2:port2/} and {@code rediss-cluster://} (see the module README). Found by
  * {@link java.util.ServiceLoader}; applications name the URL and never this class:
  *
  * <pre>{@code
@@ -28,7 +29,7 @@ public final class RedisBrokerProvider implements BrokerProvider {
 
     @Override
     public Set<String> schemes() {
-        return Set.of("redis", "rediss");
+        return Set.of("redis", "rediss", "redis-cluster", "rediss-cluster");
     }
 
     @Override

@@ -9,7 +9,8 @@ import java.net.URI;
 import java.util.Set;
 
 /**
- * Opens a {@link ResultBackend} on Redis for {@code redis://} and {@code rediss://} URLs: records with a
+ * Opens a {@link ResultBackend} on Redis for {@code redis://} and {@code rediss://} URLs (a Redis Cluster:
+ * {@code redis-cluster://host1:port1,host2:port2/}): records with a
  * TTL ({@code result-ttl}, default 1 day), waiters woken by pub/sub, counters by INCRBY.
  *
  * <pre>{@code
@@ -24,7 +25,7 @@ public final class RedisResultBackendProvider implements ResultBackendProvider {
 
     @Override
     public Set<String> schemes() {
-        return Set.of("redis", "rediss");
+        return Set.of("redis", "rediss", "redis-cluster", "rediss-cluster");
     }
 
     @Override

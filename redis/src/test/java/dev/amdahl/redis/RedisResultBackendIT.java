@@ -151,6 +151,70 @@ class RedisResultBackendIT {
         });
     }
 
+    /**
+     * A batch is announced in one notice unless one of its tasks kept its final record: then the records stored
+     * are announced one by one, and the kept one not at all (its watcher must not hear the outcome that lost).
+     */
+    @Test
+    void aBatchWithAKeptRecordAnnouncesOnlyTheRecordsStored() throws Exception {
+        onPrivateRedis("prefix=mixed", (url, backend, raw) -> {
+            TaskRecord revoked = new TaskRecord("b", "t", TaskState.REVOKED, null, null, 0, null, null, Instant.now(), 0);
+            backend.store(revoked);
+            List<String> heard = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            try (ResultBackend client = new RedisResultBackendProvider().open(url, ProviderContext.ofDefaults())) {
+                List<CompletableFuture<TaskRecord>> woken = List.of(new CompletableFuture<>(), new CompletableFuture<>(),
+                        new CompletableFuture<>());
+                for (int i = 0; i < 3; i++) {
+                    CompletableFuture<TaskRecord> w = woken.get(i);
+                    client.whenReady(List.of("a", "b", "c").get(i), r -> {
+                        heard.add(r.taskId() + " " + r.state());
+                        w.complete(r);
+                    });
+                }
+                // the kept record's watcher fires from its read or its old notice, with REVOKED
+                assertThat(woken.get(1).get(20, TimeUnit.SECONDS).state()).isEqualTo(TaskState.REVOKED);
+
+                java.util.Map<String, TaskRecord> kept = backend.storeAllUnlessFinal(List.of(success("a"), success("b"), success("c")));
+
+                assertThat(kept).containsOnlyKeys("b");
+                assertThat(woken.get(0).get(20, TimeUnit.SECONDS).state()).isEqualTo(TaskState.SUCCESS);
+                assertThat(woken.get(2).get(20, TimeUnit.SECONDS).state()).isEqualTo(TaskState.SUCCESS);
+                assertThat(raw.get("mixed:r:b")).isEqualTo(stored(revoked));
+                assertThat(heard).containsExactlyInAnyOrder("a SUCCESS", "b REVOKED", "c SUCCESS");
+            }
+        });
+    }
+
+    /** Every record of a batch stored together, final and not, reaches its listeners from the batch's notices. */
+    @Test
+    void aBatchOfFinalAndUnfinishedRecordsReachesEveryListener() throws Exception {
+        onPrivateRedis("prefix=batch", (url, backend, raw) -> {
+            try (ResultBackend client = new RedisResultBackendProvider().open(url, ProviderContext.ofDefaults())) {
+                dev.amdahl.spi.UpdateFeed updates = client.capability(dev.amdahl.spi.UpdateFeed.class).orElseThrow();
+                List<CompletableFuture<TaskRecord>> ready = new java.util.ArrayList<>();
+                List<CompletableFuture<TaskRecord>> updated = new java.util.ArrayList<>();
+                List<TaskRecord> batch = new java.util.ArrayList<>();
+                for (int i = 0; i < 50; i++) {
+                    CompletableFuture<TaskRecord> r = new CompletableFuture<>();
+                    client.whenReady("done-" + i, r::complete);
+                    ready.add(r);
+                    batch.add(success("done-" + i));
+                    CompletableFuture<TaskRecord> u = new CompletableFuture<>();
+                    updates.onUpdate("running-" + i, u::complete);
+                    updated.add(u);
+                    batch.add(new TaskRecord("running-" + i, "t", TaskState.STARTED, null, null, 0, "w", Instant.now(), null, 0));
+                }
+
+                backend.storeAllUnlessFinal(batch);
+
+                for (int i = 0; i < 50; i++) {
+                    assertThat(ready.get(i).get(20, TimeUnit.SECONDS).taskId()).isEqualTo("done-" + i);
+                    assertThat(updated.get(i).get(20, TimeUnit.SECONDS).state()).isEqualTo(TaskState.STARTED);
+                }
+            }
+        });
+    }
+
     @Test
     void thousandsOfWaitersShareOneSubscription() throws Exception {
         onPrivateRedis("prefix=many", (url, backend, raw) -> {

@@ -29,6 +29,12 @@ abstract class RedisServerProcess implements AutoCloseable {
         this.dir = Files.createTempDirectory(dirPrefix);
     }
 
+    /** On a port the caller chose (a cluster node, whose bus port, 10000 above it, must be free too). */
+    protected RedisServerProcess(String dirPrefix, int port) throws IOException {
+        this.port = port;
+        this.dir = Files.createTempDirectory(dirPrefix);
+    }
+
     int port() {
         return port;
     }

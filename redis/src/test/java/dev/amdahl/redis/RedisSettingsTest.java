@@ -16,6 +16,17 @@ class RedisSettingsTest {
     }
 
     @Test
+    void aPortThatIsNotANumberIsNamedNotTakenForAMissingHost() {
+        // issue 13, item 10: java.net.URI drops the host when the port does not parse
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis://:pw@127.0.0.1:notaport")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("the port of the Redis URL is not a number: 'notaport' in redis://:****@127.0.0.1:notaport"
+                        + " (write redis://host:6379)");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis:/127.0.0.1:6379")))
+                .hasMessageStartingWith("the Redis URL names no host: redis:/127.0.0.1:6379");
+    }
+
+    @Test
     void defaults() {
         RedisSettings s = RedisSettings.parse(URI.create("redis://127.0.0.1"));
 
@@ -120,5 +131,45 @@ class RedisSettingsTest {
                 .hasMessageContaining("ca-file " + dir.resolve("none") + " is not a file this process can read");
         assertThatThrownBy(() -> RedisSettings.parse(URI.create("rediss://h:1?verify-peer=sometimes")))
                 .hasMessageContaining("verify-peer must be full, ca or none");
+    }
+
+    @Test
+    void aClusterUrlNamesItsSeedNodesAndItsCredentialsGoToEach() {
+        RedisSettings s = RedisSettings.parse(URI.create(
+                "redis-cluster://alice:s%40cret@10.0.0.1:7000,10.0.0.2:7001,node-3:7002/?prefix=app&partitions=4&timeout=3s"));
+
+        assertThat(s.cluster()).isTrue();
+        assertThat(s.clusterNodes()).extracting(io.lettuce.core.RedisURI::getHost).containsExactly("10.0.0.1", "10.0.0.2", "node-3");
+        assertThat(s.clusterNodes()).extracting(io.lettuce.core.RedisURI::getPort).containsExactly(7000, 7001, 7002);
+        assertThat(s.clusterNodes()).allSatisfy(node -> {
+            RedisCredentials c = node.getCredentialsProvider().resolveCredentials().block();
+            assertThat(c.getUsername()).isEqualTo("alice");
+            assertThat(new String(c.getPassword())).isEqualTo("s@cret");
+            assertThat(node.getTimeout()).isEqualTo(Duration.ofSeconds(3));
+        });
+        assertThat(s.partitions()).isEqualTo(4);
+        assertThat(s.prefix()).isEqualTo("app");
+        assertThat(s.toString()).contains("redis-cluster://10.0.0.1:7000,10.0.0.2:7001,node-3:7002/", "partitions=4")
+                .doesNotContain("s@cret").doesNotContain("alice");
+        assertThat(RedisSettings.parse(URI.create("rediss-cluster://h:7000")).redisUri().isSsl()).isTrue();
+        assertThat(RedisSettings.parse(URI.create("redis-cluster://h")).redisUri().getPort()).isEqualTo(6379);
+        assertThat(RedisSettings.parse(URI.create("redis://h")).cluster()).isFalse();
+        assertThat(RedisSettings.parse(URI.create("redis://h")).partitions()).isEqualTo(1);
+    }
+
+    @Test
+    void clusterMistakesAreNamed() {
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis-cluster://h:7000/3")))
+                .hasMessageContaining("a Redis Cluster has database 0 only");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis-cluster://h:7000,h:port")))
+                .hasMessageContaining("the port of node 'h:port'");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis-cluster://h:7000,:7001")))
+                .hasMessageContaining("names no host");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis-cluster://h:7000?partitions=0")))
+                .hasMessageContaining("partitions");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis://h:6379?partitions=3")))
+                .hasMessageContaining("use a redis-cluster:// URL");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis-cluster://:s3cret@h:7000,h:x")))
+                .message().doesNotContain("s3cret");
     }
 }

@@ -100,6 +100,16 @@ public class ForwardingBroker implements Broker {
     }
 
     @Override
+    public int requeueDeadLetter(String queue, String messageId) {
+        return delegate.requeueDeadLetter(queue, messageId);
+    }
+
+    @Override
+    public int dropDeadLetter(String queue, String messageId) {
+        return delegate.dropDeadLetter(queue, messageId);
+    }
+
+    @Override
     public boolean isShared() {
         return delegate.isShared();
     }

@@ -13,6 +13,8 @@ import dev.amdahl.spi.RevocationFeed;
 import dev.amdahl.spi.TaskError;
 import dev.amdahl.spi.TaskRecord;
 import dev.amdahl.spi.UpdateFeed;
+import dev.amdahl.spi.WorkerRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -52,7 +54,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  *
  * Every backend passes the tests of the required methods. The tests of a capability
  * ({@link ResultBackend#capability}: {@link IdempotencyKeys}, {@link Claims}, {@link RevocationFeed},
- * {@link UpdateFeed}) run where the backend declares it and are skipped, saying why, where it does not; their
+ * {@link UpdateFeed}, {@link WorkerRegistry}) run where the backend declares it and are skipped, saying why, where it does not; their
  * names start with the capability's.
  */
 @Timeout(value = BrokerContractTest.TEST_TIMEOUT_SECONDS, unit = TimeUnit.SECONDS)
@@ -62,6 +64,15 @@ public abstract class ResultBackendContractTest {
 
     /** Opens a new backend on the transport under test. Called before each test. */
     protected abstract ResultBackend createBackend();
+
+    /**
+     * A backend like {@link #createBackend()}'s that keeps time by {@code clock} and keeps results for {@code resultTtl},
+     * for the expiry tests to move time by hand instead of waiting; null (the default) for a backend whose expiry
+     * runs on its server's time, and those tests end there. The kit closes it.
+     */
+    protected ResultBackend createBackend(Clock clock, Duration resultTtl) {
+        return null;
+    }
 
     @BeforeEach
     void openBackend() {
@@ -88,12 +99,12 @@ public abstract class ResultBackendContractTest {
     }
 
     /**
-     * The optional capabilities the backend under test declares: all four unless a subclass says otherwise. A
+     * The optional capabilities the backend under test declares: all five unless a subclass says otherwise. A
      * capability's tests run where it is declared; where it is not, they check that the backend does not offer
      * it after all, so a backend cannot lose (or quietly gain) a feature without its kit subclass saying so.
      */
     protected Set<Class<? extends ResultBackend.Capability>> expectedCapabilities() {
-        return Set.of(IdempotencyKeys.class, Claims.class, RevocationFeed.class, UpdateFeed.class);
+        return Set.of(IdempotencyKeys.class, Claims.class, RevocationFeed.class, UpdateFeed.class, WorkerRegistry.class);
     }
 
     /**
@@ -381,6 +392,67 @@ public abstract class ResultBackendContractTest {
         assertThat(now).isZero();
     }
 
+    /** Expiry by the handed clock: see {@link #createBackend(Clock, Duration)}. */
+    @Test
+    void recordsAndCountersExpireAfterTheResultTtlByTheHandedClock() {
+        MutableClock clock = new MutableClock(Instant.now());
+        Duration ttl = Duration.ofMinutes(10);
+        ResultBackend timed = createBackend(clock, ttl);
+        if (timed == null) {
+            return;
+        }
+        try (timed) {
+            String done = newId();
+            String counter = newId();
+            timed.store(success(done, "1"));
+            assertThat(timed.increment(counter, 5)).isEqualTo(5);
+
+            clock.advance(ttl.minusSeconds(1));
+            assertThat(timed.get(done)).as("a second before its expiry").isPresent();
+
+            clock.advance(Duration.ofSeconds(2));
+            assertThat(timed.get(done)).as("a second after its expiry").isEmpty();
+            assertThat(timed.getAll(List.of(done))).isEmpty();
+            assertThat(timed.increment(counter, 1)).as("an expired counter starts again").isEqualTo(1);
+            // an expired final record is no record: the state machine starts afresh over it
+            assertThat(timed.storeAllUnlessFinal(List.of(started(done)))).isEmpty();
+            assertThat(timed.get(done).map(TaskRecord::state)).contains(TaskState.STARTED);
+
+            String windowed = newId();
+            assertThat(timed.increment(windowed, 1, Duration.ofSeconds(10))).isEqualTo(1);
+            clock.advance(Duration.ofSeconds(6));
+            assertThat(timed.increment(windowed, 1, Duration.ofSeconds(10))).as("later increments do not extend it").isEqualTo(2);
+            clock.advance(Duration.ofSeconds(5));
+            assertThat(timed.increment(windowed, 1, Duration.ofSeconds(10))).isEqualTo(1);
+        }
+    }
+
+    /** Keys and claims by the handed clock: see {@link #createBackend(Clock, Duration)}. */
+    @Test
+    void keysAndClaimsExpireByTheHandedClock() {
+        MutableClock clock = new MutableClock(Instant.now());
+        ResultBackend timed = createBackend(clock, Duration.ofMinutes(10));
+        if (timed == null) {
+            return;
+        }
+        try (timed) {
+            Optional<IdempotencyKeys> keys = timed.capability(IdempotencyKeys.class);
+            Optional<Claims> claims = timed.capability(Claims.class);
+            String key = newId();
+            String claim = newId();
+            keys.ifPresent(k -> assertThat(k.putIfAbsent(key, "first", Duration.ofSeconds(10))).isEmpty());
+            claims.ifPresent(c -> assertThat(c.claim(claim, Duration.ofSeconds(10))).isTrue());
+
+            clock.advance(Duration.ofSeconds(9));
+            keys.ifPresent(k -> assertThat(k.putIfAbsent(key, "second", Duration.ofSeconds(10))).contains("first"));
+            claims.ifPresent(c -> assertThat(c.claim(claim, Duration.ofSeconds(10))).isFalse());
+
+            clock.advance(Duration.ofSeconds(2));
+            keys.ifPresent(k -> assertThat(k.putIfAbsent(key, "third", Duration.ofSeconds(10))).isEmpty());
+            claims.ifPresent(c -> assertThat(c.claim(claim, Duration.ofSeconds(10))).isTrue());
+        }
+    }
+
     @Test
     void incrementIsAtomicAcrossThreads() throws Exception {
         String key = newId();
@@ -424,6 +496,54 @@ public abstract class ResultBackendContractTest {
         backend.store(r);
 
         assertThat(backend.get(id)).contains(r);
+    }
+
+    // ---------------------------------------------------------------- WorkerRegistry
+
+    @Test
+    void workerRegistryListsTheLatestHeartbeatOfEachWorkerUntilRemoved() {
+        WorkerRegistry registry = capability(WorkerRegistry.class);
+        if (registry == null) {
+            return;
+        }
+        String a = newId();
+        String b = newId();
+        registry.putHeartbeat(a, bytes("a-1"), Duration.ofMinutes(1));
+        registry.putHeartbeat(a, bytes("a-2"), Duration.ofMinutes(1));
+        registry.putHeartbeat(b, bytes("b-1"), Duration.ofMinutes(1));
+
+        Map<String, byte[]> live = registry.heartbeats();
+        assertThat(live).containsKeys(a, b);
+        assertThat(live.get(a)).as("the latest put").isEqualTo(bytes("a-2"));
+        assertThat(live.get(b)).isEqualTo(bytes("b-1"));
+
+        registry.removeHeartbeat(a);
+        registry.removeHeartbeat(newId()); // nothing there: harmless
+
+        assertThat(registry.heartbeats()).doesNotContainKey(a).containsKey(b);
+        registry.removeHeartbeat(b);
+    }
+
+    @Test
+    void workerRegistryForgetsAHeartbeatAfterItsTtl() throws Exception {
+        WorkerRegistry registry = capability(WorkerRegistry.class);
+        if (registry == null) {
+            return;
+        }
+        String gone = newId();
+        String live = newId();
+        registry.putHeartbeat(gone, bytes("soon gone"), Duration.ofMillis(300));
+        registry.putHeartbeat(live, bytes("still here"), Duration.ofMinutes(1));
+        assertThat(registry.heartbeats()).containsKey(gone);
+
+        Await.until(Duration.ofSeconds(10), "the heartbeat put with a 300 ms time to live expired",
+                () -> !registry.heartbeats().containsKey(gone));
+        assertThat(registry.heartbeats()).containsKey(live);
+        registry.removeHeartbeat(live);
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     // ---------------------------------------------------------------- Claims

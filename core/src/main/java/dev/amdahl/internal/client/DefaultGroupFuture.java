@@ -5,7 +5,9 @@ import dev.amdahl.GroupFuture;
 import dev.amdahl.Progress;
 import dev.amdahl.TaskFuture;
 import dev.amdahl.TaskState;
+import dev.amdahl.scaling.DataMovement;
 import dev.amdahl.scaling.JobStats;
+import java.nio.charset.StandardCharsets;
 import dev.amdahl.spi.TaskRecord;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,41 +27,68 @@ import java.util.function.Function;
  */
 public final class DefaultGroupFuture<R> extends CompletableFuture<List<R>> implements GroupFuture<R> {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DefaultGroupFuture.class);
+
     private final String id;
     private final List<TaskFuture<R>> members;
     private final long submitNanos;
     private final AtomicLong combineNanos = new AtomicLong();
     /** Members in the order they completed; guarded by itself, waited on by {@link #asCompleted()}. */
     private final List<TaskFuture<R>> completionOrder = new ArrayList<>();
+    /** Members not completed yet. */
+    private final AtomicInteger left;
 
-    /** @param submitNanos how long the caller spent encoding and publishing the group */
-    DefaultGroupFuture(String id, List<TaskFuture<R>> members, long submitNanos) {
+    /** The bytes of the messages published and of the arguments stored by reference. */
+    private final long publishedBytes;
+    private final long storedBytes;
+    /** When the submission began and when the last member completed, by {@link System#nanoTime()}. */
+    private final long startedNanos;
+    private volatile long completedNanos;
+
+    /**
+     * @param submitNanos    how long the caller spent encoding and publishing the group
+     * @param publishedBytes the bytes of its messages
+     * @param storedBytes    the bytes of its arguments stored by reference
+     */
+    DefaultGroupFuture(String id, List<TaskFuture<R>> members, long submitNanos, long publishedBytes, long storedBytes) {
         this.id = id;
         this.members = List.copyOf(members);
         this.submitNanos = submitNanos;
-        AtomicInteger left = new AtomicInteger(members.size());
+        this.publishedBytes = publishedBytes;
+        this.storedBytes = storedBytes;
+        this.startedNanos = System.nanoTime() - submitNanos;
+        this.completedNanos = startedNanos + submitNanos;
+        this.left = new AtomicInteger(members.size());
         if (members.isEmpty()) {
             super.complete(List.of());
         }
         for (TaskFuture<R> member : this.members) {
-            member.whenComplete((value, error) -> {
-                if (error != null) {
-                    super.completeExceptionally(error instanceof java.util.concurrent.CompletionException
-                            && error.getCause() != null ? error.getCause() : error);
-                } else if (left.decrementAndGet() == 0) {
-                    List<R> all = new ArrayList<>(this.members.size());
-                    for (TaskFuture<R> m : this.members) {
-                        all.add(m.toCompletableFuture().join());
-                    }
-                    super.complete(all);
-                }
-                // recorded after the group's own bookkeeping, so a caller iterating asCompleted() finds the
-                // group done once it has seen every member
-                synchronized (completionOrder) {
-                    completionOrder.add(member);
-                    completionOrder.notifyAll();
-                }
-            });
+            // a member of ours tells the group itself; a stage per member would cost a million of them for a map of a million
+            if (!(member instanceof DefaultTaskFuture<R> own) || !own.joinGroup(this)) {
+                member.whenComplete((value, error) -> memberDone(member, error));
+            }
+        }
+    }
+
+    /** Called once per member as it completes, with its failure or {@code null}. */
+    void memberDone(TaskFuture<R> member, Throwable error) {
+        if (error != null) {
+            super.completeExceptionally(error instanceof java.util.concurrent.CompletionException
+                    && error.getCause() != null ? error.getCause() : error);
+        } else if (left.decrementAndGet() == 0) {
+            completedNanos = System.nanoTime();
+            List<R> all = new ArrayList<>(this.members.size());
+            for (TaskFuture<R> m : this.members) {
+                all.add(m.toCompletableFuture().join());
+            }
+            warnIfMovingDominates();
+            super.complete(all);
+        }
+        // recorded after the group's own bookkeeping, so a caller iterating asCompleted() finds the
+        // group done once it has seen every member
+        synchronized (completionOrder) {
+            completionOrder.add(member);
+            completionOrder.notifyAll();
         }
     }
 
@@ -179,6 +208,66 @@ public final class DefaultGroupFuture<R> extends CompletableFuture<List<R>> impl
         }
         long parallel = runtimes.values().stream().mapToLong(Long::longValue).sum();
         return new JobStats((submitNanos + combineNanos.get()) / 1e9, parallel / 1e9);
+    }
+
+    @Override
+    public DataMovement dataMovement() {
+        if (!isDone() || isCompletedExceptionally()) {
+            throw new IllegalStateException("group " + id + " has " + (isDone() ? "failed" : "not finished")
+                    + ": what it moved is known once every member succeeded");
+        }
+        return movement();
+    }
+
+    private DataMovement movement() {
+        // members of one chunk share one record: count each task's result and run time once
+        Map<String, TaskRecord> records = new HashMap<>();
+        for (TaskFuture<R> m : members) {
+            TaskRecord r = ((DefaultTaskFuture<R>) m).finalRecord();
+            if (r != null) {
+                records.put(r.taskId(), r);
+            }
+        }
+        long resultBytes = 0;
+        long runtime = 0;
+        for (TaskRecord r : records.values()) {
+            resultBytes += r.result() == null ? 0 : r.result().getBytes(StandardCharsets.UTF_8).length;
+            runtime += r.runtimeNanos();
+        }
+        return new DataMovement(records.size(), publishedBytes, storedBytes, resultBytes, submitNanos / 1e9, runtime / 1e9,
+                Math.max(0, completedNanos - startedNanos) / 1e9);
+    }
+
+    /** A group warns that moving data dominates only when it moved data for at least this long. */
+    static final double WARN_MOVING_SECONDS = 1.0;
+
+    /** Below this many bytes per task, time spent moving is the messages' fixed cost, not the data's weight. */
+    static final double SMALL_MESSAGE_BYTES = 16 * 1024;
+
+    private void warnIfMovingDominates() {
+        try {
+            movingWarning(id, movement()).ifPresent(log::warn);
+        } catch (RuntimeException e) {
+            log.debug("group {}: its data movement could not be measured", id, e);
+        }
+    }
+
+    /**
+     * The warning the book would give: a job that moves data longer than it computes does not scale with workers.
+     * Under a second of moving is a cold start's encoding more than the data's weight (a demo's warm-up), so it says
+     * nothing; small messages get the advice that fits them, since passing them by reference would not help.
+     */
+    static Optional<String> movingWarning(String groupId, DataMovement moved) {
+        if (!moved.dominates() || moved.moveSeconds() < WARN_MOVING_SECONDS) {
+            return Optional.empty();
+        }
+        String advice = moved.bytesPerTask() < SMALL_MESSAGE_BYTES
+                ? "its messages are small, so that time is each message's fixed cost (or a busy machine), not the data's"
+                        + " size: give each task more work (Task.map(arguments, chunkSize): fewer, larger messages)"
+                : "pass large data by reference (Amdahl.Builder.byReferenceAbove), or give each task more work per byte";
+        return Optional.of(String.format(java.util.Locale.ROOT,
+                "group %s spent %.3f s moving data and %.3f s computing (%s): more workers will not make it faster; %s",
+                groupId, moved.moveSeconds(), moved.computeSeconds(), moved, advice));
     }
 
     /** Revokes every member not yet done. */

@@ -1,5 +1,6 @@
 package dev.amdahl.internal.client;
 
+import dev.amdahl.ErrorType;
 import dev.amdahl.Progress;
 import dev.amdahl.TaskFuture;
 import dev.amdahl.TaskState;
@@ -36,10 +37,16 @@ public class DefaultTaskFuture<R> extends CompletableFuture<R> implements TaskFu
     private final BiConsumer<String, Boolean> revoker;
     private final Function<DefaultTaskFuture<?>, Registration> progressSubscriber;
     private volatile TaskRecord finalRecord;
-    /** Guarded by {@code listeners}: the progress last handed to the listeners, and the subscription feeding them. */
+    /** The group told when this future completes, or {@code null}; guarded by {@code this}. See {@link #joinGroup}. */
+    private DefaultGroupFuture<R> group;
+    /**
+     * Guarded by {@code this}: the progress last handed to the listeners, the subscription feeding them, and the
+     * listeners ({@code null} until the first: most futures never have one, and a million pending futures each
+     * holding an empty list would cost 24 MB).
+     */
     private Progress lastProgress;
     private Registration subscription;
-    private final List<Consumer<? super Progress>> listeners = new ArrayList<>();
+    private List<Consumer<? super Progress>> listeners;
 
     DefaultTaskFuture(String id, String taskName, ResultBackend backend, BiConsumer<String, Boolean> revoker) {
         this(id, taskName, backend, revoker, null);
@@ -53,7 +60,6 @@ public class DefaultTaskFuture<R> extends CompletableFuture<R> implements TaskFu
         this.backend = backend;
         this.revoker = revoker;
         this.progressSubscriber = progressSubscriber;
-        whenComplete((v, e) -> stopProgress());
     }
 
     @Override
@@ -85,7 +91,7 @@ public class DefaultTaskFuture<R> extends CompletableFuture<R> implements TaskFu
         if (!isDone()) {
             backend.get(id).map(TaskRecord::progress).ifPresent(this::progressed);
         }
-        synchronized (listeners) {
+        synchronized (this) {
             return Optional.ofNullable(lastProgress);
         }
     }
@@ -95,9 +101,12 @@ public class DefaultTaskFuture<R> extends CompletableFuture<R> implements TaskFu
         Objects.requireNonNull(listener, "listener");
         boolean subscribe;
         Progress known;
-        synchronized (listeners) {
+        synchronized (this) {
             if (isDone()) {
                 return this;
+            }
+            if (listeners == null) {
+                listeners = new ArrayList<>(1);
             }
             listeners.add(listener);
             subscribe = subscription == null && progressSubscriber != null;
@@ -108,7 +117,7 @@ public class DefaultTaskFuture<R> extends CompletableFuture<R> implements TaskFu
         }
         if (subscribe) {
             Registration r = progressSubscriber.apply(this);
-            synchronized (listeners) {
+            synchronized (this) {
                 if (subscription == null && !isDone()) {
                     subscription = r;
                     r = null;
@@ -124,12 +133,12 @@ public class DefaultTaskFuture<R> extends CompletableFuture<R> implements TaskFu
     /** A progress report arrived; listeners hear of it if it is new. Called in order by one thread at a time. */
     void progressed(Progress p) {
         List<Consumer<? super Progress>> targets;
-        synchronized (listeners) {
+        synchronized (this) {
             if (p == null || p.equals(lastProgress)) {
                 return;
             }
             lastProgress = p;
-            targets = List.copyOf(listeners);
+            targets = listeners == null ? List.of() : List.copyOf(listeners);
         }
         for (Consumer<? super Progress> l : targets) {
             try {
@@ -140,12 +149,16 @@ public class DefaultTaskFuture<R> extends CompletableFuture<R> implements TaskFu
         }
     }
 
+    /**
+     * Called by each way this future completes (they are all here, since it cannot be completed by hand) rather than
+     * from a {@code whenComplete}: a million pending futures would hold a million more completion nodes.
+     */
     private void stopProgress() {
         Registration r;
-        synchronized (listeners) {
+        synchronized (this) {
             r = subscription;
             subscription = null;
-            listeners.clear();
+            listeners = null;
         }
         if (r != null) {
             r.cancel();
@@ -191,17 +204,52 @@ public class DefaultTaskFuture<R> extends CompletableFuture<R> implements TaskFu
 
     void succeed(TaskRecord record, R value) {
         finalRecord = record;
-        super.complete(value);
+        if (super.complete(value)) {
+            ended(null);
+        }
     }
 
     void fail(TaskRecord record, Throwable error) {
         finalRecord = record;
-        super.completeExceptionally(error);
+        if (super.completeExceptionally(error)) {
+            ended(error);
+        }
     }
 
     void revoked(TaskRecord record) {
         finalRecord = record;
-        super.completeExceptionally(new CancellationException("task '" + taskName + "' (id " + id + ") was revoked"));
+        // a revocation by hand says no more than that; any other reason (an expiry, a rollback) is told
+        String reason = record.error() == null || record.error().message() == null || ErrorType.REVOKED.typeName().equals(record.error().type())
+                || ErrorType.TERMINATED.typeName().equals(record.error().type()) ? "" : ": " + record.error().message();
+        CancellationException cancelled = new CancellationException("task '" + taskName + "' (id " + id + ") was revoked" + reason);
+        if (super.completeExceptionally(cancelled)) {
+            ended(cancelled);
+        }
+    }
+
+    /**
+     * Makes {@code group} hear of this future's completion from {@link #ended}; false when this future is done already
+     * or in another group, and the group must watch it itself.
+     */
+    synchronized boolean joinGroup(DefaultGroupFuture<R> group) {
+        if (isDone() || this.group != null) {
+            return false;
+        }
+        this.group = group;
+        return true;
+    }
+
+    /** This future just completed: its progress stops and its group hears of it (see {@link #stopProgress}). */
+    private void ended(Throwable error) {
+        stopProgress();
+        DefaultGroupFuture<R> g;
+        synchronized (this) {
+            // after the completion: a group joining from now on finds this future done and watches it itself
+            g = group;
+        }
+        if (g != null) {
+            g.memberDone(this, error);
+        }
     }
 
     @Override

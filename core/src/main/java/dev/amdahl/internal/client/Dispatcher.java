@@ -10,14 +10,18 @@ import dev.amdahl.SubmitOptions;
 import dev.amdahl.TaskFuture;
 import dev.amdahl.TaskState;
 import dev.amdahl.internal.json.Json;
+import dev.amdahl.internal.json.Scalars;
+import dev.amdahl.internal.observe.Observers;
 import dev.amdahl.internal.task.RegisteredTask;
 import dev.amdahl.internal.task.TaskInvoker;
-import dev.amdahl.internal.wire.MessageCodec;
+import dev.amdahl.internal.task.PlacementBoard;
+import dev.amdahl.internal.wire.ByReference;
 import dev.amdahl.internal.wire.TaskMessage;
-import dev.amdahl.internal.wire.MessageSigner;
+import dev.amdahl.internal.wire.Wire;
 import dev.amdahl.internal.workflow.Canvas;
 import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.IdempotencyKeys;
+import dev.amdahl.spi.PublishRedirect;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskError;
 import dev.amdahl.spi.TaskRecord;
@@ -45,18 +49,21 @@ public final class Dispatcher {
     private final IdempotencyClaim idempotency;
     private final ProgressWatch progress;
     private final ResultWatch results;
+    /** Where the derived queues submitted to are recorded, for workers that did not register those needs. */
+    private final PlacementBoard board;
 
     /**
      * @param eagerInvoker runs tasks in the caller's thread when not null (eager mode)
-     * @param codec        the message limits a submission is checked against
-     * @param signer       signs what is published
+     * @param wire         encodes what is published, refusing what a worker would refuse
+     * @param observers    told of each publish
      */
-    public Dispatcher(Broker broker, ResultBackend backend, Clock clock, TaskInvoker eagerInvoker, MessageCodec codec,
-                      MessageSigner signer) {
+    public Dispatcher(Broker broker, ResultBackend backend, Clock clock, TaskInvoker eagerInvoker, Wire wire,
+                      Observers observers, ByReference references) {
         this.backend = backend;
         this.clock = clock;
-        this.producer = new Producer(broker, clock, codec, signer,
-                eagerInvoker == null ? null : new EagerRunner(backend, clock, eagerInvoker, codec));
+        this.board = new PlacementBoard(backend, clock);
+        this.producer = new Producer(broker, clock, wire,
+                eagerInvoker == null ? null : new EagerRunner(backend, clock, eagerInvoker, wire), observers, references);
         this.idempotency = new IdempotencyClaim(backend);
         this.progress = new ProgressWatch(backend);
         this.results = new ResultWatch(backend, this::revoke, progress);
@@ -86,6 +93,8 @@ public final class Dispatcher {
         @SuppressWarnings("unchecked")
         RegisteredTask<?, R> task = (RegisteredTask<?, R>) workflow.tasks().get(last.get("id").asText());
         DefaultTaskFuture<R> future = results.watch(task, last.get("id").asText());
+        announce(List.of(future.id()));
+        placeAll(workflow);
         producer.publishHeads(workflow);
         return future;
     }
@@ -99,8 +108,10 @@ public final class Dispatcher {
             RegisteredTask<?, R> task = (RegisteredTask<?, R>) workflow.tasks().get(last.get("id").asText());
             members.add(results.watch(task, last.get("id").asText()));
         }
-        producer.publishHeads(workflow);
-        return new DefaultGroupFuture<>(TaskMessage.newId(), members, System.nanoTime() - start);
+        announce(members.stream().map(TaskFuture::id).toList());
+        placeAll(workflow);
+        Producer.Moved moved = producer.publishHeads(workflow);
+        return new DefaultGroupFuture<>(TaskMessage.newId(), members, System.nanoTime() - start, moved.published(), moved.stored());
     }
 
     /** The backend's idempotency keys, for task {@code taskName} given a key; fails, naming the fix, where it has none. */
@@ -113,6 +124,7 @@ public final class Dispatcher {
         TaskMessage message = Producer.message(TaskMessage.newId(), task, encodeArgument(task, argument), false, null, options, now);
         String key = options.idempotencyKey().orElse(null);
         if (key != null) {
+            refuseKeyInRedirect(task, key);
             String first = idempotency.claim(task, key, message, options, now);
             if (first != null) {
                 log.debug("task '{}' with idempotency key '{}' was submitted already as {}; not submitting it again",
@@ -121,6 +133,8 @@ public final class Dispatcher {
             }
         }
         DefaultTaskFuture<R> future = results.watch(task, message.id());
+        announce(List.of(message.id()));
+        place(queue);
         producer.send(queue, List.of(message), options);
         return future;
     }
@@ -147,10 +161,49 @@ public final class Dispatcher {
             }
         }
         long encoded = System.nanoTime();
-        producer.send(queue, messages, options);
+        announce(messages.stream().map(TaskMessage::id).toList());
+        place(queue);
+        Producer.Moved moved = producer.send(queue, messages, options);
         // in eager mode send() runs the tasks themselves: their time is parallel work, not submission
         long submitNanos = (producer.eager() ? encoded : System.nanoTime()) - start;
-        return new DefaultGroupFuture<>(groupId, members, submitNanos);
+        return new DefaultGroupFuture<>(groupId, members, submitNanos, moved.published(), moved.stored());
+    }
+
+    /** Records every derived queue a workflow's steps go to, the later steps' too (a worker publishes those). */
+    private void placeAll(Canvas.Compiled workflow) {
+        if (!producer.eager()) {
+            for (String q : workflow.queues()) {
+                board.announce(q);
+            }
+        }
+    }
+
+    /** Records a derived queue on the board, so workers that offer its needs consume it; nothing in eager mode. */
+    private void place(String queue) {
+        if (!producer.eager()) {
+            board.announce(queue);
+        }
+    }
+
+    /** Tells this thread's {@link PublishRedirect}, if there is one, the ids of the futures about to be published. */
+    private void announce(List<String> ids) {
+        PublishRedirect.Publisher redirect = producer.redirect();
+        if (redirect != null) {
+            ids.forEach(redirect::submitted);
+        }
+    }
+
+    /**
+     * A redirected publish may be discarded (its transaction rolls back), and the key would then name, for its whole
+     * window, a task that never ran: the next submission with that key would get its future instead of running.
+     */
+    private void refuseKeyInRedirect(RegisteredTask<?, ?> task, String key) {
+        if (producer.redirect() != null) {
+            throw new AmdahlException("task '" + task.name() + "' has idempotency key '" + key + "', but it is submitted"
+                    + " inside a transactional enqueue, whose publish is discarded if the transaction rolls back while the"
+                    + " key would stay claimed by a task that never ran: submit it without the key (the transaction is"
+                    + " what makes it happen once: guard it with a unique constraint of your own), or outside the transaction");
+        }
     }
 
     /**
@@ -179,7 +232,7 @@ public final class Dispatcher {
 
     public static <A> JsonNode encodeArgument(RegisteredTask<A, ?> task, A argument) {
         try {
-            return Json.mapper().valueToTree(argument);
+            return Scalars.valueToTree(argument);
         } catch (IllegalArgumentException e) {
             throw new AmdahlException("the argument of task '" + task.name() + "' (a "
                     + (argument == null ? "null" : argument.getClass().getName())

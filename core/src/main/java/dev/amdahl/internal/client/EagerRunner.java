@@ -4,8 +4,10 @@ import dev.amdahl.TaskState;
 import dev.amdahl.internal.task.Outcome;
 import dev.amdahl.internal.task.RunControl;
 import dev.amdahl.internal.task.TaskInvoker;
-import dev.amdahl.internal.wire.MessageCodec;
 import dev.amdahl.internal.wire.TaskMessage;
+import dev.amdahl.internal.wire.Wire;
+import dev.amdahl.spi.Delivery;
+import dev.amdahl.spi.OutboundMessage;
 import dev.amdahl.internal.workflow.Continuations;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskRecord;
@@ -27,21 +29,22 @@ final class EagerRunner {
     private final ResultBackend backend;
     private final TaskInvoker invoker;
     private final Continuations continuations;
-    private final MessageCodec codec;
+    private final Wire wire;
 
-    EagerRunner(ResultBackend backend, Clock clock, TaskInvoker invoker, MessageCodec codec) {
-        this.codec = codec;
+    EagerRunner(ResultBackend backend, Clock clock, TaskInvoker invoker, Wire wire) {
+        this.wire = wire;
         this.backend = backend;
         this.invoker = invoker;
         this.continuations = new Continuations(backend, (queue, m, priority) -> run(m), clock);
     }
 
     void run(TaskMessage message) {
-        TaskMessage received = codec.read(MessageCodec.encode(message));
+        OutboundMessage out = wire.encodeUnchecked(message, 0);
+        TaskMessage received = wire.decode(new Delivery("eager", out.id(), out.body(), out.priority(), 1, null));
         RunControl control = RunControl.unwatched();
         Outcome outcome = invoker.invoke(received, 1, control);
         while (outcome.kind() == Outcome.Kind.RETRY) {
-            received = received.retried(null);
+            received = received.retried(null, received.sentAt());
             TaskRecord kept = backend.storeAllUnlessFinal(List.of(new TaskRecord(received.id(), received.task(),
                     TaskState.RETRY, null, outcome.error(), received.retries(), WORKER, outcome.startedAt(), null,
                     outcome.runtimeNanos()))).get(received.id());

@@ -6,6 +6,7 @@ import dev.amdahl.ErrorType;
 import dev.amdahl.TaskFailedException;
 import dev.amdahl.TaskState;
 import dev.amdahl.internal.json.Json;
+import dev.amdahl.internal.json.Scalars;
 import dev.amdahl.internal.task.RegisteredTask;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskError;
@@ -21,11 +22,14 @@ final class ResultWatch {
     private final ResultBackend backend;
     private final BiConsumer<String, Boolean> revoker;
     private final ProgressWatch progress;
+    /** What starts a future's progress feed: one for all futures, not one bound per future. */
+    private final java.util.function.Function<DefaultTaskFuture<?>, dev.amdahl.spi.Registration> progressSubscriber;
 
     ResultWatch(ResultBackend backend, BiConsumer<String, Boolean> revoker, ProgressWatch progress) {
         this.backend = backend;
         this.revoker = revoker;
         this.progress = progress;
+        this.progressSubscriber = progress::subscribe;
     }
 
     /** A future for task {@code id}, not yet published, completed when the backend reports its final record. */
@@ -84,7 +88,7 @@ final class ResultWatch {
     }
 
     private <R> DefaultTaskFuture<R> newFuture(String id, String name) {
-        return new DefaultTaskFuture<>(id, name, backend, revoker, progress::subscribe);
+        return new DefaultTaskFuture<>(id, name, backend, revoker, progressSubscriber);
     }
 
     private static void completeUnsuccessfully(DefaultTaskFuture<?> future, TaskRecord record) {
@@ -99,7 +103,7 @@ final class ResultWatch {
 
     private static <R> R decodeResult(RegisteredTask<?, R> task, TaskRecord record, String json) {
         try {
-            return Json.mapper().readValue(json, task.resultType());
+            return Scalars.readValue(json, task.resultType());
         } catch (Exception e) {
             throw new AmdahlException("the result of task '" + task.name() + "' (id " + record.taskId()
                     + ") does not decode into " + task.resultType().toCanonical() + ": " + e.getMessage(), e);
@@ -108,7 +112,7 @@ final class ResultWatch {
 
     private static <R> R decodeResult(RegisteredTask<?, R> task, TaskRecord record, JsonNode json) {
         try {
-            return Json.mapper().convertValue(json, task.resultType());
+            return Scalars.convertValue(json, task.resultType());
         } catch (IllegalArgumentException e) {
             throw new AmdahlException("the result of task '" + task.name() + "' (id " + record.taskId()
                     + ") does not decode into " + task.resultType().toCanonical() + ": " + e.getMessage(), e);

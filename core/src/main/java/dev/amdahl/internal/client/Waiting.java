@@ -37,7 +37,7 @@ public final class Waiting {
             throw new AmdahlException(what + " failed: " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
             TaskState now = state.get();
-            throw new TaskTimeoutException(what + " did not finish within " + timeout + whileWaiting.apply(now),
+            throw new TaskTimeoutException(what + " did not finish within " + timeout.toString().substring(2).toLowerCase(java.util.Locale.ROOT) + whileWaiting.apply(now),
                     taskName, id, timeout, now, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

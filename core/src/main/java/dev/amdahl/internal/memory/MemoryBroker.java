@@ -36,11 +36,28 @@ import java.util.concurrent.locks.ReentrantLock;
  * came back (lease ran out, {@link #requeue}): the delivery after the {@code maxDeliveries}-th is handed out
  * {@linkplain Delivery#exhausted() exhausted}, for its consumer to report and reject, and if that one comes back
  * too the next poll dead-letters it, so no message loops for ever.
+ *
+ * <p>Bodies are kept and handed out as they were published, not copied: a publisher hands its bytes over, and
+ * consumers only read them, so a million pending messages cost one array each, not two, and a delivery none.
+ *
+ * <p>Decoded forms ({@link #carriesDecoded()}): what a publisher made beside a body is handed to that message's first
+ * delivery and then dropped, so a redelivery decodes the bytes as any consumer of another broker would. At most
+ * {@value #MAX_CARRIED} waiting messages keep theirs; past that a message is kept as bytes alone, so a backlog of a
+ * million costs what it cost before, and only the messages near the head of a busy queue are spared a decode.
+ *
+ * <p>Order: each queue keeps one first-in-first-out lane per priority for messages as they are published (their
+ * sequence numbers rise along each lane), and one priority heap for messages that come back (a lease that ran out, a
+ * requeue, a delay that fell due), which are older than much of what waits; the next message is the better of the
+ * heap's head and the head of the highest non-empty lane, so the order is exactly that of one heap over everything,
+ * at the cost of a heap only for what came back.
  */
 public final class MemoryBroker implements Broker {
 
-    private static final Comparator<Entry> DELIVERY_ORDER =
-            Comparator.comparingInt((Entry e) -> -e.priority).thenComparingLong(e -> e.seq);
+    /** Higher priority first, then lower sequence number (older) first. */
+    private static final Comparator<Entry> DELIVERY_ORDER = (a, b) ->
+            a.priority != b.priority ? Integer.compare(b.priority, a.priority) : Long.compare(a.seq, b.seq);
+    /** How many waiting messages keep the decoded form their publisher made; see the class comment. */
+    public static final int MAX_CARRIED = 65_536;
 
     /** The visibility timeout and max deliveries of {@link #MemoryBroker(Clock)}. */
     public static final Duration DEFAULT_VISIBILITY_TIMEOUT = Duration.ofSeconds(60);
@@ -52,13 +69,15 @@ public final class MemoryBroker implements Broker {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition ready = lock.newCondition();
     // guarded by lock
-    private final Map<String, PriorityQueue<Entry>> queues = new HashMap<>();
+    private final Map<String, Lanes> queues = new HashMap<>();
     private final PriorityQueue<Entry> delayed = new PriorityQueue<>(
             Comparator.comparing((Entry e) -> e.notBefore).thenComparingLong(e -> e.seq));
     /** Delivered and not settled, by receipt. */
     private final Map<Long, Entry> unacked = new HashMap<>();
     private final Map<String, ArrayDeque<DeadLetter>> deadLetters = new HashMap<>();
     private long seq;
+    /** Waiting entries that hold a decoded form; at most {@link #MAX_CARRIED}. */
+    private int carried;
     private long receipts;
     private int rotation;
     private boolean closed;
@@ -93,6 +112,8 @@ public final class MemoryBroker implements Broker {
         final byte[] body;
         final int priority;
         final Instant notBefore;
+        /** The publisher's decoded form, until the first delivery takes it; see the class comment. */
+        Object decoded;
         long seq;
         int deliveries;
         /** While delivered: the receipt of the current delivery and when its lease runs out. */
@@ -109,6 +130,69 @@ public final class MemoryBroker implements Broker {
         }
     }
 
+    /** One queue: see "Order" in the class comment. All under the broker's lock. */
+    private static final class Lanes {
+        @SuppressWarnings("unchecked")
+        private final ArrayDeque<Entry>[] fresh = new ArrayDeque[OutboundMessage.MAX_PRIORITY + 1];
+        private final PriorityQueue<Entry> back = new PriorityQueue<>(DELIVERY_ORDER);
+        private int size;
+
+        /** A message just published: its sequence number is above every other's here. */
+        void append(Entry e) {
+            ArrayDeque<Entry> lane = fresh[e.priority];
+            if (lane == null) {
+                lane = fresh[e.priority] = new ArrayDeque<>();
+            }
+            lane.addLast(e);
+            size++;
+        }
+
+        /** A message that comes back, or was delayed: older than some that wait. */
+        void putBack(Entry e) {
+            back.add(e);
+            size++;
+        }
+
+        Entry poll() {
+            ArrayDeque<Entry> lane = null;
+            for (int p = fresh.length - 1; p >= 0; p--) {
+                if (fresh[p] != null && !fresh[p].isEmpty()) {
+                    lane = fresh[p];
+                    break;
+                }
+            }
+            Entry returned = back.peek();
+            Entry e;
+            if (returned != null && (lane == null || DELIVERY_ORDER.compare(returned, lane.peekFirst()) < 0)) {
+                e = back.poll();
+            } else if (lane != null) {
+                e = lane.pollFirst();
+            } else {
+                return null;
+            }
+            size--;
+            return e;
+        }
+
+        int size() {
+            return size;
+        }
+
+        void forEach(java.util.function.Consumer<Entry> action) {
+            back.forEach(action);
+            for (ArrayDeque<Entry> lane : fresh) {
+                if (lane != null) {
+                    lane.forEach(action);
+                }
+            }
+        }
+    }
+
+    @Override
+    public boolean carriesDecoded() {
+        return true;
+    }
+
     @Override
     public void publish(String queue, OutboundMessage message) {
         publishAll(queue, List.of(message));
@@ -120,12 +204,20 @@ public final class MemoryBroker implements Broker {
         try {
             checkOpen();
             Instant now = clock.instant();
+            Lanes lanes = null;
             for (OutboundMessage m : messages) {
-                Entry e = new Entry(queue, m.id(), m.body().clone(), m.priority(), m.notBefore(), seq++);
+                Entry e = new Entry(queue, m.id(), m.body(), m.priority(), m.notBefore(), seq++);
+                if (m.decoded() != null && carried < MAX_CARRIED) {
+                    e.decoded = m.decoded();
+                    carried++;
+                }
                 if (m.notBefore() != null && m.notBefore().isAfter(now)) {
                     delayed.add(e);
                 } else {
-                    queue(queue).add(e);
+                    if (lanes == null) {
+                        lanes = queue(queue);
+                    }
+                    lanes.append(e);
                 }
             }
             ready.signalAll();
@@ -176,10 +268,11 @@ public final class MemoryBroker implements Broker {
         List<Delivery> taken = new ArrayList<>();
         int start = Math.floorMod(rotation++, names.size());
         boolean progress = true;
+        Instant leaseUntil = null;
         while (taken.size() < max && progress) {
             progress = false;
             for (int i = 0; i < names.size() && taken.size() < max; i++) {
-                PriorityQueue<Entry> q = queues.get(names.get((start + i) % names.size()));
+                Lanes q = queues.get(names.get((start + i) % names.size()));
                 Entry e = q == null ? null : q.poll();
                 if (e != null) {
                     progress = true;
@@ -193,10 +286,18 @@ public final class MemoryBroker implements Broker {
                     }
                     e.deliveries++;
                     e.receipt = receipts++;
-                    e.leaseUntil = clock.instant().plus(visibilityTimeout);
+                    if (leaseUntil == null) {
+                        leaseUntil = clock.instant().plus(visibilityTimeout);
+                    }
+                    e.leaseUntil = leaseUntil;
                     unacked.put(e.receipt, e);
-                    taken.add(new Delivery(e.queue, e.id, e.body.clone(), e.priority, e.deliveries, e.receipt,
-                            e.deliveries > maxDeliveries));
+                    Object decoded = e.decoded;
+                    if (decoded != null) {
+                        e.decoded = null;
+                        carried--;
+                    }
+                    taken.add(new Delivery(e.queue, e.id, e.body, e.priority, e.deliveries, e.receipt,
+                            e.deliveries > maxDeliveries, decoded));
                 }
             }
         }
@@ -211,7 +312,7 @@ public final class MemoryBroker implements Broker {
             Entry e = it.next();
             if (!e.leaseUntil.isAfter(now)) {
                 it.remove();
-                queue(e.queue).add(e);
+                queue(e.queue).putBack(e);
             }
         }
     }
@@ -220,7 +321,7 @@ public final class MemoryBroker implements Broker {
         Instant now = clock.instant();
         while (!delayed.isEmpty() && !delayed.peek().notBefore.isAfter(now)) {
             Entry e = delayed.poll();
-            queue(e.queue).add(e);
+            queue(e.queue).putBack(e);
         }
     }
 
@@ -239,7 +340,7 @@ public final class MemoryBroker implements Broker {
         lock.lock();
         try {
             Entry e = owned(delivery);
-            queue(e.queue).add(e);
+            queue(e.queue).putBack(e);
             ready.signalAll();
         } finally {
             lock.unlock();
@@ -300,7 +401,7 @@ public final class MemoryBroker implements Broker {
         try {
             moveDueMessages();
             reclaimExpiredLeases();
-            PriorityQueue<Entry> q = queues.get(queue);
+            Lanes q = queues.get(queue);
             return q == null ? 0 : q.size();
         } finally {
             lock.unlock();
@@ -312,9 +413,12 @@ public final class MemoryBroker implements Broker {
         lock.lock();
         try {
             moveDueMessages();
-            PriorityQueue<Entry> q = queues.remove(queue);
+            Lanes q = queues.remove(queue);
+            if (q != null) {
+                q.forEach(this::dropDecoded);
+            }
             int delayedBefore = delayed.size();
-            delayed.removeIf(e -> e.queue.equals(queue));
+            delayed.removeIf(e -> e.queue.equals(queue) && dropDecoded(e));
             return (q == null ? 0 : q.size()) + delayedBefore - delayed.size();
         } finally {
             lock.unlock();
@@ -330,6 +434,46 @@ public final class MemoryBroker implements Broker {
         } finally {
             lock.unlock();
         }
+    }
+
+    @Override
+    public int requeueDeadLetter(String queue, String messageId) {
+        lock.lock();
+        try {
+            checkOpen();
+            List<DeadLetter> moved = takeDeadLetters(queue, messageId);
+            for (DeadLetter d : moved) {
+                queue(queue).append(new Entry(queue, d.messageId(), d.body(), 0, null, seq++));
+            }
+            if (!moved.isEmpty()) {
+                ready.signalAll();
+            }
+            return moved.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int dropDeadLetter(String queue, String messageId) {
+        lock.lock();
+        try {
+            checkOpen();
+            return takeDeadLetters(queue, messageId).size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Removes and returns the dead letters of {@code queue} with {@code messageId}; under the lock. */
+    private List<DeadLetter> takeDeadLetters(String queue, String messageId) {
+        ArrayDeque<DeadLetter> letters = deadLetters.get(queue);
+        if (letters == null) {
+            return List.of();
+        }
+        List<DeadLetter> taken = new ArrayList<>();
+        letters.removeIf(d -> d.messageId().equals(messageId) && taken.add(d));
+        return taken;
     }
 
     @Override
@@ -354,7 +498,21 @@ public final class MemoryBroker implements Broker {
         }
     }
 
-    private PriorityQueue<Entry> queue(String name) {
-        return queues.computeIfAbsent(name, n -> new PriorityQueue<>(DELIVERY_ORDER));
+    private Lanes queue(String name) {
+        Lanes q = queues.get(name);
+        if (q == null) {
+            q = new Lanes();
+            queues.put(name, q);
+        }
+        return q;
+    }
+
+    /** Forgets the decoded form of an entry leaving the broker undelivered; true, for removeIf. Under the lock. */
+    private boolean dropDecoded(Entry e) {
+        if (e.decoded != null) {
+            e.decoded = null;
+            carried--;
+        }
+        return true;
     }
 }

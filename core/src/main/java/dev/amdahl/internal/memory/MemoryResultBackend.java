@@ -8,6 +8,7 @@ import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.RevocationFeed;
 import dev.amdahl.spi.TaskRecord;
 import dev.amdahl.spi.UpdateFeed;
+import dev.amdahl.spi.WorkerRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,31 +19,58 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * The embedded result backend: records in a map of this process. Records go through
- * {@link TaskRecord#toBytes()} like on any other backend, so what works here works on Redis. It has every
- * capability, so the embedded default runs every feature.
+ * The embedded result backend: records in a map of this process. It has every capability, so the embedded default
+ * runs every feature.
  *
- * <p>Records and counters live {@code resultTtl} after their last write, as on Redis, so a long-running
- * application's heap does not grow with every task it ever ran. Reads check the time themselves, so nothing expired
- * is ever returned; the memory is released by a sweep over every record and counter, run by the write that brings
- * the writes since the last sweep to as many as there are entries (at least {@value #SWEEP_EVERY_MIN}): each write
- * pays for about one entry looked at, and nothing but the entries themselves is kept to find them, so a record
- * {@link #forget forgotten} costs nothing more.
+ * <p>Records are kept as the immutable objects they are, not as {@link TaskRecord#toBytes()}: a record holds only
+ * strings, numbers and instants, and its result is already the JSON text the worker encoded, which the client
+ * decodes, so a result that would not survive JSON on Redis does not survive it here either; encoding the envelope
+ * to bytes and back on the same heap proved nothing more and was most of the embedded round trip's cost.
+ *
+ * <p>Invariants:
+ * <ul>
+ *   <li><b>A store and the callbacks it completes are one step per task.</b> Everything that waits on a task (its
+ *       {@link #whenReady} callbacks and {@link #onUpdate} listeners) is in {@code watchers} under the task's id, and
+ *       every store, registration and removal for that task runs inside a {@code compute} of that key, whose lock
+ *       orders them: a registration that finds no final record is seen by the store that brings one, and the
+ *       check of {@link #storeAllUnlessFinal} and its store cannot be split by another store. Callbacks run after
+ *       the compute, on the storing thread, never inside it (a callback may call this backend).</li>
+ *   <li><b>A revocation is told to each revocation listener exactly once</b>: stores of REVOKED records and
+ *       {@link #onRevoked} meet under the lock of {@code revokedIds}.</li>
+ *   <li><b>Memory is bounded by the time to live.</b> Records and counters live {@code resultTtl} after their last
+ *       write, as on Redis. Reads check the time themselves, so nothing expired is ever returned; the memory is
+ *       released by a sweep over every record and counter, run by the write that brings the writes since the last
+ *       sweep to as many as there are entries (at least {@value #SWEEP_EVERY_MIN}): each write pays for about one
+ *       entry looked at, and nothing but the entries themselves is kept to find them, so a record
+ *       {@link #forget forgotten} costs nothing more. A task with no watcher has no entry in {@code watchers}.</li>
+ * </ul>
  */
-public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys, Claims, RevocationFeed, UpdateFeed {
+public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys, Claims, RevocationFeed, UpdateFeed, WorkerRegistry {
 
-    /** How long results and counters stay, as {@code result-ttl} on Redis. */
-    public static final Duration DEFAULT_RESULT_TTL = Duration.ofDays(1);
+    /**
+     * How long results and counters stay after their last write ({@code memory://?result-ttl=}): an hour, not Redis's
+     * day, so a long-running application holds an hour of finished tasks at most. Not less: a submission with an
+     * idempotency key returns the first task's future for {@link dev.amdahl.SubmitOptions#DEFAULT_IDEMPOTENCY_WINDOW}
+     * (an hour), and that future completes from the record, as a chord's callback reads its members' records.
+     */
+    public static final Duration DEFAULT_RESULT_TTL = Duration.ofHours(1);
 
     private final Clock clock;
-    private final Duration resultTtl;
-    private final Map<String, Stored> records = new ConcurrentHashMap<>();
+    private final long resultTtlMillis;
+    private final Map<String, Kept> records = new ConcurrentHashMap<>();
+    /**
+     * By task id, what waits on it: the one {@link #whenReady} callback a client registers (a {@code Consumer}, the
+     * common case, kept bare to save memory per pending task), or a {@link Watch} when there are more or
+     * {@link #onUpdate} listeners. Read and written only inside a {@code compute} of the task's key.
+     */
+    private final ConcurrentHashMap<String, Object> watchers = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> counters = new ConcurrentHashMap<>();
     /** When each counter without a time to live of its own expires: {@code resultTtl} after its last increment. */
     private final Map<String, Instant> counterLife = new ConcurrentHashMap<>();
@@ -51,23 +79,45 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
     private static final int SWEEP_EVERY_MIN = 1_024;
     /** When counters created with a time to live expire (set once, at creation); guarded by itself. */
     private final Map<String, Instant> counterExpiry = new HashMap<>();
-    /** Callbacks waiting for a final record; guarded by {@code waiting}. Checked under the same lock as the store that completes them. */
-    private final Map<String, List<Consumer<TaskRecord>>> waiting = new HashMap<>();
-    /** The revocation feed's listeners. */
+    /** The revocation feed's listeners; added and snapshot under the lock of {@code revokedIds}. */
     private final List<Consumer<TaskRecord>> revocationListeners = new CopyOnWriteArrayList<>();
-    /** Ids of the REVOKED records, replayed to each new revocation listener; guarded by {@code waiting}. */
+    /** Ids of the REVOKED records, replayed to each new revocation listener; guarded by itself. */
     private final Set<String> revokedIds = new HashSet<>();
     /** Claims and when they expire; guarded by itself. Expired ones are swept as new ones come. */
     private final Map<String, Instant> claims = new HashMap<>();
-    /** Listeners to non-final records; guarded by {@code waiting}, dropped when the task ends. */
-    private final Map<String, List<Consumer<TaskRecord>>> listening = new HashMap<>();
     /** Keys of {@link #putIfAbsent}; guarded by itself. */
     private final Map<String, Held> keys = new HashMap<>();
+
+    /** Workers' heartbeats and when they expire; guarded by itself. Expired ones are dropped when read. */
+    private final Map<String, Beat> heartbeats = new HashMap<>();
 
     private record Held(String value, Instant until) {
     }
 
-    private record Stored(byte[] bytes, Instant until) {
+    private record Beat(byte[] bytes, Instant until) {
+    }
+
+    /** A record and the time ({@link Clock#millis()}) it expires. */
+    private record Kept(TaskRecord record, long untilMillis) {
+    }
+
+    /** More than one watcher of a task; see {@code watchers}. */
+    private static final class Watch {
+        final List<Consumer<TaskRecord>> ready = new ArrayList<>(2);
+        final List<Consumer<TaskRecord>> updates = new ArrayList<>(1);
+
+        /** {@code this}, or {@code null} when nothing waits any more (the task's entry is then removed). */
+        Object orNull() {
+            return ready.isEmpty() && updates.isEmpty() ? null : this;
+        }
+    }
+
+    /** What one store found and must tell once its compute is over. */
+    private static final class Stored {
+        TaskRecord kept;
+        Object ready;
+        List<Consumer<TaskRecord>> updates;
+        List<Consumer<TaskRecord>> revocationListeners;
     }
 
     public MemoryResultBackend() {
@@ -88,13 +138,13 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
             throw new IllegalArgumentException("resultTtl must be positive, was " + resultTtl);
         }
         this.clock = clock;
-        this.resultTtl = resultTtl;
+        this.resultTtlMillis = Math.max(1, resultTtl.toMillis());
     }
 
     /** Counts a write; the one that makes the writes since the last sweep as many as the entries sweeps them. */
     private void wrote() {
         long writes = writesSinceSweep.incrementAndGet();
-        if (writes >= Math.max(SWEEP_EVERY_MIN, records.size() + counters.size()) && writesSinceSweep.compareAndSet(writes, 0)) {
+        if (writes >= SWEEP_EVERY_MIN && writes >= records.size() + counters.size() && writesSinceSweep.compareAndSet(writes, 0)) {
             sweep();
         }
     }
@@ -111,18 +161,18 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
                 }
             }
         });
+        long nowMillis = now.toEpochMilli();
         List<String> expired = new ArrayList<>();
-        records.forEach((id, stored) -> {
-            if (!stored.until().isAfter(now)) {
+        records.forEach((id, kept) -> {
+            // removed only as it was seen: a store since then brought a new life
+            if (kept.untilMillis() <= nowMillis && records.remove(id, kept)) {
                 expired.add(id);
             }
         });
         if (!expired.isEmpty()) {
-            synchronized (waiting) {
+            synchronized (revokedIds) {
                 for (String id : expired) {
-                    Stored current = records.get(id);
-                    if (current != null && !current.until().isAfter(now)) {
-                        records.remove(id);
+                    if (!records.containsKey(id)) {
                         revokedIds.remove(id);
                     }
                 }
@@ -135,52 +185,86 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
         return records.size() + counters.size();
     }
 
-    @Override
-    public void store(TaskRecord record) {
-        Runnable notify;
-        synchronized (waiting) {
-            notify = put(record);
-        }
-        notify.run();
+    /** How many tasks have a callback or listener waiting on them (for tests). */
+    int watched() {
+        return watchers.size();
     }
 
-    /** Stores a record; the caller holds the lock on {@code waiting}. Returns what tells its waiters, to run after the lock. */
-    private Runnable put(TaskRecord record) {
-        byte[] bytes = record.toBytes();
-        List<Consumer<TaskRecord>> due;
-        Instant until = clock.instant().plus(resultTtl);
-        records.put(record.taskId(), new Stored(bytes, until));
+    @Override
+    public void store(TaskRecord record) {
+        tell(record, put(record, false));
+    }
+
+    /**
+     * Stores {@code record}, unless {@code unlessFinal} and the task's record is final already, in one compute of the
+     * task's key; returns what to tell. Nothing is called back here: see {@link #tell}.
+     */
+    private Stored put(TaskRecord record, boolean unlessFinal) {
+        Stored step = new Stored();
+        String id = record.taskId();
+        watchers.compute(id, (key, watching) -> {
+            // one lookup in the map of records for the check and the store: it holds every task of the last hour
+            records.compute(key, (k, kept) -> {
+                TaskRecord current = unlessFinal ? live(kept) : null;
+                if (current != null && current.state().isReady()) {
+                    step.kept = current;
+                    return kept;
+                }
+                return new Kept(record, clock.millis() + resultTtlMillis);
+            });
+            if (step.kept != null) {
+                return watching;
+            }
+            if (record.state() == TaskState.REVOKED) {
+                synchronized (revokedIds) {
+                    // with onRevoked's lock: each listener hears of this revocation here or in its replay, once
+                    revokedIds.add(key);
+                    if (!revocationListeners.isEmpty()) {
+                        step.revocationListeners = List.copyOf(revocationListeners);
+                    }
+                }
+            }
+            if (record.state().isReady()) {
+                // a final record ends every watch: its callbacks are called, its update listeners dropped
+                step.ready = watching instanceof Watch w ? (w.ready.isEmpty() ? null : List.copyOf(w.ready)) : watching;
+                return null;
+            }
+            if (watching instanceof Watch w && !w.updates.isEmpty()) {
+                step.updates = List.copyOf(w.updates);
+            }
+            return watching;
+        });
         wrote();
-        if (record.state().isReady()) {
-            due = waiting.remove(record.taskId());
-            listening.remove(record.taskId());
-        } else {
-            List<Consumer<TaskRecord>> l = listening.get(record.taskId());
-            due = l == null ? null : List.copyOf(l);
+        return step;
+    }
+
+    /** Calls what {@code step} found waiting for {@code record}, after its compute, on this thread. */
+    @SuppressWarnings("unchecked")
+    private static void tell(TaskRecord record, Stored step) {
+        if (step.ready instanceof List<?> callbacks) {
+            ((List<Consumer<TaskRecord>>) callbacks).forEach(callback -> callback.accept(record));
+        } else if (step.ready != null) {
+            ((Consumer<TaskRecord>) step.ready).accept(record);
         }
-        if (record.state() == TaskState.REVOKED) {
-            revokedIds.add(record.taskId());
+        if (step.updates != null) {
+            step.updates.forEach(listener -> listener.accept(record));
         }
-        boolean revocation = record.state() == TaskState.REVOKED && !revocationListeners.isEmpty();
-        if (due == null && !revocation) {
-            return () -> { };
+        if (step.revocationListeners != null) {
+            step.revocationListeners.forEach(listener -> listener.accept(record));
         }
-        return () -> {
-            TaskRecord stored = TaskRecord.fromBytes(bytes);
-            if (due != null) {
-                due.forEach(callback -> callback.accept(stored));
-            }
-            if (revocation) {
-                revocationListeners.forEach(listener -> listener.accept(stored));
-            }
-        };
+    }
+
+    /** The record of {@code kept} while it lives, else {@code null}. */
+    private TaskRecord live(Kept kept) {
+        return kept == null || kept.untilMillis() <= clock.millis() ? null : kept.record();
     }
 
     @Override
     public Registration onRevoked(Consumer<TaskRecord> listener) {
         List<TaskRecord> before = new ArrayList<>();
-        synchronized (waiting) {
-            // under the stores' lock: a revocation stored from here on is told to the listener, one before is replayed
+        synchronized (revokedIds) {
+            // under the lock stores of revocations take: a revocation stored from here on is told to the listener, one
+            // before is replayed
             revocationListeners.add(listener);
             for (String id : revokedIds) {
                 get(id).ifPresent(before::add);
@@ -194,6 +278,32 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
     @Override
     public boolean revocationFeedComplete() {
         return true;
+    }
+
+    @Override
+    public void putHeartbeat(String worker, byte[] heartbeat, Duration ttl) {
+        Instant until = clock.instant().plus(ttl);
+        synchronized (heartbeats) {
+            heartbeats.put(worker, new Beat(heartbeat.clone(), until));
+        }
+    }
+
+    @Override
+    public void removeHeartbeat(String worker) {
+        synchronized (heartbeats) {
+            heartbeats.remove(worker);
+        }
+    }
+
+    @Override
+    public Map<String, byte[]> heartbeats() {
+        Instant now = clock.instant();
+        Map<String, byte[]> live = new TreeMap<>();
+        synchronized (heartbeats) {
+            heartbeats.values().removeIf(s -> !s.until().isAfter(now));
+            heartbeats.forEach((worker, s) -> live.put(worker, s.bytes().clone()));
+        }
+        return live;
     }
 
     @Override
@@ -214,20 +324,31 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
 
     @Override
     public Registration onUpdate(String taskId, Consumer<TaskRecord> listener) {
-        synchronized (waiting) {
-            listening.computeIfAbsent(taskId, id -> new ArrayList<>()).add(listener);
-        }
-        return () -> {
-            synchronized (waiting) {
-                List<Consumer<TaskRecord>> l = listening.get(taskId);
-                if (l != null) {
-                    l.remove(listener);
-                    if (l.isEmpty()) {
-                        listening.remove(taskId);
-                    }
-                }
+        watchers.compute(taskId, (key, watching) -> {
+            Watch w = watch(watching);
+            w.updates.add(listener);
+            return w;
+        });
+        return () -> watchers.computeIfPresent(taskId, (key, watching) -> {
+            if (watching instanceof Watch w) {
+                w.updates.remove(listener);
+                return w.orNull();
             }
-        };
+            return watching;
+        });
+    }
+
+    /** {@code watching} as a {@link Watch}, made from a bare callback or nothing when it is not one. */
+    @SuppressWarnings("unchecked")
+    private static Watch watch(Object watching) {
+        if (watching instanceof Watch w) {
+            return w;
+        }
+        Watch w = new Watch();
+        if (watching != null) {
+            w.ready.add((Consumer<TaskRecord>) watching);
+        }
+        return w;
     }
 
     @Override
@@ -248,61 +369,107 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
 
     @Override
     public Map<String, TaskRecord> storeAllUnlessFinal(List<TaskRecord> records) {
-        Map<String, TaskRecord> kept = new HashMap<>();
-        List<Runnable> notify = new ArrayList<>(records.size());
-        // under the lock that every store takes, so the check and the store are one step
-        synchronized (waiting) {
-            for (TaskRecord r : records) {
-                TaskRecord current = get(r.taskId()).orElse(null);
-                if (current != null && current.state().isReady()) {
-                    kept.put(r.taskId(), current);
-                } else {
-                    notify.add(put(r));
+        Map<String, TaskRecord> kept = Map.of();
+        Stored[] steps = new Stored[records.size()];
+        // the check and the store are one step per task (see the class comment); callbacks only after them all
+        for (int i = 0; i < steps.length; i++) {
+            steps[i] = put(records.get(i), true);
+        }
+        for (int i = 0; i < steps.length; i++) {
+            TaskRecord r = records.get(i);
+            if (steps[i].kept != null) {
+                if (kept.isEmpty()) {
+                    kept = new HashMap<>();
                 }
+                kept.put(r.taskId(), steps[i].kept);
+            } else {
+                tell(r, steps[i]);
             }
         }
-        notify.forEach(Runnable::run);
         return kept;
     }
 
     @Override
     public Optional<TaskRecord> get(String taskId) {
-        Stored stored = records.get(taskId);
-        if (stored == null || !stored.until().isAfter(clock.instant())) {
-            return Optional.empty();
+        return Optional.ofNullable(live(records.get(taskId)));
+    }
+
+    @Override
+    public Map<String, TaskRecord> getAll(java.util.Collection<String> taskIds) {
+        Map<String, TaskRecord> found = null;
+        for (String id : taskIds) {
+            TaskRecord r = live(records.get(id));
+            if (r != null) {
+                if (found == null) {
+                    found = new HashMap<>();
+                }
+                found.put(id, r);
+            }
         }
-        return Optional.of(TaskRecord.fromBytes(stored.bytes()));
+        return found == null ? Map.of() : found;
     }
 
     @Override
     public Registration whenReady(String taskId, Consumer<TaskRecord> callback) {
-        TaskRecord now;
-        synchronized (waiting) {
-            now = get(taskId).filter(r -> r.state().isReady()).orElse(null);
-            if (now == null) {
-                waiting.computeIfAbsent(taskId, id -> new ArrayList<>()).add(callback);
+        TaskRecord[] ready = new TaskRecord[1];
+        watchers.compute(taskId, (key, watching) -> {
+            TaskRecord current = live(records.get(key));
+            if (current != null && current.state().isReady()) {
+                ready[0] = current;
+                return watching;
             }
-        }
-        if (now != null) {
-            callback.accept(now);
+            if (watching == null) {
+                return callback;
+            }
+            Watch w = watch(watching);
+            w.ready.add(callback);
+            return w;
+        });
+        if (ready[0] != null) {
+            callback.accept(ready[0]);
             return () -> { };
         }
-        return () -> {
-            synchronized (waiting) {
-                List<Consumer<TaskRecord>> callbacks = waiting.get(taskId);
-                if (callbacks != null) {
-                    callbacks.remove(callback);
-                    if (callbacks.isEmpty()) {
-                        waiting.remove(taskId);
-                    }
+        return () -> unwatch(taskId, callback);
+    }
+
+    /**
+     * {@link #whenReady} without the read of the record: the caller registers before it publishes, so there is none yet
+     * (see {@link ResultBackend#whenReadyUnpublished}). That read is the dearer half of a registration here: the map of
+     * records holds every task of the last hour, and the lookup of an id it does not hold is a cache miss.
+     */
+    @Override
+    public Registration whenReadyUnpublished(String taskId, Consumer<TaskRecord> callback) {
+        // nothing waits on a task not yet published, but for another watch of the same caller: one insertion
+        Object before = watchers.putIfAbsent(taskId, callback);
+        if (before != null) {
+            watchers.compute(taskId, (key, watching) -> {
+                if (watching == null) {
+                    return callback;
                 }
+                Watch w = watch(watching);
+                w.ready.add(callback);
+                return w;
+            });
+        }
+        return () -> unwatch(taskId, callback);
+    }
+
+    private void unwatch(String taskId, Consumer<TaskRecord> callback) {
+        watchers.computeIfPresent(taskId, (key, watching) -> {
+            if (watching == callback) {
+                return null;
             }
-        };
+            if (watching instanceof Watch w) {
+                w.ready.remove(callback);
+                return w.orNull();
+            }
+            return watching;
+        });
     }
 
     @Override
     public long increment(String key, long delta) {
-        Instant until = clock.instant().plus(resultTtl);
+        Instant until = clock.instant().plusMillis(resultTtlMillis);
         long value;
         synchronized (counterLife) {
             // with the sweep's lock, so a sweep never removes a counter between its increment and its new life
@@ -347,17 +514,14 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
     @Override
     public void forget(String taskId) {
         records.remove(taskId);
-        synchronized (waiting) {
+        synchronized (revokedIds) {
             revokedIds.remove(taskId);
         }
     }
 
     @Override
     public void close() {
-        synchronized (waiting) {
-            waiting.clear();
-            listening.clear();
-        }
+        watchers.clear();
         revocationListeners.clear();
     }
 }

@@ -7,8 +7,6 @@ import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.ResultBackendProvider;
 import dev.amdahl.spi.UrlMasking;
 import java.net.URI;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.function.Function;
@@ -32,7 +30,7 @@ public final class Providers {
     private static String moduleHint(String scheme) {
         String module = switch (scheme) {
             case "redis", "rediss" -> "amdahl-redis";
-            case "amqp", "amqps" -> "amdahl-rabbitmq";
+            case "amqp", "amqps", "rpc", "rpcs" -> "amdahl-rabbitmq";
             case "postgres", "postgresql" -> "amdahl-postgres";
             default -> null;
         };
@@ -50,7 +48,7 @@ public final class Providers {
             throw new IllegalArgumentException("the " + what + " URL '" + UrlMasking.mask(uri)
                     + "' has no scheme: write memory://, redis://127.0.0.1:6379 ...");
         }
-        List<String> known = new ArrayList<>();
+        java.util.SortedSet<String> known = new java.util.TreeSet<>();
         for (P provider : ServiceLoader.load(type, Providers.class.getClassLoader())) {
             Set<String> its = schemes.apply(provider);
             if (its.contains(scheme)) {
@@ -58,8 +56,8 @@ public final class Providers {
             }
             known.addAll(its);
         }
-        throw new IllegalArgumentException("no " + what + " for '" + scheme + "://' on the class path (known: "
-                + known + ")" + (servesOtherwise(type, scheme) ? "; the module of " + scheme + ":// is there but provides no "
+        throw new IllegalArgumentException("no " + what + " for '" + scheme + "://' on the class path (there are "
+                + String.join(", ", known.stream().map(k -> k + "://").toList()) + ")" + (servesOtherwise(type, scheme) ? "; the module of " + scheme + ":// is there but provides no "
                 + what + ": take one from another module for it (e.g. redis://127.0.0.1:6379)" : moduleHint(scheme)));
     }
 

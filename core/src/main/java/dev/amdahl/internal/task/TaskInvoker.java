@@ -7,6 +7,7 @@ import dev.amdahl.Retry;
 import dev.amdahl.SoftTimeLimitExceeded;
 import dev.amdahl.TaskOptions;
 import dev.amdahl.internal.json.Json;
+import dev.amdahl.internal.json.Scalars;
 import dev.amdahl.internal.wire.TaskMessage;
 import dev.amdahl.spi.TaskError;
 import java.time.Clock;
@@ -120,7 +121,8 @@ public final class TaskInvoker {
     }
 
     private Outcome failure(Throwable t, Instant startedAt, long start) {
-        log.info("task failed: {}", t.toString());
+        // the worker's one line per task (WorkerActivity) reports the failure at info; this is its detail
+        log.debug("task failed: {}", t.toString());
         return Outcome.failure(TaskError.of(t), startedAt, clock.instant(), System.nanoTime() - start);
     }
 
@@ -134,7 +136,7 @@ public final class TaskInvoker {
         for (JsonNode args : message.args()) {
             Object result = call(task, args, message, context);
             try {
-                JsonNode tree = Json.mapper().valueToTree(result);
+                JsonNode tree = Scalars.valueToTree(result);
                 results.add(tree == null ? Json.mapper().nullNode() : tree);
             } catch (IllegalArgumentException e) {
                 throw unencodable(message, result, e);
@@ -146,17 +148,18 @@ public final class TaskInvoker {
     private <A, R> R call(RegisteredTask<A, R> task, JsonNode args, TaskMessage message, RunningTask context) throws Exception {
         A argument;
         try {
-            argument = Json.mapper().convertValue(args, task.argumentType());
+            argument = Scalars.convertValue(args, task.argumentType());
         } catch (IllegalArgumentException e) {
-            throw new AmdahlException("task '" + message.task() + "' (id " + message.id() + "): its argument does not decode into "
-                    + task.argumentType().toCanonical() + ": " + rootMessage(e), e);
+            // no "task 'X' (id Y)": the failure is recorded against the task, and every report of it names the task
+            throw new AmdahlException("its argument does not decode into " + task.argumentType().toCanonical() + ": "
+                    + ArgumentErrors.describe(args, task.argumentType(), e), e);
         }
         return context.runWith(() -> task.function().apply(argument));
     }
 
     private static String encode(TaskMessage message, Object result) {
         try {
-            return Json.mapper().writeValueAsString(result);
+            return Scalars.writeValueAsString(result);
         } catch (Exception e) {
             throw unencodable(message, result, e);
         }

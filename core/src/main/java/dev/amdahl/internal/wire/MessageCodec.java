@@ -1,6 +1,8 @@
 package dev.amdahl.internal.wire;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -9,10 +11,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.amdahl.MessageLimits;
+import dev.amdahl.internal.json.Instants;
 import dev.amdahl.internal.json.Json;
+import dev.amdahl.observe.TraceContext;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -23,9 +26,12 @@ import java.util.Objects;
 /**
  * Amdahl's native task message: one JSON object,
  * {@code {"amdahl":1,"id":"…","task":"…","args":…,"chunk":false,"retries":0,"eta":"…","expires":"…","group":"…",
- * "workflow":{…},"max_retries":3,"timelimit":[hard,soft]}}. Fields at their default are left out; readers ignore
- * fields they do not know, so a field added later does not break an older worker. {@code timelimit} is in
- * seconds, as Celery writes it, {@code null} for a limit not set.
+ * "workflow":{…},"max_retries":3,"timelimit":[hard,soft],"sent":"…","traceparent":"…","tracestate":"…"}}. Fields at
+ * their default are left out; readers ignore fields they do not know, so a field added later does not break an older
+ * worker, and every field added later is optional, so an older client's messages still decode. {@code timelimit} is in
+ * seconds, as Celery writes it, {@code null} for a limit not set. {@code sent} is the publish time (an ISO-8601
+ * instant), from which a worker counts the queue wait; {@code traceparent} and {@code tracestate} are the W3C trace
+ * context of the submitter ({@link TraceContext}), validated as that format defines them.
  *
  * <p>Decoding treats the bytes as hostile. Invariants:
  * <ul>
@@ -62,7 +68,13 @@ public final class MessageCodec {
 
     private MessageCodec(MessageLimits limits) {
         this.limits = limits;
-        this.reader = Json.mapper(StreamReadConstraints.builder()
+        this.reader = mapperWithin(limits);
+        this.treeReader = reader.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    }
+
+    /** A mapper that reads no document beyond {@code limits}: what a message, or what stands for one, may hold. */
+    static ObjectMapper mapperWithin(MessageLimits limits) {
+        return Json.mapper(StreamReadConstraints.builder()
                 .maxDocumentLength(limits.maxMessageBytes())
                 .maxStringLength(limits.maxStringLength())
                 .maxNameLength(limits.maxStringLength())
@@ -70,7 +82,6 @@ public final class MessageCodec {
                 .maxNumberLength(limits.maxNumberLength())
                 .maxTokenCount(limits.maxTokens())
                 .build());
-        this.treeReader = reader.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
 
     /** A codec reading within {@code limits}; keep it, it holds a mapper of its own. */
@@ -99,41 +110,128 @@ public final class MessageCodec {
 
     /** Encodes a message without checking it against any limit: for bytes a worker publishes to itself or a child. */
     public static byte[] encode(TaskMessage m) {
-        ObjectNode o = Json.mapper().createObjectNode();
-        o.put("amdahl", VERSION);
-        o.put("id", m.id());
-        o.put("task", m.task());
-        o.set("args", m.args());
-        if (m.chunk()) {
-            o.put("chunk", true);
-        }
-        if (m.retries() != 0) {
-            o.put("retries", m.retries());
-        }
-        if (m.eta() != null) {
-            o.put("eta", m.eta().toString());
-        }
-        if (m.expires() != null) {
-            o.put("expires", m.expires().toString());
-        }
-        if (m.groupId() != null) {
-            o.put("group", m.groupId());
-        }
-        if (m.workflow() != null) {
-            o.set("workflow", m.workflow());
-        }
-        if (m.maxRetries() != null) {
-            o.put("max_retries", m.maxRetries());
-        }
-        if (m.hardTimeLimit() != null || m.softTimeLimit() != null) {
-            ArrayNode limits = o.putArray("timelimit");
-            addSeconds(limits, m.hardTimeLimit());
-            addSeconds(limits, m.softTimeLimit());
-        }
-        try {
-            return Json.mapper().writeValueAsBytes(o);
-        } catch (JsonProcessingException e) {
+        return encode(m, new Shape());
+    }
+
+    /**
+     * What writing a message's trees found, for {@link #encodeChecked(TaskMessage, boolean)}: how deep its containers
+     * nest, the envelope counted, and whether any node was left to the mapper (its depth and form are then unknown) or
+     * would read back as another kind of node (a long node holding an int reads back as an int node).
+     */
+    private static final class Shape {
+        int depth = 1;
+        boolean delegated;
+        boolean lossy;
+    }
+
+    private static byte[] encode(TaskMessage m, Shape shape) {
+        // written field by field, not built as a tree first: a tree of the envelope costs a map per message, and its
+        // serialisation a lookup per field; the arguments and the workflow are trees already and are written as such
+        ByteArrayBuilder out = new ByteArrayBuilder(200);
+        try (JsonGenerator g = Json.mapper().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeNumberField("amdahl", VERSION);
+            g.writeStringField("id", m.id());
+            g.writeStringField("task", m.task());
+            g.writeFieldName("args");
+            writeTree(g, m.args(), 1, shape);
+            if (m.chunk()) {
+                g.writeBooleanField("chunk", true);
+            }
+            if (m.retries() != 0) {
+                g.writeNumberField("retries", m.retries());
+            }
+            if (m.eta() != null) {
+                g.writeStringField("eta", Instants.format(m.eta()));
+            }
+            if (m.expires() != null) {
+                g.writeStringField("expires", Instants.format(m.expires()));
+            }
+            if (m.groupId() != null) {
+                g.writeStringField("group", m.groupId());
+            }
+            if (m.workflow() != null) {
+                g.writeFieldName("workflow");
+                writeTree(g, m.workflow(), 1, shape);
+            }
+            if (m.maxRetries() != null) {
+                g.writeNumberField("max_retries", m.maxRetries().intValue());
+            }
+            if (m.hardTimeLimit() != null || m.softTimeLimit() != null) {
+                g.writeArrayFieldStart("timelimit");
+                shape.depth = Math.max(shape.depth, 2);
+                writeSeconds(g, m.hardTimeLimit());
+                writeSeconds(g, m.softTimeLimit());
+                g.writeEndArray();
+            }
+            if (m.sentAt() != null) {
+                g.writeStringField("sent", Instants.format(m.sentAt()));
+            }
+            if (m.trace() != null) {
+                g.writeStringField("traceparent", m.trace().traceparent());
+                if (m.trace().tracestate() != null) {
+                    g.writeStringField("tracestate", m.trace().tracestate());
+                }
+            }
+            g.writeEndObject();
+        } catch (IOException e) {
             throw new IllegalStateException("cannot encode task message " + m.id(), e);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * {@code g.writeTree(node)}, without a serializer provider for the plain nodes: objects, arrays, strings, ints,
+     * longs, booleans and nulls are written as their own {@code serialize} writes them under the mapper's defaults
+     * (null fields and empty arrays written); any other node is left to {@code writeTree}.
+     */
+    private static void writeTree(JsonGenerator g, JsonNode node, int depth, Shape shape) throws IOException {
+        switch (node.getNodeType()) {
+            case OBJECT -> {
+                shape.depth = Math.max(shape.depth, depth + 1);
+                g.writeStartObject();
+                for (var it = node.fields(); it.hasNext(); ) {
+                    var field = it.next();
+                    g.writeFieldName(field.getKey());
+                    writeTree(g, field.getValue(), depth + 1, shape);
+                }
+                g.writeEndObject();
+            }
+            case ARRAY -> {
+                shape.depth = Math.max(shape.depth, depth + 1);
+                g.writeStartArray();
+                for (JsonNode element : node) {
+                    writeTree(g, element, depth + 1, shape);
+                }
+                g.writeEndArray();
+            }
+            case STRING -> g.writeString(node.textValue());
+            case BOOLEAN -> g.writeBoolean(node.booleanValue());
+            case NULL -> g.writeNull();
+            case NUMBER -> {
+                if (node.isInt()) {
+                    g.writeNumber(node.intValue());
+                } else if (node.isLong()) {
+                    long value = node.longValue();
+                    shape.lossy |= value == (int) value;
+                    g.writeNumber(value);
+                } else {
+                    shape.delegated = true;
+                    g.writeTree(node);
+                }
+            }
+            default -> {
+                shape.delegated = true;
+                g.writeTree(node);
+            }
+        }
+    }
+
+    private static void writeSeconds(JsonGenerator g, Duration d) throws IOException {
+        if (d == null) {
+            g.writeNull();
+        } else {
+            g.writeNumber(BigDecimal.valueOf(d.toNanos(), 9).stripTrailingZeros());
         }
     }
 
@@ -143,17 +241,55 @@ public final class MessageCodec {
      * @throws MessageRefusedException naming the task, the limit, its value and how to raise it
      */
     public byte[] encodeChecked(TaskMessage m) {
+        return encodeChecked(m, false).body();
+    }
+
+    /**
+     * The bytes of a checked message and, when {@code read}, the message as {@link #read} finds it in those bytes.
+     *
+     * @param body    the encoded message
+     * @param decoded what {@link #read} returns for {@code body}, or {@code null} when it was not asked for or would
+     *                throw (a message this codec refuses for what it holds, not for a limit: the worker says why)
+     */
+    public record Checked(byte[] body, TaskMessage decoded) {
+    }
+
+    /**
+     * {@link #encodeChecked(TaskMessage)}, and with {@code read} the message read back from the bytes as a worker reads
+     * it, for a broker that carries it beside them: the check reads the bytes once either way, and with {@code read} it
+     * keeps the tree it reads instead of dropping each token.
+     *
+     * @throws MessageRefusedException naming the task, the limit, its value and how to raise it
+     */
+    public Checked encodeChecked(TaskMessage m, boolean read) {
         // checked in the order read() checks, so that both name the same limit
-        byte[] body = encode(m);
+        Shape shape = new Shape();
+        byte[] body = encode(m, shape);
         if (body.length > limits.maxMessageBytes()) {
             throw refused(m, "maxMessageBytes", limits.maxMessageBytes(), body.length + " bytes of JSON", "pass large data by"
                     + " reference (a URL, a key in a store) instead of in the argument, or raise");
         }
+        boolean plain = plainWithinLimits(body, shape);
+        boolean itself = read && plain && readsBackAsItself(m, shape);
+        if (itself || plain && !read) {
+            if (m.chunk() && m.args().size() > limits.maxChunkArguments()) {
+                throw refused(m, "maxChunkArguments", limits.maxChunkArguments(), "a chunk of " + m.args().size()
+                        + " arguments", "use a smaller chunk size in map(...), or raise");
+            }
+            return new Checked(body, itself ? m : null);
+        }
         // the worker's reader, over the bytes the worker will read: the same verdict, by construction
+        JsonNode tree = null;
+        boolean trailing = false;
         try (JsonParser p = reader.createParser(body)) {
-            for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
-                if (t == JsonToken.VALUE_STRING) {
-                    p.getText();   // a string's length is checked when its text is read
+            if (read) {
+                tree = treeReader.readTree(p);
+                trailing = tree != null && p.nextToken() != null;
+            } else {
+                for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+                    if (t == JsonToken.VALUE_STRING) {
+                        p.getText();   // a string's length is checked when its text is read
+                    }
                 }
             }
         } catch (StreamConstraintsException e) {
@@ -171,7 +307,79 @@ public final class MessageCodec {
             throw refused(m, "maxChunkArguments", limits.maxChunkArguments(), "a chunk of " + m.args().size() + " arguments",
                     "use a smaller chunk size in map(...), or raise");
         }
-        return body;
+        TaskMessage decoded = null;
+        if (tree instanceof ObjectNode o && !trailing) {
+            try {
+                decoded = sharing(fields(o), m);
+            } catch (MalformedMessageException refusedByReader) {
+                // the worker reads the bytes and rejects the message, saying why, as it would from any broker
+            }
+        }
+        return new Checked(body, decoded);
+    }
+
+    /**
+     * Whether the worker's reader, under these limits, reads {@code body} without refusing it, known without reading it:
+     * the body is ASCII and escapes no surrogate (so every string in it is one the reader reads back as written: no lone
+     * surrogate the writer could write and the reader refuse), every node was written here (so the JSON is well-formed and its depth is known),
+     * and no limit can be reached: a token, a string or a name is at least one byte of the body, every number written
+     * here (an int, a long, a time limit's seconds) has fewer than 32 characters, the least {@code maxNumberLength}
+     * allows, and the containers nest less deep than the limit. False says nothing either way: the reader decides.
+     */
+    private boolean plainWithinLimits(byte[] body, Shape shape) {
+        int n = body.length;
+        if (shape.delegated || shape.depth >= limits.maxNestingDepth() || n >= limits.maxTokens() || n >= limits.maxStringLength()) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            byte b = body[i];
+            if (b < 0 || b == '\\' && escapesSurrogate(body, i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether {@code \\uD800} to {@code \\uDFFF} starts at {@code i}: the writer escapes every char past ASCII, a lone
+     * surrogate included, and the reader refuses a lone one in a field name, so a body with any escaped surrogate is left
+     * to the reader. (An escaped backslash before a {@code u} matches too; that only sends the body to the reader.)
+     */
+    private static boolean escapesSurrogate(byte[] body, int i) {
+        if (i + 3 >= body.length || body[i + 1] != 'u' || (body[i + 2] | 0x20) != 'd') {
+            return false;
+        }
+        int third = body[i + 3] | 0x20;
+        return third == '8' || third == '9' || (third >= 'a' && third <= 'f');
+    }
+
+    /**
+     * Whether {@link #read} of the bytes of a {@linkplain #plainWithinLimits plain} {@code m} gives {@code m} itself: its
+     * trees hold only nodes that read back as the same kind ({@code shape}), the fields {@link #fields} checks are within
+     * its bounds, and it has none of the fields whose reading converts (time limits, read as binary doubles) or checks
+     * more (a workflow's shape): for those the bytes are read.
+     */
+    private static boolean readsBackAsItself(TaskMessage m, Shape shape) {
+        return !shape.lossy && m.workflow() == null && m.hardTimeLimit() == null && m.softTimeLimit() == null
+                && m.retries() >= 0 && (m.maxRetries() == null || m.maxRetries() >= 0)
+                && !m.id().isEmpty() && m.id().length() <= MAX_ID_LENGTH
+                && !m.task().isEmpty() && m.task().length() <= MAX_TASK_NAME_LENGTH
+                && (m.groupId() == null || !m.groupId().isEmpty() && m.groupId().length() <= MAX_ID_LENGTH)
+                && (!m.chunk() || m.args().isArray());
+    }
+
+    /**
+     * {@code read}, holding {@code original}'s strings where they are equal, so that a message waiting in the embedded
+     * broker beside its bytes costs the tree of its arguments and little more.
+     */
+    private static TaskMessage sharing(TaskMessage read, TaskMessage original) {
+        return new TaskMessage(same(read.id(), original.id()), same(read.task(), original.task()), read.args(), read.chunk(),
+                read.retries(), read.eta(), read.expires(), same(read.groupId(), original.groupId()), read.workflow(),
+                read.maxRetries(), read.softTimeLimit(), read.hardTimeLimit(), read.sentAt(), read.trace());
+    }
+
+    private static String same(String read, String original) {
+        return read != null && read.equals(original) ? original : read;
     }
 
     private static MessageRefusedException refused(TaskMessage m, String limit, int value, String what, String fix) {
@@ -271,14 +479,24 @@ public final class MessageCodec {
             throw new MalformedMessageException(id, "\"group\" must be 1 to " + MAX_ID_LENGTH + " characters");
         }
         return new TaskMessage(id, task, args, chunk, retries == null ? 0 : retries, instant(o, "eta", id),
-                instant(o, "expires", id), group, workflow == null || workflow.isNull() ? null : workflow, maxRetries, soft, hard);
+                instant(o, "expires", id), group, workflow == null || workflow.isNull() ? null : workflow, maxRetries, soft, hard,
+                instant(o, "sent", id), trace(o, id));
     }
 
-    private static void addSeconds(ArrayNode a, Duration d) {
-        if (d == null) {
-            a.addNull();
-        } else {
-            a.add(BigDecimal.valueOf(d.toNanos(), 9).stripTrailingZeros());
+    /** The W3C trace context, optional; one that is there is exactly as the W3C format defines it. */
+    private static TraceContext trace(JsonNode o, String id) {
+        String parent = optionalText(o, "traceparent", id);
+        String state = optionalText(o, "tracestate", id);
+        if (parent == null) {
+            if (state != null) {
+                throw new MalformedMessageException(id, "\"tracestate\" comes without \"traceparent\"");
+            }
+            return null;
+        }
+        try {
+            return new TraceContext(parent, state);
+        } catch (IllegalArgumentException e) {
+            throw new MalformedMessageException(id, e.getMessage());
         }
     }
 
@@ -340,7 +558,7 @@ public final class MessageCodec {
     private static Instant instant(JsonNode o, String field, String id) {
         String text = optionalText(o, field, id);
         try {
-            return text == null ? null : Instant.parse(text);
+            return text == null ? null : Instants.parse(text);
         } catch (DateTimeParseException e) {
             throw new MalformedMessageException(id, "\"" + field + "\" is not an ISO-8601 instant: " + brief(o.get(field)));
         }

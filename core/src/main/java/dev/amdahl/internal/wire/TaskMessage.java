@@ -2,6 +2,7 @@ package dev.amdahl.internal.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.amdahl.SubmitOptions;
+import dev.amdahl.observe.TraceContext;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -24,15 +25,24 @@ import java.util.UUID;
  * @param maxRetries    how many retries this submission allows, or {@code null} for the task's registration
  * @param softTimeLimit when the task is interrupted, or {@code null}
  * @param hardTimeLimit when the task is stopped, or {@code null}
+ * @param sentAt        when it was published, by the publisher's clock (what a worker's queue wait counts from), or
+ *                      {@code null} when the message does not say
+ * @param trace         the submitter's trace context, carried on to the workflow steps after it, or {@code null}
  */
 public record TaskMessage(String id, String task, JsonNode args, boolean chunk, int retries, Instant eta,
                           Instant expires, String groupId, JsonNode workflow, Integer maxRetries, Duration softTimeLimit,
-                          Duration hardTimeLimit) {
+                          Duration hardTimeLimit, Instant sentAt, TraceContext trace) {
 
     public TaskMessage {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(task, "task");
         Objects.requireNonNull(args, "args");
+    }
+
+    /** A message that says neither when it was sent nor which trace it belongs to. */
+    public TaskMessage(String id, String task, JsonNode args, boolean chunk, int retries, Instant eta, Instant expires,
+                       String groupId, JsonNode workflow, Integer maxRetries, Duration softTimeLimit, Duration hardTimeLimit) {
+        this(id, task, args, chunk, retries, eta, expires, groupId, workflow, maxRetries, softTimeLimit, hardTimeLimit, null, null);
     }
 
     /** A message with no per-submission retry or time limit. */
@@ -41,15 +51,21 @@ public record TaskMessage(String id, String task, JsonNode args, boolean chunk, 
         this(id, task, args, chunk, retries, eta, expires, groupId, workflow, null, null, null);
     }
 
-    /** This message as its next retry: one more retry counted, not before {@code eta}. */
-    public TaskMessage retried(Instant eta) {
+    /** This message as its next retry, published at {@code now}: one more retry counted, not before {@code eta}. */
+    public TaskMessage retried(Instant eta, Instant now) {
         return new TaskMessage(id, task, args, chunk, retries + 1, eta, expires, groupId, workflow, maxRetries, softTimeLimit,
-                hardTimeLimit);
+                hardTimeLimit, now, trace);
     }
 
-    /** A new message (and task) id. */
+    /** This message carrying {@code context} (this message itself when that is what it carries). */
+    public TaskMessage withTrace(TraceContext context) {
+        return Objects.equals(context, trace) ? this : new TaskMessage(id, task, args, chunk, retries, eta, expires, groupId,
+                workflow, maxRetries, softTimeLimit, hardTimeLimit, sentAt, context);
+    }
+
+    /** A new message (and task) id: a random (version 4) UUID, as {@link UUID#randomUUID()} makes, in its text form. */
     public static String newId() {
-        return UUID.randomUUID().toString();
+        return RandomIds.next();
     }
 
     /** A workflow step's message, published at {@code now}. */
@@ -62,6 +78,6 @@ public record TaskMessage(String id, String task, JsonNode args, boolean chunk, 
         Instant eta = options.eta().orElse(options.countdown().map(now::plus).orElse(null));
         Instant expires = options.expiresAt().orElse(options.expiresIn().map(now::plus).orElse(null));
         return new TaskMessage(id, task, args, chunk, 0, eta, expires, groupId, workflow, options.maxRetries().isPresent() ? Integer.valueOf(options.maxRetries().getAsInt()) : null,
-                options.softTimeLimit().orElse(null), options.hardTimeLimit().orElse(null));
+                options.softTimeLimit().orElse(null), options.hardTimeLimit().orElse(null), now, null);
     }
 }

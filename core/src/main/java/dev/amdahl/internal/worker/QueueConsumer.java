@@ -5,11 +5,12 @@ import dev.amdahl.ErrorType;
 import dev.amdahl.TaskState;
 import dev.amdahl.WorkerOptions;
 import dev.amdahl.internal.task.TaskMdc;
+import dev.amdahl.internal.wire.ByReference;
 import dev.amdahl.internal.wire.MalformedMessageException;
-import dev.amdahl.internal.wire.MessageCodec;
-import dev.amdahl.internal.wire.MessageSigner;
 import dev.amdahl.internal.wire.TaskMessage;
 import dev.amdahl.internal.wire.UnverifiedMessageException;
+import dev.amdahl.internal.wire.Wire;
+import dev.amdahl.observe.TaskOutcome;
 import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.Delivery;
 import dev.amdahl.spi.ResultBackend;
@@ -50,9 +51,11 @@ final class QueueConsumer {
 
     private static final Logger log = LoggerFactory.getLogger(QueueConsumer.class);
     private static final Duration POLL_WAIT = Duration.ofMillis(500);
+    /** The wait of a poll that left a derived queue out for want of room: how late a freed GPU is used, at most. */
+    private static final Duration BRIEF_POLL_WAIT = Duration.ofMillis(50);
     private static final long MAX_BACKOFF_MS = 5_000;
 
-    private final MessageCodec codec;
+    private final Wire wire;
     private final String name;
     private final WorkerOptions options;
     private final Broker broker;
@@ -66,16 +69,23 @@ final class QueueConsumer {
     private final Limits limits;
     private final Runs runs;
     private final WorkerRecords records;
-    private final MessageSigner signer;
+    private final WorkerEvents events;
     private final Thread thread;
     private final ThrottledLog unreachable = ThrottledLog.warnings(log);
     private final ThrottledLog rejected = ThrottledLog.warnings(log);
     private final ThrottledLog failures = ThrottledLog.errors(log);
+    /** Which queues to poll, and when a task from a derived queue may start. */
+    private final Placement placement;
+    /** Reads back the arguments that travelled by reference; {@code null} where none can. */
+    private final ByReference references;
 
     QueueConsumer(WorkerOptions options, Broker broker, ResultBackend backend, Clock clock, Semaphore slots, BooleanSupplier closing,
                   Settlement settlement, Revocations revocations, Limits limits, Runs runs, WorkerRecords records,
-                  MessageCodec codec, MessageSigner signer) {
-        this.codec = codec;
+                  Wire wire, WorkerEvents events, Placement placement, ByReference references) {
+        this.placement = placement;
+        this.references = references;
+        this.wire = wire;
+        this.events = events;
         this.name = records.worker();
         this.options = options;
         this.broker = broker;
@@ -88,7 +98,6 @@ final class QueueConsumer {
         this.limits = limits;
         this.runs = runs;
         this.records = records;
-        this.signer = signer;
         this.thread = new Thread(this::consume, "amdahl-consumer-" + name);
     }
 
@@ -117,7 +126,8 @@ final class QueueConsumer {
             }
             List<Delivery> batch;
             try {
-                batch = broker.poll(options.queues(), taken, POLL_WAIT);
+                Placement.Poll poll = placement.queues();
+                batch = broker.poll(poll.queues(), taken, poll.brief() ? BRIEF_POLL_WAIT : POLL_WAIT);
                 backoff = 0;
             } catch (InterruptedException e) {
                 slots.release(taken);
@@ -174,7 +184,7 @@ final class QueueConsumer {
         List<TaskMessage> messages = new ArrayList<>(batch.size());
         for (Delivery d : batch) {
             try {
-                messages.add(codec.read(signer.open(d.body(), codec.limits().maxMessageBytes())));
+                messages.add(wire.decode(d));
                 runnable.add(d);
             } catch (MalformedMessageException e) {
                 rejectMalformed(d, e);
@@ -197,8 +207,10 @@ final class QueueConsumer {
             toRead.add(m.id());
         }
         Map<String, TaskRecord> known;
+        Map<String, ByReference.Resolution> resolved;
         try {
             known = backend.getAll(toRead);
+            resolved = references == null ? Map.of() : references.resolve(messages);
         } catch (RuntimeException e) {
             unreachable.log("read", "worker " + name + ": the result backend is unreachable; giving " + messages.size()
                     + " message(s) back (each give-back counts toward the broker's max deliveries)", e);
@@ -238,10 +250,20 @@ final class QueueConsumer {
                 settlement.continueThenAck(d, m, existing);
                 continue;
             }
+            WorkerEvents.Run run = events.received(d, m, now);
             if (d.exhausted()) {
                 // the broker's last word on a message nobody settled: tell whoever waits, do not run it again
                 settlement.giveUp(d, m, records.of(m, TaskState.FAILURE,
                         TaskError.of(ErrorType.DELIVERIES_EXHAUSTED.typeName(), exhausted(d, m)), null));
+                run.finished(TaskOutcome.REJECTED, 0);
+                continue;
+            }
+            String unplaceable = placement.failing(d.queue());
+            if (unplaceable != null) {
+                // no live worker offers what its queue needs, and the wait is over: its caller hears which resource
+                settlement.storeThenAck(d, m, records.of(m, TaskState.FAILURE, TaskError.of(ErrorType.UNPLACEABLE.typeName(),
+                        "task '" + m.task() + "' (id " + m.id() + ") failed: " + unplaceable), null));
+                run.finished(TaskOutcome.FAILURE, 0);
                 continue;
             }
             if (!limits.knows(m.task())) {
@@ -250,17 +272,27 @@ final class QueueConsumer {
                 settlement.giveUp(d, m, records.of(m, TaskState.FAILURE, TaskError.of(new AmdahlException("task '" + m.task()
                         + "' (id " + m.id() + ") is not registered in this worker; it knows " + limits.known()
                         + ". Register it (or include its TaskCatalog) in the worker's application")), null));
+                run.finished(TaskOutcome.REJECTED, 0);
                 continue;
             }
             if (m.expires() != null && now.isAfter(m.expires())) {
                 settlement.storeThenAck(d, m, records.of(m, TaskState.REVOKED, TaskError.of(ErrorType.EXPIRED.typeName(),
                         "task '" + m.task() + "' (id " + m.id() + ") expired at " + m.expires() + " before a worker took it"), null));
+                run.finished(TaskOutcome.EXPIRED, 0);
+                continue;
+            }
+            ByReference.Resolution reference = resolved.get(m.id());
+            if (reference != null && reference.missing() != null) {
+                // its argument is gone, and no retry brings it back: a FAILURE that says so
+                settlement.storeThenAck(d, m, records.of(m, TaskState.FAILURE,
+                        TaskError.of(ErrorType.REFERENCE_EXPIRED.typeName(), reference.missing()), null));
+                run.finished(TaskOutcome.FAILURE, 0);
                 continue;
             }
             if (options.trackStarted()) {
                 started.add(records.of(m, TaskState.STARTED, null, null));
             }
-            ExecutionPool.Job job = runs.job(d, m, now);
+            ExecutionPool.Job job = runs.job(d, m, reference == null ? m : reference.message(), now, run, () -> placement.release(d));
             long wait;
             try {
                 wait = limits.rateLimitWait(m.task());
@@ -268,13 +300,14 @@ final class QueueConsumer {
                 // the backend cannot do what the task's global rate limit asks (it counts nothing across processes):
                 // running it again will not change that, so its caller hears why, naming what can
                 settlement.giveUp(d, m, records.of(m, TaskState.FAILURE, TaskError.of(refused), null));
+                run.finished(TaskOutcome.REJECTED, 0);
                 continue;
             }
             if (wait > 0) {
                 log.debug("task {} waits {} ms for its rate limit", m.id(), wait / 1_000_000);
-                toRun.add(() -> limits.later(wait, () -> execute(d, m, job)));
+                toRun.add(() -> limits.later(wait, () -> place(d, m, job, run)));
             } else {
-                toRun.add(() -> execute(d, m, job));
+                toRun.add(() -> place(d, m, job, run));
             }
         }
         if (!started.isEmpty()) {
@@ -288,15 +321,32 @@ final class QueueConsumer {
         toRun.forEach(Runnable::run);
     }
 
+    /**
+     * Runs the job once its resources are granted ({@link Placement}); gives the message back when this worker does not
+     * offer them at all (it reached a queue this worker no longer serves).
+     */
+    private void place(Delivery d, TaskMessage m, ExecutionPool.Job job, WorkerEvents.Run run) {
+        if (!placement.run(d, () -> execute(d, m, job, run))) {
+            log.warn("worker {}: task {} from {} needs what this worker does not offer ({}); giving it back", name, m.id(),
+                    d.queue(), placement.capacity());
+            run.finished(TaskOutcome.REQUEUED, 0);
+            settlement.requeue(d);
+        }
+    }
+
     /** Hands the job to the pool unless its task was revoked meanwhile; then acknowledges it unrun. */
-    private void execute(Delivery d, TaskMessage m, ExecutionPool.Job job) {
+    private void execute(Delivery d, TaskMessage m, ExecutionPool.Job job, WorkerEvents.Run run) {
         if (!settlement.holds(d)) {
+            placement.release(d);
+            run.finished(TaskOutcome.REQUEUED, 0);
             return;   // its lease was lost while it waited (a rate limit, a paused process): not this worker's to run
         }
         TaskRecord revoked = revocations.handOver(d, job);
         if (revoked == null) {
             return;
         }
+        placement.release(d);
+        run.finished(TaskOutcome.REVOKED, 0);
         try (TaskMdc ignored = TaskMdc.of(m.id())) {
             log.info("task {} was revoked before it started; acknowledging it without running it", m.id());
         }
@@ -331,7 +381,8 @@ final class QueueConsumer {
             // let a waiting client learn why, when the message got far enough to name its task; tried as outcomes
             // are, so one connection reset does not leave it waiting for ever
             try {
-                settlement.storeWithRetries(List.of(records.malformed(e.taskId(), TaskError.of(e))));
+                settlement.storeWithRetries(List.of(records.malformed(e.taskId(), e.errorType() == null ? TaskError.of(e)
+                        : TaskError.of(e.errorType(), e.reason()))));
             } catch (RuntimeException storeFailure) {
                 unreachable.log("malformed-store", "worker " + name + ": could not store the failure of malformed message "
                         + e.taskId() + " after " + Settlement.STORE_TRIES + " tries; whoever waits on it is not told", storeFailure);

@@ -5,6 +5,7 @@ import dev.amdahl.internal.task.Outcome;
 import dev.amdahl.internal.task.RunControl;
 import dev.amdahl.internal.task.TaskMdc;
 import dev.amdahl.internal.wire.TaskMessage;
+import dev.amdahl.observe.TaskOutcome;
 import dev.amdahl.spi.Delivery;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskError;
@@ -30,9 +31,11 @@ final class Runs {
     private final Revocations revocations;
     private final Settlement settlement;
     private final Retries retries;
+    private final WorkerActivity activity;
 
     Runs(int maxDeliveries, ResultBackend backend, WorkerRecords records, Limits limits, Revocations revocations,
-         Settlement settlement, Retries retries) {
+         Settlement settlement, Retries retries, WorkerActivity activity) {
+        this.activity = activity;
         this.maxDeliveries = maxDeliveries;
         this.backend = backend;
         this.records = records;
@@ -42,38 +45,81 @@ final class Runs {
         this.retries = retries;
     }
 
-    /** A job whose progress reports are stored, and whose time limits run from when the pool starts it. */
-    ExecutionPool.Job job(Delivery d, TaskMessage m, Instant receivedAt) {
+    /**
+     * A job whose progress reports are stored, whose time limits run from when the pool starts it, and whose start
+     * and end {@code run} reports.
+     */
+    ExecutionPool.Job job(Delivery d, TaskMessage m, Instant receivedAt, WorkerEvents.Run run) {
+        return job(d, m, m, receivedAt, run, () -> { });
+    }
+
+    /**
+     * As {@link #job(Delivery, TaskMessage, Instant, WorkerEvents.Run)}, running {@code runAs} (the message with its
+     * arguments read back from a reference) while retries and workflow steps go on from {@code m}, and calling
+     * {@code ended} once the run's outcome is handled, whatever it was.
+     */
+    ExecutionPool.Job job(Delivery d, TaskMessage m, TaskMessage runAs, Instant receivedAt, WorkerEvents.Run run, Runnable ended) {
         ExecutionPool.Job[] self = new ExecutionPool.Job[1];
         RunControl control = new RunControl(
                 progress -> backend.storeAllUnlessFinal(List.of(records.progress(m, receivedAt, progress))),
-                () -> limits.armTimeLimits(self[0]), () -> settlement.mayStart(d));
-        self[0] = new ExecutionPool.Job(m, d.deliveryCount(), outcome -> finish(d, m, outcome), control);
+                () -> run.started(limits.armTimeLimits(self[0])), () -> {
+                    boolean mayStart = settlement.mayStart(d);
+                    if (mayStart) {
+                        activity.started(d, m);
+                    }
+                    return mayStart;
+                });
+        self[0] = new ExecutionPool.Job(runAs, d.deliveryCount(), outcome -> {
+            TaskOutcome reported = TaskOutcome.REQUEUED;
+            try {
+                reported = finish(d, m, outcome);
+            } finally {
+                try {
+                    run.finished(reported, outcome.runtimeNanos());
+                } finally {
+                    ended.run();
+                }
+            }
+        }, control);
         return self[0];
     }
 
-    private void finish(Delivery d, TaskMessage m, Outcome outcome) {
+    private TaskOutcome finish(Delivery d, TaskMessage m, Outcome outcome) {
         try (TaskMdc ignored = TaskMdc.of(m.id())) {
             TaskRecord revoked = revocations.revokedMeanwhile(m.id());
+            activity.finished(d, m, outcome, revoked);
             if (revoked != null) {
                 // whatever the outcome (a cancel reports ABANDONED), the message is done: the settler keeps the REVOKED record
                 settlement.storeThenAck(d, m, revoked);
-                return;
+                return TaskOutcome.REVOKED;
             }
             switch (outcome.kind()) {
-                case SUCCESS, FAILURE -> settlement.storeThenAck(d, m, records.outcome(m, outcome));
-                case RETRY -> retries.retry(d, m, outcome);
-                case ABANDONED -> settlement.requeue(d);
+                case SUCCESS -> {
+                    settlement.storeThenAck(d, m, records.outcome(m, outcome));
+                    return TaskOutcome.SUCCESS;
+                }
+                case FAILURE -> {
+                    settlement.storeThenAck(d, m, records.outcome(m, outcome));
+                    return TaskOutcome.FAILURE;
+                }
+                case RETRY -> {
+                    return retries.retry(d, m, outcome);
+                }
+                case ABANDONED -> {
+                    settlement.requeue(d);
+                    return TaskOutcome.REQUEUED;
+                }
                 case CRASHED -> {
                     if (d.deliveryCount() >= maxDeliveries) {
                         TaskError cause = outcome.error();
                         settlement.storeThenAck(d, m, records.of(m, TaskState.FAILURE, TaskError.of(cause.type(), "task '" + m.task()
                                 + "' (id " + m.id() + ") was delivered " + d.deliveryCount() + " times and its worker process died"
                                 + " every time; giving up. Last: " + cause.message()), outcome));
-                    } else {
-                        log.warn("task {}: {}; delivering it again", m.id(), outcome.error().message());
-                        settlement.requeue(d);
+                        return TaskOutcome.FAILURE;
                     }
+                    log.warn("task {}: {}; delivering it again", m.id(), outcome.error().message());
+                    settlement.requeue(d);
+                    return TaskOutcome.REQUEUED;
                 }
                 default -> throw new AssertionError(outcome.kind());
             }

@@ -59,6 +59,13 @@ import org.slf4j.LoggerFactory;
  * on a remote broker keep up with short tasks. Latency stays that of one round trip each way, since
  * the settler never waits to fill a batch.
  *
+ * <p>On a broker in this process ({@link Broker#isShared()} false, the embedded one) there is no round trip to
+ * batch, and a hand-off to one settler thread would cost more than the store itself and make every task wait for
+ * that one thread: there the thread that finishes a task settles, taking the batch of everything finished meanwhile
+ * when no other thread is settling ({@code settling}), and leaving its final to the one that is. No final is left
+ * behind: a thread that finds another settling has queued its final first, and the settling thread looks at the
+ * queue again after it lets go.
+ *
  * <p>Held messages keep their leases: {@link #renewLeases} extends every one until it is settled.
  */
 final class Settlement {
@@ -84,6 +91,10 @@ final class Settlement {
     /** Final records waiting to be stored and acknowledged; drained by {@link #settler}. */
     private final LinkedBlockingQueue<Final> toSettle = new LinkedBlockingQueue<>();
     private final Thread settler;
+    /** Whether finishing threads settle themselves instead of the settler thread (see "Batched settlement"). */
+    private final boolean settleInline;
+    /** Held by the thread settling inline; see "Batched settlement". */
+    private final java.util.concurrent.atomic.AtomicBoolean settling = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean settlerStopping;
     private final long renewalNanos;
     /** When the last round of {@link #renewLeases} ended (System.nanoTime). */
@@ -91,14 +102,31 @@ final class Settlement {
     private final ThrottledLog errors = ThrottledLog.errors(log);
     private final ThrottledLog warnings = ThrottledLog.warnings(log);
     private final ThrottledLog lost = ThrottledLog.warnings(log);
+    /** Told of each dead letter. */
+    private final WorkerEvents events;
 
     /** A finished message and the record to store for it. */
     private record Final(Delivery delivery, TaskMessage message, TaskRecord record) {
     }
 
-    /** @param leaseRenewal how often {@link #renewLeases} runs: a pool starting a job checks the renewer is not behind */
+    /** A settlement that tells no observer of its dead letters. */
     Settlement(String name, Broker broker, ResultBackend backend, Continuations continuations, Revocations revocations,
                Semaphore slots, Duration leaseRenewal) {
+        this(name, broker, backend, continuations, revocations, slots, leaseRenewal,
+                new WorkerEvents(name, dev.amdahl.internal.observe.Observers.none()));
+    }
+
+    /** @param leaseRenewal how often {@link #renewLeases} runs: a pool starting a job checks the renewer is not behind */
+    Settlement(String name, Broker broker, ResultBackend backend, Continuations continuations, Revocations revocations,
+               Semaphore slots, Duration leaseRenewal, WorkerEvents events) {
+        this(name, broker, backend, continuations, revocations, slots, leaseRenewal, events, !broker.isShared());
+    }
+
+    /** @param settleInline whether the threads that finish tasks settle them, not a settler thread: see "Batched settlement" */
+    Settlement(String name, Broker broker, ResultBackend backend, Continuations continuations, Revocations revocations,
+               Semaphore slots, Duration leaseRenewal, WorkerEvents events, boolean settleInline) {
+        this.settleInline = settleInline;
+        this.events = events;
         this.renewalNanos = leaseRenewal.toNanos();
         this.name = name;
         this.broker = broker;
@@ -111,7 +139,9 @@ final class Settlement {
     }
 
     void start() {
-        settler.start();
+        if (!settleInline) {
+            settler.start();
+        }
     }
 
     /** The consumer took these: they are held until settled. */
@@ -136,6 +166,35 @@ final class Settlement {
     /** Queues {@code record} to be stored, then the message acked, by the settler (batched). */
     void storeThenAck(Delivery d, TaskMessage m, TaskRecord record) {
         toSettle.add(new Final(d, m, record));
+        if (settleInline) {
+            settleQueued();
+        }
+    }
+
+    /** Settles what is queued on this thread unless another thread is at it; see "Batched settlement". */
+    private void settleQueued() {
+        List<Final> batch = null;
+        // looked at again after letting go: a final queued while this thread settled found it busy and left it here
+        while (!toSettle.isEmpty() && settling.compareAndSet(false, true)) {
+            try {
+                if (batch == null) {
+                    batch = new ArrayList<>();
+                }
+                toSettle.drainTo(batch, MAX_SETTLE_BATCH);
+                if (!batch.isEmpty()) {
+                    settleBatch(batch);
+                }
+            } catch (RuntimeException e) {
+                // a bug, since settleBatch handles the broker's and the backend's failures: this thread goes on with
+                // its own work, and what is still held goes back (a redelivery finds a stored record final and acks it)
+                errors.log("settle", "worker " + name + ": settling " + batch.size() + " finished task(s) failed"
+                        + " unexpectedly; giving back the messages still held", e);
+                batch.forEach(f -> requeue(f.delivery()));
+            } finally {
+                batch.clear();
+                settling.set(false);
+            }
+        }
     }
 
     /**
@@ -211,6 +270,7 @@ final class Settlement {
         }
         try {
             broker.reject(d, reason);
+            events.deadLettered(d.queue(), reason);
         } catch (RuntimeException e) {
             warnings.log("reject", "worker " + name + ": could not dead-letter message " + d.messageId()
                     + "; the broker will deliver it again", e);
@@ -307,6 +367,10 @@ final class Settlement {
 
     /** Lets the settler finish what is queued, then stops it; waits at most {@code millis}. */
     void stop(long millis) throws InterruptedException {
+        if (settleInline) {
+            settleQueued();
+            return;
+        }
         settlerStopping = true;
         settler.join(millis);
     }

@@ -297,7 +297,7 @@ public final class ThreadExecutionPool implements ExecutionPool {
     public void awaitRunning(Duration grace) {
         try {
             if (!awaitIdle(grace)) {
-                log.warn("{} task(s) still running after the shutdown grace of {}; interrupting them", running.size(), grace);
+                log.warn("{} task(s) still running after the shutdown grace of {}; interrupting them", running.size(), WorkerRuntime.written(grace));
                 interrupting = true;
                 executor.shutdownNow();
                 if (!awaitIdle(AFTER_INTERRUPT)) {

@@ -1,17 +1,27 @@
 package dev.amdahl.internal.worker;
 
+import dev.amdahl.Resources;
 import dev.amdahl.Worker;
 import dev.amdahl.WorkerOptions;
+import dev.amdahl.internal.observe.Observers;
 import dev.amdahl.internal.task.ProcessTag;
 import dev.amdahl.internal.task.TaskRegistry;
+import dev.amdahl.internal.task.PlacementBoard;
+import dev.amdahl.internal.wire.ByReference;
 import dev.amdahl.internal.wire.MessageCodec;
+import dev.amdahl.internal.wire.TaskMessage;
+import dev.amdahl.internal.wire.Wire;
 import dev.amdahl.internal.wire.MessageSigner;
 import dev.amdahl.internal.workflow.Continuations;
+import dev.amdahl.observe.WorkerView;
 import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.OutboundMessage;
 import dev.amdahl.spi.ResultBackend;
+import dev.amdahl.spi.WorkerHeartbeat;
+import dev.amdahl.spi.WorkerRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -20,6 +30,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,15 +99,28 @@ public final class WorkerRuntime implements Worker {
     private final QueueConsumer consumer;
     /** How often held messages' leases are renewed: set, or derived from the broker's visibility timeout. */
     private final Duration leaseRenewal;
+    private final WorkerEvents events;
+    /** This worker as observers sample it. */
+    private final WorkerView view;
+    private final WorkerActivity activity;
+    private final Heartbeats heartbeats;
+    /** The derived queues it consumes and the resources its tasks hold. */
+    private final Placement placement;
+    /** Learns the derived queues in use; fails the tasks no live worker can place. */
+    private final Unplaceables unplaceables;
+    /** The periodic tasks this worker's application fires, for its heartbeat; none unless told. */
+    private volatile Supplier<List<String>> schedules = List::of;
 
     /**
      * @param registry the tasks, for their rate limits; {@code null} for none
      * @param ticker   nanoseconds for the rate limits, {@link System#nanoTime()} but in tests
-     * @param codec    reads the messages, within the application's message limits
-     * @param signer   signs the retries and workflow steps published, verifies the messages taken
+     * @param wire     reads the messages taken and writes the retries and workflow steps published
+     * @param observers told of each task's life and of the worker's start and stop
+     * @param references reads back arguments that travel by reference and sends large workflow steps so; {@code null}
+     *                   where the wire cannot carry handles
      */
     public WorkerRuntime(WorkerOptions options, Broker broker, ResultBackend backend, Clock clock, ExecutionPool pool, Runnable onClosed,
-                  TaskRegistry registry, LongSupplier ticker, MessageCodec codec, MessageSigner signer) {
+                  TaskRegistry registry, LongSupplier ticker, Wire wire, Observers observers, ByReference references) {
         this.options = options;
         this.name = options.name() != null ? options.name() : defaultName();
         this.pool = pool;
@@ -104,21 +128,41 @@ public final class WorkerRuntime implements Worker {
         Semaphore slots = new Semaphore(options.prefetch());
         this.leaseRenewal = leaseRenewal(options, broker.visibilityTimeout());
         WorkerRecords records = new WorkerRecords(name, clock);
+        this.events = new WorkerEvents(name, observers);
+        this.view = new View(broker);
         Continuations continuations = new Continuations(backend, (queue, m, priority) ->
-                broker.publish(queue, new OutboundMessage(m.id(), signer.sign(codec.encodeChecked(m)), priority, m.eta())), clock);
+                broker.publish(queue, encodeStep(wire, references, m, priority)), clock, wire::afterFinal);
+        this.placement = new Placement(options.resources() != null ? options.resources() : Resources.detected(), options.queues());
         this.revocations = new Revocations(name, backend, pool);
-        this.settlement = new Settlement(name, broker, backend, continuations, revocations, slots, leaseRenewal);
+        this.settlement = new Settlement(name, broker, backend, continuations, revocations, slots, leaseRenewal, events);
         this.limits = new Limits(name, pool, backend, clock, registry, ticker);
-        Retries retries = new Retries(broker, backend, clock, records, settlement, signer);
-        Runs runs = new Runs(options.maxDeliveries(), backend, records, limits, revocations, settlement, retries);
+        Retries retries = new Retries(broker, backend, clock, records, settlement, wire);
+        this.activity = new WorkerActivity(clock);
+        Runs runs = new Runs(options.maxDeliveries(), backend, records, limits, revocations, settlement, retries, activity);
         this.consumer = new QueueConsumer(options, broker, backend, clock, slots, closing::get, settlement, revocations, limits,
-                runs, records, codec, signer);
+                runs, records, wire, events, placement, references);
+        WorkerRegistry workerRegistry = backend.capability(WorkerRegistry.class).orElse(null);
+        this.unplaceables = new Unplaceables(name, options.queues(), options.unplaceableAfter(), placement,
+                new PlacementBoard(backend, clock), workerRegistry, registry, broker, clock);
         this.leaseRenewer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "amdahl-lease-" + name);
             t.setDaemon(true);
             return t;
         });
         this.shutdownHook = new Thread(this::close, "amdahl-shutdown-" + name);
+        this.heartbeats = new Heartbeats(workerRegistry, name, options, activity,
+                settlement::heldCount, registry == null ? List::of : registry::names, () -> schedules.get(), placement.capacity(),
+                unplaceables::current);
+    }
+
+    /** What this worker's heartbeat lists as the periodic tasks fired beside it. */
+    public void describeSchedules(Supplier<List<String>> schedules) {
+        this.schedules = schedules;
+    }
+
+    /** The heartbeat this worker would send now. */
+    public WorkerHeartbeat heartbeat() {
+        return heartbeats.current();
     }
 
     public void start() {
@@ -128,6 +172,9 @@ public final class WorkerRuntime implements Worker {
         revocations.start();
         settlement.start();
         consumer.start();
+        events.observers().workerStarted(view);
+        heartbeats.start(leaseRenewer);
+        unplaceables.start(leaseRenewer);
         log.info("worker {} consuming {} with {} {} (prefetch {}, leases renewed every {} ms)", name, options.queues(),
                 options.concurrency(), options.pool().name().toLowerCase(), options.prefetch(), leaseRenewal.toMillis());
     }
@@ -189,14 +236,17 @@ public final class WorkerRuntime implements Worker {
             // rate-limited tasks still waiting, and whatever else is held (a stuck broker call), go back
             // rather than wait for a visibility timeout
             limits.shutdown();
+            placement.clearWaiting();
             settlement.requeueAllHeld();
             leaseRenewer.shutdownNow();
+            heartbeats.stop();
             revocations.close();
             try {
                 Runtime.getRuntime().removeShutdownHook(shutdownHook);
             } catch (IllegalStateException alreadyShuttingDown) {
                 // closed by the hook itself
             }
+            events.observers().workerStopped(view);
             onClosed.run();
             terminated.countDown();
             log.info("worker {} stopped after {} task(s)", name, settlement.completedCount());
@@ -206,6 +256,84 @@ public final class WorkerRuntime implements Worker {
     @Override
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
         return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** What this worker offers to tasks that declare needs. */
+    public Resources resources() {
+        return placement.capacity();
+    }
+
+    /** How much of {@code resource} its running tasks hold now. */
+    public long resourceInUse(String resource) {
+        return placement.inUse(resource);
+    }
+
+    /** Looks for derived queues and unplaceable tasks now, as the worker does every two seconds (for tests). */
+    public void sweepPlacement() {
+        unplaceables.sweep();
+    }
+
+    /**
+     * A workflow step's message as a worker publishes it: refused over the message limits, as by value; by reference
+     * when it is over the threshold (a chord's callback carrying its members' results), so the queue does not carry them.
+     */
+    private static OutboundMessage encodeStep(Wire wire, ByReference references, TaskMessage m, int priority) {
+        OutboundMessage out = wire.encode(m, priority);
+        return references != null && references.over(out.body().length) ? wire.encode(references.offload(m).message(), priority) : out;
+    }
+
+    /** How many tasks run now. */
+    public int runningCount() {
+        return events.runningCount();
+    }
+
+    /** The worker as {@link dev.amdahl.observe.TaskObserver}s sample it. */
+    private final class View implements WorkerView {
+        private final Broker broker;
+
+        View(Broker broker) {
+            this.broker = broker;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public List<String> queues() {
+            return options.queues();
+        }
+
+        @Override
+        public int concurrency() {
+            return options.concurrency();
+        }
+
+        @Override
+        public int prefetch() {
+            return options.prefetch();
+        }
+
+        @Override
+        public int runningCount() {
+            return events.runningCount();
+        }
+
+        @Override
+        public int heldCount() {
+            return settlement.heldCount();
+        }
+
+        @Override
+        public long queueDepth(String queue) {
+            return broker.depth(queue);
+        }
+
+        @Override
+        public String toString() {
+            return WorkerRuntime.this.toString();
+        }
     }
 
     @Override
@@ -224,13 +352,18 @@ public final class WorkerRuntime implements Worker {
     static Duration leaseRenewal(WorkerOptions options, Optional<Duration> visibilityTimeout) {
         if (options.leaseRenewal() != null) {
             visibilityTimeout.filter(t -> options.leaseRenewal().compareTo(t) >= 0).ifPresent(t -> {
-                throw new IllegalArgumentException("the lease renewal of " + options.leaseRenewal() + " is not shorter than"
-                        + " the broker's visibility timeout of " + t + ": every lease would run out before it is renewed and"
-                        + " long tasks would run twice; renew at most every " + t.dividedBy(3) + " (or leave it unset: a"
+                throw new IllegalArgumentException("the lease renewal of " + written(options.leaseRenewal()) + " is not shorter"
+                        + " than the broker's visibility timeout of " + written(t) + ": every lease would run out before it is"
+                        + " renewed and long tasks would run twice; renew at most every " + written(t.dividedBy(3)) + " (or leave it unset: a"
                         + " third of the visibility timeout), or raise the broker's visibility-timeout");
             });
             return options.leaseRenewal();
         }
         return visibilityTimeout.map(t -> t.dividedBy(3)).filter(d -> !d.isZero()).orElse(WorkerOptions.DEFAULT_LEASE_RENEWAL);
+    }
+
+    /** {@code 40s}, {@code 1m30s}, {@code 0.5s}: as a person (or a URL option) writes it, not {@code PT40S}. */
+    static String written(Duration d) {
+        return d.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
     }
 }

@@ -203,6 +203,19 @@ public final class Canvas {
 
     /** A compiled workflow: what to publish now, and the tasks whose results are its result. */
     public record Compiled(List<ObjectNode> heads, List<ObjectNode> terminals, Map<String, RegisteredTask<?, ?>> tasks) {
+
+        /** The queues its steps go to, those published later by workers included. */
+        public java.util.Set<String> queues() {
+            java.util.Set<String> queues = new java.util.LinkedHashSet<>();
+            for (ObjectNode head : heads) {
+                forEachTask(head, step -> {
+                    if (step.path("queue").isTextual()) {
+                        queues.add(step.get("queue").asText());
+                    }
+                });
+            }
+            return queues;
+        }
     }
 
     private static final class Compiler {

@@ -45,15 +45,24 @@ public final class Continuations {
     private final ResultBackend backend;
     private final Publisher publisher;
     private final Clock clock;
+    private final java.util.function.BiConsumer<TaskMessage, TaskRecord> protocolSteps;
 
     public Continuations(ResultBackend backend, Publisher publisher, Clock clock) {
+        this(backend, publisher, clock, (m, r) -> { });
+    }
+
+    /** @param protocolSteps what the wire protocol's own message says comes after a final task (Celery's canvas) */
+    public Continuations(ResultBackend backend, Publisher publisher, Clock clock,
+                         java.util.function.BiConsumer<TaskMessage, TaskRecord> protocolSteps) {
         this.backend = backend;
         this.publisher = publisher;
         this.clock = clock;
+        this.protocolSteps = protocolSteps;
     }
 
     /** Runs the continuations of {@code message}, whose final record is {@code record}. */
     public void afterFinal(TaskMessage message, TaskRecord record) {
+        protocolSteps.accept(message, record);
         JsonNode wf = message.workflow();
         if (wf == null) {
             return;
@@ -74,7 +83,7 @@ public final class Continuations {
     private void afterSuccess(TaskMessage message, TaskRecord record, JsonNode wf) {
         JsonNode result = parse(record.result(), message.id());
         for (JsonNode link : wf.path("link")) {
-            publish(link, result);
+            publish(link, result, message);
         }
         JsonNode chord = wf.path("chord");
         if (chord.isObject()) {
@@ -106,7 +115,7 @@ public final class Continuations {
         }
         log.debug("chord {} complete with {} members; publishing its callback", chordId, ids.size());
         for (JsonNode callback : chord.path("callbacks")) {
-            publish(callback, results);
+            publish(callback, results, message);
         }
     }
 
@@ -115,7 +124,7 @@ public final class Continuations {
         FailedTask failed = new FailedTask(message.id(), message.task(), error.type(), error.message(), error.stackTrace());
         JsonNode failedJson = Json.mapper().valueToTree(failed);
         for (JsonNode errback : wf.path("errlink")) {
-            publish(errback, failedJson);
+            publish(errback, failedJson, message);
         }
         TaskError upstream = new TaskError(error.type(), "did not run: task '" + message.task() + "' (id " + message.id()
                 + ") before it in the workflow failed: " + error.summary(), error.stackTrace());
@@ -128,7 +137,7 @@ public final class Continuations {
             TaskError memberError = new TaskError(error.type(), "chord member '" + message.task() + "' (id " + message.id()
                     + ") failed: " + error.summary(), error.stackTrace());
             for (JsonNode errback : chord.path("errlink")) {
-                publish(errback, failedJson);
+                publish(errback, failedJson, message);
             }
             for (JsonNode callback : chord.path("callbacks")) {
                 failAll(callback, memberError);
@@ -149,7 +158,8 @@ public final class Continuations {
         backend.storeAllUnlessFinal(failures); // a task after it that ended already (a redelivery) keeps its record
     }
 
-    private void publish(JsonNode sig, JsonNode parentResult) {
+    /** Publishes a step after {@code parent}; it carries the parent's trace context, so it joins the submitter's trace. */
+    private void publish(JsonNode sig, JsonNode parentResult, TaskMessage parent) {
         String id = sig.path("id").asText(null);
         String task = sig.path("task").asText(null);
         String queue = sig.path("queue").asText(WorkerOptions.DEFAULT_QUEUE);
@@ -173,7 +183,7 @@ public final class Continuations {
             return;
         }
         try {
-            publisher.publish(queue, step.message(), step.priority());
+            publisher.publish(queue, step.message().withTrace(parent.trace()), step.priority());
         } catch (MessageRefusedException e) {
             // over the message limits (a step carries its parent's result): no redelivery would make it fit
             log.warn("workflow step '{}' (id {}) cannot be published: {}", task, id, e.getMessage());

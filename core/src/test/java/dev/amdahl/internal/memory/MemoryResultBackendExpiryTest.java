@@ -5,13 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.amdahl.TaskState;
+import dev.amdahl.spi.ProviderContext;
+import dev.amdahl.spi.Registration;
+import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskRecord;
 import dev.amdahl.testkit.MutableClock;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The embedded backend forgets records and counters {@code resultTtl} after their last write, so its heap stays bounded. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class MemoryResultBackendExpiryTest {
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
@@ -76,5 +85,48 @@ class MemoryResultBackendExpiryTest {
             backend.forget(id);
         }
         assertEquals(0, backend.size(), "nothing kept for forgotten records, none waiting for its expiry");
+    }
+
+    @Test
+    void theEmbeddedDefaultKeepsFinishedRecordsForAnHour() {
+        try (ResultBackend embedded = new MemoryProvider.Backend().open(URI.create("memory:///"), new ProviderContext(clock))) {
+            embedded.store(success("a"));
+            clock.advance(Duration.ofMinutes(59));
+            assertTrue(embedded.get("a").isPresent(), "kept as long as an idempotency key's default window");
+            clock.advance(Duration.ofMinutes(2));
+            assertFalse(embedded.get("a").isPresent(), "gone after the default of an hour");
+        }
+    }
+
+    @Test
+    void theTimeToLiveIsTakenFromTheUrl() {
+        try (ResultBackend embedded = new MemoryProvider.Backend().open(URI.create("memory:///?result-ttl=5m"),
+                new ProviderContext(clock))) {
+            embedded.store(success("a"));
+            clock.advance(Duration.ofMinutes(4));
+            assertTrue(embedded.get("a").isPresent(), "kept within the five minutes the URL asks for");
+            clock.advance(Duration.ofMinutes(2));
+            assertFalse(embedded.get("a").isPresent());
+        }
+    }
+
+    @Test
+    void aCallbackAlreadyToldOfItsFinalRecordDoesNotOutliveIt() {
+        List<TaskRecord> told = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            backend.whenReady("w-" + i, told::add);
+        }
+        Registration cancelled = backend.whenReady("cancelled", told::add);
+        backend.onUpdate("w-0", told::add).cancel();
+        assertEquals(1_001, backend.watched(), "one entry per watched task, however many watch it");
+        for (int i = 0; i < 1_000; i++) {
+            backend.store(success("w-" + i));
+        }
+        cancelled.cancel();
+        assertEquals(1_000, told.size(), "each callback told once, the cancelled one never");
+        assertEquals(0, backend.watched(), "nothing waits any more: nothing is kept for the watchers");
+        clock.advance(Duration.ofMinutes(11));
+        writeUntilSwept("later");
+        assertEquals(1, backend.size(), "and the records themselves expire");
     }
 }

@@ -42,6 +42,39 @@ final class Migrations {
             );
             create index dead_letters_queue on %1$s.dead_letters (queue, id);
             create index dead_letters_age on %1$s.dead_letters (rejected_at);
+            """,
+            """
+            -- the result backend: a record per task, its state readable without decoding the record
+            create table %1$s.results (
+                task_id    text        primary key,
+                state      text        not null,
+                record     bytea       not null,
+                expires_at timestamptz not null,
+                writer     uuid        not null
+            ) with (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_insert_scale_factor = 0.05,
+                    autovacuum_vacuum_cost_delay = 0);
+            -- what the cleanup reads, oldest first
+            create index results_expiry on %1$s.results (expires_at);
+            -- what the revocation feed replays
+            create index results_revoked on %1$s.results (expires_at) where state = 'REVOKED';
+            create table %1$s.counters (
+                key        text        primary key,
+                value      bigint      not null,
+                expires_at timestamptz not null
+            ) with (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_cost_delay = 0);
+            create index counters_expiry on %1$s.counters (expires_at);
+            -- idempotency keys and claims
+            create table %1$s.keys (
+                key        text        primary key,
+                value      text        not null,
+                expires_at timestamptz not null,
+                writer     uuid        not null
+            ) with (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_cost_delay = 0);
+            create index keys_expiry on %1$s.keys (expires_at);
+            -- every message is inserted, leased and deleted: vacuum it after a few thousand dead rows, unthrottled,
+            -- not after a fifth of the table, so the queue's pages and indexes are reused rather than grown
+            alter table %1$s.messages set (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 1000,
+                    autovacuum_vacuum_insert_scale_factor = 0.05, autovacuum_vacuum_cost_delay = 0);
             """);
 
     private Migrations() {

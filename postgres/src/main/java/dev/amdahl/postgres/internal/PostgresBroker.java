@@ -1,14 +1,14 @@
 package dev.amdahl.postgres.internal;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.DeadLetter;
 import dev.amdahl.spi.Delivery;
 import dev.amdahl.spi.OutboundMessage;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.sql.Array;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -21,13 +21,13 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.postgresql.PGConnection;
@@ -57,6 +57,11 @@ public final class PostgresBroker implements Broker {
 
     private static final Logger log = LoggerFactory.getLogger(PostgresBroker.class);
     static final Duration FALLBACK_POLL = Duration.ofSeconds(1);
+    /** How the pool's sessions run the broker's statements; see the constructor. */
+    static final String SESSION_SETTINGS = "set synchronous_commit = off; set plan_cache_mode = force_custom_plan";
+    /** Dead row versions of {@code messages} after which this client vacuums it; see {@link #vacuumByChurn}. */
+    static final long VACUUM_CHURN = 20_000;
+    static final Duration VACUUM_EVERY_AT_MOST = Duration.ofSeconds(1);
     private static final Duration DEAD_LETTER_AGE = Duration.ofDays(7);
 
     private final PostgresSettings settings;
@@ -73,6 +78,15 @@ public final class PostgresBroker implements Broker {
     private final Set<Receipt> held = ConcurrentHashMap.newKeySet();
     private final AtomicInteger nextQueue = new AtomicInteger();
     private volatile long lastDeadLetterSweep;
+    /**
+     * Row versions this client has left dead in {@code messages} since it last vacuumed it (each claim updates a row,
+     * each ack or dead-lettering deletes it); see {@link #vacuumByChurn}.
+     */
+    private final AtomicLong churn = new AtomicLong();
+    private final AtomicBoolean vacuuming = new AtomicBoolean();
+    private volatile long lastVacuum = System.nanoTime();
+    /** System.nanoTime() of this client's last reclaim of lapsed leases, by the queues polled; see {@link #claim}. */
+    private final ConcurrentHashMap<List<String>, Long> lastReclaim = new ConcurrentHashMap<>();
 
     /** A delivery's handle: its row, the token of the lease it was claimed under, and its count then. */
     private record Receipt(long id, UUID token, int deliveries) {
@@ -83,24 +97,13 @@ public final class PostgresBroker implements Broker {
         this.clock = clock;
         this.schema = settings.schema();
         this.channel = "amdahl_" + schema;
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(settings.jdbcUrl());
-        if (settings.user() != null) {
-            config.setUsername(settings.user());
-        }
-        if (settings.password() != null) {
-            config.setPassword(settings.password());
-        }
-        config.setMaximumPoolSize(settings.pool());
-        config.setMinimumIdle(1);
-        config.setPoolName("amdahl-postgres");
-        config.setConnectionTimeout(10_000);
-        try {
-            this.pool = new HikariDataSource(config);
-        } catch (RuntimeException e) {
-            throw new IllegalStateException("cannot connect to PostgreSQL at " + settings.address() + " (" + rootMessage(e)
-                    + "): is it running, and are the URL's host, port, database, user and password right?", e);
-        }
+        // Claims, acknowledgements and lease extensions commit without waiting for the WAL flush: a crash that loses
+        // one loses the suffix of the WAL after it, so a lost ack was not followed by anything that depends on it,
+        // and the message runs again (at least once, as after any crash); a lost claim leaves the message ready.
+        // Publishes, which must not be lost once they return, turn it back on for their own transaction.
+        // Statements are planned for the table as it is at each run: a plan cached while the table was a page or two
+        // (a fresh schema, a server without autovacuum's ANALYZE) scans it whole when it has grown.
+        this.pool = Connections.pool(settings, "amdahl-postgres", SESSION_SETTINGS);
         try (Connection c = pool.getConnection()) {
             Migrations.run(c, schema);
         } catch (SQLException e) {
@@ -110,14 +113,6 @@ public final class PostgresBroker implements Broker {
         this.listener = new Thread(this::listen, "amdahl-postgres-listen");
         listener.setDaemon(true);
         listener.start();
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return t.getMessage();
     }
 
     private IllegalStateException failure(String what, SQLException e) {
@@ -134,33 +129,99 @@ public final class PostgresBroker implements Broker {
     @Override
     public void publishAll(String queue, List<OutboundMessage> messages) {
         checkOpen();
-        Timestamp now = Timestamp.from(clock.instant());
+        // the pool's connections are in autocommit: the one statement of insert is its own transaction
         try (Connection c = pool.getConnection()) {
-            c.setAutoCommit(false);
-            try (PreparedStatement insert = c.prepareStatement("insert into " + schema + ".messages"
-                    + " (queue, message_id, body, priority, due_at) values (?, ?, ?, ?, ?)");
-                 PreparedStatement notify = c.prepareStatement("select pg_notify(?, ?)")) {
-                for (OutboundMessage m : messages) {
-                    insert.setString(1, queue);
-                    insert.setString(2, m.id());
-                    insert.setBytes(3, m.body());
-                    insert.setShort(4, (short) m.priority());
-                    insert.setTimestamp(5, m.notBefore() != null && m.notBefore().isAfter(now.toInstant())
-                            ? Timestamp.from(m.notBefore()) : now);
-                    insert.addBatch();
-                }
-                insert.executeBatch();
-                notify.setString(1, channel);
-                notify.setString(2, queue);
-                notify.execute();
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            }
+            insert(c, queue, messages);
         } catch (SQLException e) {
             throw failure("publishing " + messages.size() + " message(s) to queue '" + queue + "'", e);
         }
+    }
+
+    /**
+     * Inserts {@code messages} and notifies the listeners, in {@code c}'s transaction, which the caller ends: the rows
+     * and the notification become visible together when it commits, and neither ever does if it rolls back.
+     */
+    public void insert(Connection c, String queue, List<OutboundMessage> messages) throws SQLException {
+        Instant now = clock.instant();
+        int n = messages.size();
+        String[] ids = new String[n];
+        byte[][] bodies = new byte[n][];
+        Short[] priorities = new Short[n];
+        Timestamp[] due = new Timestamp[n];
+        for (int i = 0; i < n; i++) {
+            OutboundMessage m = messages.get(i);
+            ids[i] = m.id();
+            bodies[i] = m.body();
+            priorities[i] = (short) m.priority();
+            due[i] = Timestamp.from(m.notBefore() != null && m.notBefore().isAfter(now) ? m.notBefore() : now);
+        }
+        // One statement, so one round trip: the rows, the notification, and the commit's durability. A transaction
+        // that enqueues commits only once its WAL is flushed, whatever its session says (the pool's sessions commit
+        // without waiting, see the constructor): set_config(..., true) holds to the end of the transaction, where the
+        // commit reads it. The rows come in the arrays' order (WITH ORDINALITY), so ids rise as the list goes.
+        try (PreparedStatement s = c.prepareStatement("with durable as (select set_config('synchronous_commit', 'on', true)),"
+                + " inserted as (insert into " + schema + ".messages (queue, message_id, body, priority, due_at)"
+                + " select ?, m.id, m.body, m.priority, m.due from unnest(?::text[], ?::bytea[], ?::smallint[],"
+                + " ?::timestamptz[]) with ordinality as m(id, body, priority, due, n) order by m.n)"
+                + " select pg_notify(?, ?) from durable")) {
+            s.setString(1, queue);
+            s.setArray(2, c.createArrayOf("text", ids));
+            s.setArray(3, c.createArrayOf("bytea", bodies));
+            s.setArray(4, c.createArrayOf("int2", priorities));
+            s.setArray(5, c.createArrayOf("timestamptz", due));
+            s.setString(6, channel);
+            s.setString(7, queue);
+            s.execute();
+        }
+    }
+
+    /**
+     * A connection of this client's pool, for the caller to close. Its session commits durably, as the server is
+     * configured, not as the pool's own statements do: the caller's own writes go through it.
+     */
+    public Connection connection() throws SQLException {
+        checkOpen();
+        Connection c = pool.getConnection();
+        try (Statement s = c.createStatement()) {
+            s.execute("set synchronous_commit to default; set plan_cache_mode to default");
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
+        // back in the pool, the session commits without waiting again, as the pool's statements expect
+        return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("close") && method.getParameterCount() == 0 && !c.isClosed()) {
+                        try (Statement s = c.createStatement()) {
+                            if (!c.getAutoCommit()) {
+                                c.rollback();
+                            }
+                            s.execute(SESSION_SETTINGS);
+                        } catch (SQLException e) {
+                            log.debug("could not reset a connection given back to the pool", e);
+                        }
+                    }
+                    try {
+                        return method.invoke(c, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    /** Whether this client was closed. */
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    /** Where this client's tables are. */
+    public String schema() {
+        return schema;
+    }
+
+    /** Where this client connects, without credentials: for messages. */
+    public String address() {
+        return settings.address();
     }
 
     // ---------------------------------------------------------------- consuming
@@ -200,8 +261,11 @@ public final class PostgresBroker implements Broker {
     }
 
     /**
-     * Reclaims the lapsed leases of {@code queues} (dead-lettering those past the maximum), then claims up to
-     * {@code max} ready messages, a queue at a time from a rotating start so a busy queue does not starve a quiet one.
+     * Claims up to {@code max} ready messages, a queue at a time from a rotating start so a busy queue does not
+     * starve a quiet one. Lapsed leases of {@code queues} are reclaimed first (dead-lettering those past the
+     * maximum) at most once per {@link #FALLBACK_POLL} while there is ready work, and whenever there is none: a busy
+     * worker's polls then cost one statement per queue, and a lapsed lease waits at most that long behind work that
+     * was ready anyway.
      */
     private List<Delivery> claim(List<String> queues, int max) {
         Instant now = clock.instant();
@@ -210,18 +274,30 @@ public final class PostgresBroker implements Broker {
         UUID token = UUID.randomUUID();
         List<Delivery> out = new ArrayList<>();
         try (Connection c = pool.getConnection()) {
-            Array names = c.createArrayOf("text", queues.toArray());
-            reclaim(c, names, at);
-            int start = Math.floorMod(nextQueue.getAndIncrement(), queues.size());
-            for (int i = 0; i < queues.size() && out.size() < max; i++) {
-                String queue = queues.get((start + i) % queues.size());
-                out.addAll(claimFrom(c, queue, max - out.size(), at, leaseUntil, token));
+            Long last = lastReclaim.get(queues);
+            boolean reclaimed = false;
+            if (last == null || System.nanoTime() - last >= FALLBACK_POLL.toNanos()) {
+                reclaim(c, queues, at);
+                reclaimed = true;
+            }
+            claimInto(out, c, queues, max, at, leaseUntil, token);
+            if (out.isEmpty() && !reclaimed && reclaim(c, queues, at) > 0) {
+                claimInto(out, c, queues, max, at, leaseUntil, token);
             }
             sweepDeadLetters(c, now);
         } catch (SQLException e) {
             throw failure("polling " + queues, e);
         }
         return out;
+    }
+
+    private void claimInto(List<Delivery> out, Connection c, List<String> queues, int max, Timestamp at,
+                           Timestamp leaseUntil, UUID token) throws SQLException {
+        int start = Math.floorMod(nextQueue.getAndIncrement(), queues.size());
+        for (int i = 0; i < queues.size() && out.size() < max; i++) {
+            String queue = queues.get((start + i) % queues.size());
+            out.addAll(claimFrom(c, queue, max - out.size(), at, leaseUntil, token));
+        }
     }
 
     private List<Delivery> claimFrom(Connection c, String queue, int max, Timestamp at, Timestamp leaseUntil, UUID token)
@@ -251,14 +327,21 @@ public final class PostgresBroker implements Broker {
                 }
             }
         }
+        churned(rows.size());
         // UPDATE ... RETURNING keeps no order: hand them out as the claim chose them
         rows.sort(Comparator.<Row>comparingInt(x -> -x.delivery().priority()).thenComparing(Row::due)
                 .thenComparingLong(x -> ((Receipt) x.delivery().receipt()).id()));
         return rows.stream().map(Row::delivery).toList();
     }
 
-    /** Lapsed leases of {@code queues}: ready again with their count, or dead letters once past the maximum. */
-    private void reclaim(Connection c, Array queues, Timestamp at) throws SQLException {
+    /**
+     * Lapsed leases of {@code queues}: ready again with their count, or dead letters once past the maximum.
+     *
+     * @return how many became ready again
+     */
+    private int reclaim(Connection c, List<String> queueNames, Timestamp at) throws SQLException {
+        lastReclaim.put(List.copyOf(queueNames), System.nanoTime());
+        Array queues = c.createArrayOf("text", queueNames.toArray());
         try (PreparedStatement dead = c.prepareStatement("with gone as (delete from " + schema + ".messages"
                 + " where lease_until < ? and queue = any(?) and deliveries > ? returning queue, message_id, body, deliveries)"
                 + " insert into " + schema + ".dead_letters (queue, message_id, body, reason, rejected_at)"
@@ -274,7 +357,7 @@ public final class PostgresBroker implements Broker {
             dead.executeUpdate();
             ready.setTimestamp(1, at);
             ready.setArray(2, queues);
-            ready.executeUpdate();
+            return ready.executeUpdate();
         }
     }
 
@@ -314,7 +397,7 @@ public final class PostgresBroker implements Broker {
                      + " ?::uuid[]) as r(id, token) where m.id = r.id and m.lease_token = r.token")) {
             s.setArray(1, c.createArrayOf("bigint", receipts.stream().map(Receipt::id).toArray()));
             s.setArray(2, c.createArrayOf("uuid", receipts.stream().map(Receipt::token).toArray()));
-            s.executeUpdate();
+            churned(s.executeUpdate());
         } catch (SQLException e) {
             throw failure("acknowledging " + deliveries.size() + " message(s)", e);
         }
@@ -387,20 +470,46 @@ public final class PostgresBroker implements Broker {
         return Optional.of(settings.visibilityTimeout());
     }
 
+    /**
+     * Every claim leaves a dead row version behind and every ack another, and until a vacuum makes them reusable the
+     * claim's index scan walks past them: with tens of thousands dead, a claim took some 200 ms instead of one
+     * (bench/postgres-vs-peers, on a server without autovacuum; autovacuum looks at a database once a minute at best).
+     * So a client that has left {@link #VACUUM_CHURN} dead versions vacuums the table itself, at most once a
+     * {@link #VACUUM_EVERY_AT_MOST}, on a thread of its own so that no poll waits for it; {@code SKIP_LOCKED} lets a
+     * vacuum another client runs already make this one a no-op.
+     */
+    private void churned(int rows) {
+        if (churn.addAndGet(rows) < VACUUM_CHURN || System.nanoTime() - lastVacuum < VACUUM_EVERY_AT_MOST.toNanos()
+                || !vacuuming.compareAndSet(false, true)) {
+            return;
+        }
+        churn.set(0);
+        lastVacuum = System.nanoTime();
+        Thread vacuum = new Thread(this::vacuumByChurn, "amdahl-postgres-vacuum");
+        vacuum.setDaemon(true);
+        vacuum.start();
+    }
+
+    private void vacuumByChurn() {
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+            s.execute("vacuum (skip_locked) " + schema + ".messages");
+        } catch (SQLException e) {
+            if (!closed.get()) {
+                log.debug("PostgreSQL at {}: vacuuming {}.messages failed ({}); autovacuum or the next try will",
+                        settings.address(), schema, e.getMessage());
+            }
+        } finally {
+            vacuuming.set(false);
+        }
+    }
+
     // ---------------------------------------------------------------- wake-ups
 
     /** Holds one connection (outside the pool) in {@code LISTEN}; reconnects when it breaks. */
     private void listen() {
         long backoff = 100;
         while (!closed.get()) {
-            Properties props = new Properties();
-            if (settings.user() != null) {
-                props.setProperty("user", settings.user());
-            }
-            if (settings.password() != null) {
-                props.setProperty("password", settings.password());
-            }
-            try (Connection c = DriverManager.getConnection(settings.jdbcUrl(), props)) {
+            try (Connection c = Connections.direct(settings)) {
                 try (Statement s = c.createStatement()) {
                     s.execute("listen " + channel);
                 }
@@ -484,6 +593,51 @@ public final class PostgresBroker implements Broker {
             return out;
         } catch (SQLException e) {
             throw failure("reading the dead letters of queue '" + queue + "'", e);
+        }
+    }
+
+    /** The delete and the insert are one transaction, and the delete's row locks make a second caller find nothing. */
+    @Override
+    public int requeueDeadLetter(String queue, String messageId) {
+        checkOpen();
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                List<OutboundMessage> again = new ArrayList<>();
+                try (PreparedStatement s = c.prepareStatement("delete from " + schema + ".dead_letters"
+                        + " where queue = ? and message_id = ? returning body")) {
+                    s.setString(1, queue);
+                    s.setString(2, messageId);
+                    try (ResultSet r = s.executeQuery()) {
+                        while (r.next()) {
+                            again.add(OutboundMessage.of(messageId, r.getBytes(1)));
+                        }
+                    }
+                }
+                if (!again.isEmpty()) {
+                    insert(c, queue, again);
+                }
+                c.commit();
+                return again.size();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw failure("requeueing the dead letter " + messageId + " of queue '" + queue + "'", e);
+        }
+    }
+
+    @Override
+    public int dropDeadLetter(String queue, String messageId) {
+        checkOpen();
+        try (Connection c = pool.getConnection();
+             PreparedStatement s = c.prepareStatement("delete from " + schema + ".dead_letters where queue = ? and message_id = ?")) {
+            s.setString(1, queue);
+            s.setString(2, messageId);
+            return s.executeUpdate();
+        } catch (SQLException e) {
+            throw failure("dropping the dead letter " + messageId + " of queue '" + queue + "'", e);
         }
     }
 

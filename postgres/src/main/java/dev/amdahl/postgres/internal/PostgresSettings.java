@@ -31,8 +31,9 @@ public record PostgresSettings(String jdbcUrl, String user, String password, Str
     public static final int DEFAULT_MAX_DELIVERIES = 5;
     private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
     private static final Set<String> SSL_OPTIONS = Set.of("sslmode", "sslrootcert", "sslcert", "sslkey");
-    private static final Set<String> OPTIONS = Set.of("schema", "pool", "visibility-timeout", "max-deliveries", "timeout",
-            "sslmode", "sslrootcert", "sslcert", "sslkey");
+    /** Every option of the URL, the result backend's among them: one URL may name the broker and the backend. */
+    static final Set<String> OPTIONS = Set.of("schema", "pool", "visibility-timeout", "max-deliveries", "timeout",
+            "sslmode", "sslrootcert", "sslcert", "sslkey", "result-ttl", "cleanup-interval");
 
     /**
      * Parses a URL.

@@ -1,2 +1,2 @@
-/** The PostgreSQL broker behind the provider of {@code dev.amdahl.postgres}: not an API. */
+/** The PostgreSQL broker and result backend behind the providers of {@code dev.amdahl.postgres}: not an API. */
 package dev.amdahl.postgres.internal;

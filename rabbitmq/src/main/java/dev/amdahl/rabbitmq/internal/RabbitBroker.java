@@ -461,12 +461,29 @@ public final class RabbitBroker implements Broker {
                 fresh.tag = consuming.basicConsume(q, false, fresh);
                 subscriptions.put(q, fresh);
                 if (s != null && !s.cancelled) {
-                    consuming.basicCancel(s.tag);
+                    cancelReplaced(s);
                 }
             }
         } catch (IOException | AlreadyClosedException e) {
             throw new IllegalStateException("cannot consume from RabbitMQ at " + settings.address() + " (" + e.getMessage()
                     + "); it reconnects on its own", e);
+        }
+    }
+
+    /**
+     * Cancels a subscription a fresh one replaced. One the client no longer knows (the channel recovered after the node
+     * restarted, and its consumers with it under new tags) is gone already, which is all the cancel was for: the
+     * client says so with an IOException that leaves the channel usable, so that one is not a failure to consume.
+     */
+    private void cancelReplaced(Subscription old) throws IOException {
+        try {
+            consuming.basicCancel(old.tag);
+        } catch (IOException e) {
+            if (e.getMessage() == null || !e.getMessage().startsWith("Unknown consumerTag")) {
+                throw e;
+            }
+            log.debug("RabbitMQ at {}: the replaced consumer {} of queue {} was gone already", settings.address(), old.tag,
+                    old.queue);
         }
     }
 
@@ -685,6 +702,57 @@ public final class RabbitBroker implements Broker {
             }
         }
         return out;
+    }
+
+    @Override
+    public int requeueDeadLetter(String queue, String messageId) {
+        return takeDeadLetters(queue, messageId, true);
+    }
+
+    @Override
+    public int dropDeadLetter(String queue, String messageId) {
+        return takeDeadLetters(queue, messageId, false);
+    }
+
+    /**
+     * Reads the whole dead-letter queue on a channel of its own, unacknowledged, so that no other caller can take the
+     * same dead letter meanwhile; those with {@code messageId} are published again (confirmed, when {@code requeue}) and
+     * then acknowledged, and closing the channel gives the others back to the dead-letter queue.
+     */
+    private int takeDeadLetters(String queue, String messageId, boolean requeue) {
+        String what = (requeue ? "requeue" : "drop") + " the dead letter " + messageId + " of '" + queue + "'";
+        Channel take;
+        try {
+            take = connection.createChannel();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot " + what + " in RabbitMQ", e);
+        }
+        int taken = 0;
+        try {
+            GetResponse got;
+            while ((got = take.basicGet(DEAD_PREFIX + queue, false)) != null) {
+                if (messageId.equals(got.getProps().getMessageId())) {
+                    if (requeue) {
+                        publish(queue, OutboundMessage.of(messageId, got.getBody()));
+                    }
+                    take.basicAck(got.getEnvelope().getDeliveryTag(), false);
+                    taken++;
+                }
+            }
+        } catch (IOException e) {
+            if (!notFound(e)) {
+                throw new UncheckedIOException("cannot " + what + " in RabbitMQ", e);
+            }
+        } finally {
+            try {
+                if (take.isOpen()) {
+                    take.close();
+                }
+            } catch (IOException | TimeoutException | AlreadyClosedException e) {
+                log.debug("closing the dead-letter channel: {}", e.toString());
+            }
+        }
+        return taken;
     }
 
     private DeadLetter deadLetterOf(String queue, AMQP.BasicProperties props, byte[] body) {

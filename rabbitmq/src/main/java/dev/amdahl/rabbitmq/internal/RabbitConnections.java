@@ -65,6 +65,13 @@ final class RabbitConnections {
                     + settings.user() + "': check the user and password in the URL (the guest user may log in only from"
                     + " localhost unless the broker allows it)", e);
         } catch (IOException | TimeoutException e) {
+            if (String.valueOf(describe(e)).contains("vhost " + settings.virtualHost() + " not found")) {
+                // the server's reply is a protocol frame (reply-code=530, class-id=10...): say it in words
+                throw new IllegalStateException("RabbitMQ at " + settings.address() + " has no virtual host '"
+                        + settings.virtualHost() + "': create it (rabbitmqctl add_vhost " + settings.virtualHost()
+                        + ", and give the user permissions on it) or name one that exists as the URL's path (amqp://host:5672/"
+                        + " for the default, '/')", e);
+            }
             throw new IllegalStateException("cannot connect to RabbitMQ at " + settings.address() + " (" + describe(e)
                     + "): " + advice(e, settings), e);
         }

@@ -33,12 +33,17 @@ final class RecordValue {
 
     /** The state a stored value names, or null when it does not start with one. */
     static TaskState state(byte[] value) {
-        int end = separator(value);
+        return state(value, 0);
+    }
+
+    /** As {@link #state(byte[])} for a value that starts at {@code from} (a notice's, after its kind). */
+    static TaskState state(byte[] value, int from) {
+        int end = separator(value, from);
         if (end < 0) {
             return null;
         }
         try {
-            return TaskState.valueOf(new String(value, 0, end, StandardCharsets.US_ASCII));
+            return TaskState.valueOf(new String(value, from, end - from, StandardCharsets.US_ASCII));
         } catch (IllegalArgumentException unknown) {
             return null;
         }
@@ -51,20 +56,25 @@ final class RecordValue {
      *                                  they disagree
      */
     static TaskRecord decode(byte[] value) {
-        TaskState state = state(value);
+        return decode(value, 0);
+    }
+
+    /** As {@link #decode(byte[])} for a value that starts at {@code from}, without copying it first. */
+    static TaskRecord decode(byte[] value, int from) {
+        TaskState state = state(value, from);
         if (state == null) {
             throw new IllegalArgumentException("it does not start with a task state and a space (written by another"
                     + " version of amdahl-redis, or not by amdahl at all)");
         }
-        TaskRecord record = TaskRecord.fromBytes(Arrays.copyOfRange(value, separator(value) + 1, value.length));
+        TaskRecord record = TaskRecord.fromBytes(Arrays.copyOfRange(value, separator(value, from) + 1, value.length));
         if (record.state() != state) {
             throw new IllegalArgumentException("its prefix says " + state + " but the record inside says " + record.state());
         }
         return record;
     }
 
-    private static int separator(byte[] value) {
-        for (int i = 0; i < value.length && i < MAX_PREFIX; i++) {
+    private static int separator(byte[] value, int from) {
+        for (int i = from; i < value.length && i < from + MAX_PREFIX; i++) {
             if (value[i] == SEPARATOR) {
                 return i;
             }

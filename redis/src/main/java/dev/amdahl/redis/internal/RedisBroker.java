@@ -11,8 +11,8 @@ import io.lettuce.core.RedisException;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XReadArgs.StreamOffset;
 import io.lettuce.core.XReadArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -67,6 +67,13 @@ import org.slf4j.LoggerFactory;
  * handed out goes back without counting: no consumer saw it, and the poll that read it handed out as many
  * as it was asked for, so giving surplus back cannot loop.
  *
+ * <h2>On a Redis Cluster</h2>
+ * Each queue, or each partition of a partitioned queue, is a {@link Keys.Shard} whose keys share a hash tag, so
+ * every script touches one slot. A poll of shards in several slots runs the poll script once per slot (each
+ * shard gets its share of {@code max}, the first shard rotating) and, when all found nothing, blocks on one
+ * XREADGROUP per slot, each on a connection of its own: the first that brings something ends the poll, and what
+ * the others bring after is given back unseen. Acks, requeues and rejects name one stream, so one slot, already.
+ *
  * <h2>Threads</h2>
  * Non-blocking commands share one connection (Lettuce pipelines concurrent callers on it). Each concurrent
  * {@code poll} borrows a connection from {@code idle}; {@code all} holds every connection ever opened so
@@ -91,21 +98,27 @@ public final class RedisBroker implements Broker {
     private final Keys keys;
     private final Clock clock;
     private final RedisConnections connections;
-    private final StatefulRedisConnection<String, byte[]> shared;
-    private final RedisAsyncCommands<String, byte[]> redis;
+    private final StatefulConnection<String, byte[]> shared;
+    private final RedisClusterAsyncCommands<String, byte[]> redis;
     private final String consumer;
-    private final ConcurrentLinkedDeque<StatefulRedisConnection<String, byte[]>> idle = new ConcurrentLinkedDeque<>();
-    private final Set<StatefulRedisConnection<String, byte[]>> all = ConcurrentHashMap.newKeySet();
+    private final ConcurrentLinkedDeque<StatefulConnection<String, byte[]>> idle = new ConcurrentLinkedDeque<>();
+    private final Set<StatefulConnection<String, byte[]>> all = ConcurrentHashMap.newKeySet();
     /** Streams this consumer read from: on close, what it still holds there is requeued. */
     private final Set<String> touched = ConcurrentHashMap.newKeySet();
-    /** Queues whose consumer groups exist, so a blocking read may name their streams. */
+    /** Shards (by key base) whose consumer groups exist, so a blocking read may name their streams. */
     private final Set<String> grouped = ConcurrentHashMap.newKeySet();
     private final AtomicInteger rotation = new AtomicInteger();
+    /** Which partition the next message published to a partitioned queue goes to. */
+    private final AtomicInteger publishRotation = new AtomicInteger();
     private final AtomicLong nextReclaimNanos = new AtomicLong(System.nanoTime());
+    /** Which slot of a multi-slot poll gets the first share on the next reclaiming pass. */
+    private final AtomicInteger reclaimRotation = new AtomicInteger();
     private final AtomicLong nextSweepNanos = new AtomicLong(System.nanoTime());
     private final AtomicLong lastConnectionWarning = new AtomicLong(System.nanoTime() - TimeUnit.MINUTES.toNanos(1));
     private final long reclaimIntervalNanos;
     private volatile boolean closed;
+    /** Blocking reads of several slots' polls still waiting, by the shards they read (see {@link #blockingReads}). */
+    private final Map<String, ConcurrentLinkedDeque<ParkedRead>> parked = new ConcurrentHashMap<>();
     /** When the poll script last found nothing, and the due time it reported, by the set of queues polled. */
     private final Map<Set<String>, EmptyScript> lastEmptyScript = new ConcurrentHashMap<>();
 
@@ -114,7 +127,7 @@ public final class RedisBroker implements Broker {
 
     public RedisBroker(RedisSettings settings, Clock clock) {
         this.settings = settings;
-        this.keys = new Keys(settings.prefix(), settings.priorityLevels(), settings.database());
+        this.keys = new Keys(settings);
         this.clock = clock;
         this.connections = new RedisConnections(settings);
         try {
@@ -123,7 +136,7 @@ public final class RedisBroker implements Broker {
             connections.close();
             throw e;
         }
-        this.redis = shared.async();
+        this.redis = RedisConnections.commands(shared);
         this.consumer = newConsumerName();
         long quarter = settings.visibilityTimeout().toNanos() / 4;
         this.reclaimIntervalNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(25), Math.min(quarter, TimeUnit.SECONDS.toNanos(5)));
@@ -146,11 +159,17 @@ public final class RedisBroker implements Broker {
         Keys.checkQueueName(queue);
         checkOpen();
         long now = clock.millis();
+        Keys.Shard shard = publishShard(queue);
+        RedisClusterAsyncCommands<String, byte[]> writer = settings.waitReplicas() > 0
+                ? connections.writerOf(shared, shard.delayed()) : redis;
         if (message.notBefore() != null && message.notBefore().toEpochMilli() > now) {
-            Scripts.join(redis.zadd(keys.delayed(queue), (double) message.notBefore().toEpochMilli(), delayedMember(message)));
+            Scripts.join(writer.zadd(shard.delayed(), (double) message.notBefore().toEpochMilli(), delayedMember(message)));
         } else {
-            Scripts.join(redis.xadd(keys.stream(queue, settings.levelOf(message.priority())),
+            Scripts.join(writer.xadd(shard.stream(settings.levelOf(message.priority())),
                     Map.of("id", utf8(message.id()), "body", message.body(), "prio", utf8(Integer.toString(message.priority())))));
+        }
+        if (settings.waitReplicas() > 0) {
+            connections.awaitReplicas(writer, settings.waitReplicas());
         }
     }
 
@@ -169,11 +188,47 @@ public final class RedisBroker implements Broker {
             publish(queue, messages.get(0));   // one plain command: a single submit needs no script
             return;
         }
-        List<String> queueKeys = keys.queueKeys(queue);
+        List<Keys.Shard> shards = keys.shards(queue);
+        List<CompletableFuture<Long>> replies = new ArrayList<>();
+        if (shards.size() == 1) {
+            publishChunks(shards.get(0), messages, replies);
+        } else {
+            // round robin over the partitions, from where the last publish left off
+            int start = publishRotation.getAndAdd(messages.size());
+            List<List<OutboundMessage>> byShard = new ArrayList<>();
+            for (int p = 0; p < shards.size(); p++) {
+                byShard.add(new ArrayList<>(messages.size() / shards.size() + 1));
+            }
+            for (int i = 0; i < messages.size(); i++) {
+                byShard.get(Math.floorMod(start + i, shards.size())).add(messages.get(i));
+            }
+            for (int p = 0; p < shards.size(); p++) {
+                if (!byShard.get(p).isEmpty()) {
+                    publishChunks(shards.get(p), byShard.get(p), replies);
+                }
+            }
+        }
+        for (CompletableFuture<Long> reply : replies) {
+            Scripts.join(reply);
+        }
+        if (settings.waitReplicas() > 0) {
+            for (Keys.Shard shard : shards) {
+                connections.awaitReplicas(connections.writerOf(shared, shard.delayed()), settings.waitReplicas());
+            }
+        }
+    }
+
+    /** The shard a single message goes to: the queue's only one, or the next partition in turn. */
+    private Keys.Shard publishShard(String queue) {
+        List<Keys.Shard> shards = keys.shards(queue);
+        return shards.size() == 1 ? shards.get(0) : shards.get(Math.floorMod(publishRotation.getAndIncrement(), shards.size()));
+    }
+
+    private void publishChunks(Keys.Shard shard, List<OutboundMessage> messages, List<CompletableFuture<Long>> replies) {
+        List<String> queueKeys = keys.queueKeys(shard);
         queueKeys.remove(1); // publish.lua takes the delayed set and the streams, not the dead letters
         String[] scriptKeys = queueKeys.toArray(String[]::new);
         long now = clock.millis();
-        List<CompletableFuture<Long>> replies = new ArrayList<>();
         for (int from = 0; from < messages.size(); from += PUBLISH_CHUNK) {
             List<OutboundMessage> chunk = messages.subList(from, Math.min(messages.size(), from + PUBLISH_CHUNK));
             byte[][] args = new byte[1 + 4 * chunk.size()][];
@@ -192,10 +247,8 @@ public final class RedisBroker implements Broker {
                     args[i++] = m.body();
                 }
             }
-            replies.add(Scripts.PUBLISH.run(redis, scriptKeys, args));
-        }
-        for (CompletableFuture<Long> reply : replies) {
-            Scripts.join(reply);
+            replies.add(Scripts.PUBLISH.run(settings.waitReplicas() > 0 ? connections.writerOf(shared, shard.delayed()) : redis,
+                    scriptKeys, args));
         }
     }
 
@@ -228,9 +281,11 @@ public final class RedisBroker implements Broker {
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         // a different queue goes first on each call, so that with max = 1 no queue is always last
-        List<String> order = rotate(queues, rotation.getAndIncrement());
+        int turn = rotation.getAndIncrement();
+        List<Keys.Shard> order = shardsInTurn(rotate(queues, turn), turn);
+        List<List<Keys.Shard>> slots = bySlot(order);
         Set<String> queueSet = Set.copyOf(queues);
-        StatefulRedisConnection<String, byte[]> connection = borrow();
+        StatefulConnection<String, byte[]> connection = borrow();
         boolean giveBack = true;
         try {
             while (true) {
@@ -241,7 +296,7 @@ public final class RedisBroker implements Broker {
                     outcome = new PollOutcome(List.of(), resting.nextDueMillis());
                 } else {
                     try {
-                        outcome = runPollScript(connection, order, max);
+                        outcome = slots.size() == 1 ? runPollScript(connection, order, max) : runPollScripts(connection, slots, max);
                     } catch (RedisConnectionException | RedisCommandTimeoutException e) {
                         waitOutConnectionTrouble(e, deadline);
                         return List.of();
@@ -265,9 +320,30 @@ public final class RedisBroker implements Broker {
                 if (outcome.nextDueMillis >= 0) {
                     blockMs = Math.min(blockMs, Math.max(1, outcome.nextDueMillis - clock.millis()));
                 }
-                BlockingRead read = blockingRead(connection, order, max, blockMs);
                 try {
-                    List<Delivery> got = read.await(blockMs + settings.commandTimeout().toMillis());
+                    List<Delivery> got;
+                    if (slots.size() == 1) {
+                        BlockingRead read = blockingRead(connection, order, max, blockMs);
+                        try {
+                            got = read.await(blockMs + settings.commandTimeout().toMillis());
+                        } catch (InterruptedException e) {
+                            // whatever the read still brings is requeued; the connection is given back only then
+                            giveBack = false;
+                            read.giveBackWhenDone(connection);
+                            throw e;
+                        }
+                    } else {
+                        got = blockingReads(slots, max, blockMs);
+                        if (!got.isEmpty() && got.size() < max) {
+                            // woken by one slot's entries: the other slots' come in the same poll, so a queue whose
+                            // stream is in another slot does not wait behind a flood in this one
+                            List<Delivery> more = runPollScripts(connection, slots, max - got.size()).deliveries;
+                            if (!more.isEmpty()) {
+                                got = new ArrayList<>(got);
+                                got.addAll(more);
+                            }
+                        }
+                    }
                     if (got.size() > max) {
                         // several streams had entries when the read came (each may give up to its count): the
                         // surplus goes back rather than past the caller's limit
@@ -277,17 +353,6 @@ public final class RedisBroker implements Broker {
                     if (!got.isEmpty()) {
                         return got;
                     }
-                } catch (InterruptedException e) {
-                    // whatever the read still brings is requeued; the connection is given back only then
-                    giveBack = false;
-                    read.reply.whenComplete((r, failure) -> {
-                        try {
-                            read.decode(r == null ? List.of() : r).forEach(this::giveBackUnseen);
-                        } finally {
-                            giveBack(connection);
-                        }
-                    });
-                    throw e;
                 } catch (RedisConnectionException | RedisCommandTimeoutException e) {
                     waitOutConnectionTrouble(e, deadline);
                     return List.of();
@@ -297,7 +362,7 @@ public final class RedisBroker implements Broker {
                     }
                     if (e.getMessage() != null && e.getMessage().contains("NOGROUP")) {
                         // Redis lost the groups (restarted without persistence, or someone deleted keys)
-                        grouped.removeAll(order);
+                        order.forEach(s -> grouped.remove(s.base()));
                         continue;
                     }
                     throw e;
@@ -308,6 +373,28 @@ public final class RedisBroker implements Broker {
                 giveBack(connection);
             }
         }
+    }
+
+    /** The shards of the queues in order; a partitioned queue's partitions start at a rotating one, as queues do. */
+    private List<Keys.Shard> shardsInTurn(List<String> queues, int turn) {
+        List<Keys.Shard> out = new ArrayList<>(queues.size() * settings.partitions());
+        for (String q : queues) {
+            List<Keys.Shard> shards = keys.shards(q);
+            out.addAll(shards.size() == 1 ? shards : rotate(shards, turn));
+        }
+        return out;
+    }
+
+    /** The shards grouped by slot, in order of first appearance; one group on one Redis, where there are no slots. */
+    private List<List<Keys.Shard>> bySlot(List<Keys.Shard> shards) {
+        if (!keys.cluster() || shards.size() == 1) {
+            return List.of(shards);
+        }
+        Map<Integer, List<Keys.Shard>> groups = new LinkedHashMap<>();
+        for (Keys.Shard s : shards) {
+            groups.computeIfAbsent(Keys.slot(s.delayed()), k -> new ArrayList<>()).add(s);
+        }
+        return List.copyOf(groups.values());
     }
 
     private record PollOutcome(List<Delivery> deliveries, long nextDueMillis) {
@@ -326,24 +413,78 @@ public final class RedisBroker implements Broker {
         return stale ? null : last;
     }
 
-    private PollOutcome runPollScript(StatefulRedisConnection<String, byte[]> connection, List<String> queues, int max) {
-        List<String> scriptKeys = new ArrayList<>(queues.size() * (settings.priorityLevels() + 2));
-        for (String queue : queues) {
-            scriptKeys.addAll(keys.queueKeys(queue));
-        }
+    /** Whether this poll reclaims expired leases (and, less often, sweeps dead consumers): {reclaim, sweep}. */
+    private boolean[] maintenanceDue() {
         long nowNanos = System.nanoTime();
         long due = nextReclaimNanos.get();
         boolean reclaim = nowNanos - due >= 0 && nextReclaimNanos.compareAndSet(due, nowNanos + reclaimIntervalNanos);
         long sweepDue = nextSweepNanos.get();
         boolean sweep = reclaim && nowNanos - sweepDue >= 0
                 && nextSweepNanos.compareAndSet(sweepDue, nowNanos + SWEEP_AFTER_TIMEOUTS * settings.visibilityTimeout().toNanos());
-        int quota = Math.max(1, (max + queues.size() - 1) / queues.size());
-        List<Object> reply = Scripts.join(Scripts.POLL.run(connection.async(), scriptKeys.toArray(String[]::new),
+        return new boolean[]{reclaim, sweep};
+    }
+
+    private PollOutcome runPollScript(StatefulConnection<String, byte[]> connection, List<Keys.Shard> shards, int max) {
+        boolean[] due = maintenanceDue();
+        return decodePollReply(Scripts.join(sendPollScript(connection, shards, max, due[0], due[1])), shards);
+    }
+
+    /**
+     * The poll script on each slot's shards, all sent before any reply is awaited. {@code max} is shared out in
+     * turn, the first slot first; a slot whose share is nothing is left out unless leases are to be reclaimed (its
+     * delayed messages move on a later poll, when its turn brings it a share).
+     */
+    private PollOutcome runPollScripts(StatefulConnection<String, byte[]> connection, List<List<Keys.Shard>> slots, int max) {
+        boolean[] due = maintenanceDue();
+        // a slot reclaims only as far as its share goes, so the reclaiming passes hand the first share to each slot in
+        // turn: the polls' own rotation can keep step with the reclaim interval and leave one slot's leases unclaimed
+        int first = due[0] ? Math.floorMod(reclaimRotation.getAndIncrement(), slots.size()) : 0;
+        List<CompletableFuture<List<Object>>> replies = new ArrayList<>(slots.size());
+        for (int i = 0; i < slots.size(); i++) {
+            int place = Math.floorMod(i - first, slots.size());
+            int share = max / slots.size() + (place < max % slots.size() ? 1 : 0);
+            replies.add(share > 0 || due[0] ? sendPollScript(connection, slots.get(i), share, due[0], due[1]) : null);
+        }
+        List<Delivery> deliveries = new ArrayList<>();
+        long nextDue = -1;
+        RuntimeException failure = null;
+        for (int i = 0; i < slots.size(); i++) {
+            if (replies.get(i) == null) {
+                continue;
+            }
+            try {
+                PollOutcome one = decodePollReply(Scripts.join(replies.get(i)), slots.get(i));
+                deliveries.addAll(one.deliveries);
+                if (one.nextDueMillis >= 0 && (nextDue < 0 || one.nextDueMillis < nextDue)) {
+                    nextDue = one.nextDueMillis;
+                }
+            } catch (RuntimeException e) {
+                // the other slots' deliveries are this consumer's now: hand them out, fail only with none
+                failure = failure == null ? e : failure;
+            }
+        }
+        if (deliveries.isEmpty() && failure != null) {
+            throw failure;
+        }
+        return new PollOutcome(deliveries, nextDue);
+    }
+
+    private CompletableFuture<List<Object>> sendPollScript(StatefulConnection<String, byte[]> connection, List<Keys.Shard> shards,
+                                                           int max, boolean reclaim, boolean sweep) {
+        List<String> scriptKeys = new ArrayList<>(shards.size() * (settings.priorityLevels() + 2));
+        for (Keys.Shard shard : shards) {
+            scriptKeys.addAll(keys.queueKeys(shard));
+        }
+        int quota = Math.max(1, (max + shards.size() - 1) / shards.size());
+        return Scripts.POLL.run(RedisConnections.commands(connection), scriptKeys.toArray(String[]::new),
                 utf8(Keys.GROUP), utf8(consumer), num(max), num(clock.millis()), num(settings.priorityLevels()),
                 utf8(reclaim ? "1" : "0"), num(settings.visibilityTimeout().toMillis()), num(settings.maxDeliveries()),
                 num(quota), num(MOVE_LIMIT),
-                num(sweep ? SWEEP_AFTER_TIMEOUTS * settings.visibilityTimeout().toMillis() : 0)));
-        grouped.addAll(queues);
+                num(sweep ? SWEEP_AFTER_TIMEOUTS * settings.visibilityTimeout().toMillis() : 0));
+    }
+
+    private PollOutcome decodePollReply(List<Object> reply, List<Keys.Shard> shards) {
+        shards.forEach(s -> grouped.add(s.base()));
         if (reply == null || reply.size() < 2) {
             throw new IllegalStateException("unexpected reply from poll.lua: " + reply);
         }
@@ -351,7 +492,7 @@ public final class RedisBroker implements Broker {
         List<Delivery> deliveries = new ArrayList<>();
         if (reply.get(1) instanceof List<?> entries) {
             for (Object entry : entries) {
-                Delivery d = decodeScriptEntry(entry, queues);
+                Delivery d = decodeScriptEntry(entry, shards);
                 if (d != null) {
                     deliveries.add(d);
                 }
@@ -361,16 +502,16 @@ public final class RedisBroker implements Broker {
     }
 
     /** {queue index, level offset, entry id, id, body, prio, delivery count}; anything else is logged and left to be reclaimed. */
-    private Delivery decodeScriptEntry(Object entry, List<String> queues) {
+    private Delivery decodeScriptEntry(Object entry, List<Keys.Shard> shards) {
         if (entry instanceof List<?> f && f.size() == 7 && f.get(0) instanceof Long q && f.get(1) instanceof Long k
                 && f.get(2) instanceof byte[] eid && f.get(3) instanceof byte[] id && f.get(4) instanceof byte[] body
                 && f.get(5) instanceof byte[] prio && f.get(6) instanceof Long count
-                && q >= 0 && q < queues.size() && k >= 0 && k < settings.priorityLevels()) {
-            String queue = queues.get(q.intValue());
-            String stream = keys.stream(queue, settings.priorityLevels() - 1 - k.intValue());
+                && q >= 0 && q < shards.size() && k >= 0 && k < settings.priorityLevels()) {
+            Keys.Shard shard = shards.get(q.intValue());
+            String stream = shard.stream(settings.priorityLevels() - 1 - k.intValue());
             touched.add(stream);
             int deliveries = (int) Math.max(1, Math.min(Integer.MAX_VALUE, count));
-            return new Delivery(queue, text(id), body, priority(prio), deliveries, new Receipt(stream, text(eid)),
+            return new Delivery(shard.queue(), text(id), body, priority(prio), deliveries, new Receipt(stream, text(eid)),
                     deliveries > settings.maxDeliveries());
         }
         log.error("Ignoring an entry from poll.lua that is not {{queue, level, entry id, id, body, prio, count}}: {}", entry);
@@ -399,6 +540,18 @@ public final class RedisBroker implements Broker {
             }
         }
 
+        /** Nobody waits for this read any more: what it brings goes back unseen, then its connection is given back. */
+        void giveBackWhenDone(StatefulConnection<String, byte[]> connection) {
+            // not on the event loop that completes the reply: giving back waits for Redis, whose replies that loop reads
+            reply.whenCompleteAsync((r, failure) -> {
+                try {
+                    decode(r == null ? List.of() : r).forEach(RedisBroker.this::giveBackUnseen);
+                } finally {
+                    giveBack(connection);
+                }
+            });
+        }
+
         List<Delivery> decode(List<StreamMessage<String, byte[]>> messages) {
             List<Delivery> deliveries = new ArrayList<>(messages.size());
             for (StreamMessage<String, byte[]> m : messages) {
@@ -412,13 +565,13 @@ public final class RedisBroker implements Broker {
                 byte[] id = fields == null ? null : fields.get("id");
                 byte[] body = fields == null ? null : fields.get("body");
                 if (id == null || body == null) {
-                    deadLetter(queue, m.getStream(), m.getId(), "malformed stream entry: no id or body field", 1);
+                    deadLetter(m.getStream(), m.getId(), "malformed stream entry: no id or body field", 1);
                     continue;
                 }
                 int prior = (int) parseLong(fields.get("prior"), 0);
                 if (prior > settings.maxDeliveries()) {
                     // its exhausted delivery came back too: as poll.lua does, dead-letter it as it is
-                    deadLetter(queue, m.getStream(), m.getId(), exhaustedAgain(settings.maxDeliveries()), prior);
+                    deadLetter(m.getStream(), m.getId(), exhaustedAgain(settings.maxDeliveries()), prior);
                     continue;
                 }
                 int count = Math.max(1, prior + 1);
@@ -430,33 +583,101 @@ public final class RedisBroker implements Broker {
     }
 
     @SuppressWarnings("unchecked")
-    private BlockingRead blockingRead(StatefulRedisConnection<String, byte[]> connection, List<String> queues, int max, long blockMs) {
-        List<String> missing = queues.stream().filter(q -> !grouped.contains(q)).toList();
-        if (!missing.isEmpty()) {
-            List<String> streams = new ArrayList<>();
-            for (String q : missing) {
+    private BlockingRead blockingRead(StatefulConnection<String, byte[]> connection, List<Keys.Shard> shards, int max, long blockMs) {
+        RedisClusterAsyncCommands<String, byte[]> commands = RedisConnections.commands(connection);
+        for (Keys.Shard s : shards) {
+            if (!grouped.contains(s.base())) {
+                // one script per shard: on a cluster the shards of one read share a slot, but ENSURE_GROUPS is rare
+                List<String> streams = new ArrayList<>();
                 for (int level = 0; level < settings.priorityLevels(); level++) {
-                    streams.add(keys.stream(q, level));
+                    streams.add(s.stream(level));
                 }
+                Scripts.join(Scripts.ENSURE_GROUPS.run(commands, streams.toArray(String[]::new), utf8(Keys.GROUP)));
+                grouped.add(s.base());
             }
-            Scripts.join(Scripts.ENSURE_GROUPS.run(connection.async(), streams.toArray(String[]::new), utf8(Keys.GROUP)));
-            grouped.addAll(missing);
         }
         Map<String, String> queueOfStream = new HashMap<>();
         List<StreamOffset<String>> offsets = new ArrayList<>();
-        for (String queue : queues) {
+        for (Keys.Shard shard : shards) {
             for (int level = settings.priorityLevels() - 1; level >= 0; level--) {
-                String stream = keys.stream(queue, level);
-                queueOfStream.put(stream, queue);
+                String stream = shard.stream(level);
+                queueOfStream.put(stream, shard.queue());
                 offsets.add(StreamOffset.lastConsumed(stream));
             }
         }
-        CompletableFuture<List<StreamMessage<String, byte[]>>> reply = connection.async()
+        CompletableFuture<List<StreamMessage<String, byte[]>>> reply = commands
                 .xreadgroup(Consumer.from(Keys.GROUP, consumer),
                         XReadArgs.Builder.block(blockMs).count(Math.max(1, max / offsets.size())),
                         offsets.toArray(StreamOffset[]::new))
                 .toCompletableFuture();
         return new BlockingRead(reply, queueOfStream);
+    }
+
+    /**
+     * One blocking read per slot, each on a connection of its own (a blocking command holds its connection to that
+     * master): returns what the reads that answered first brought. A read still waiting is parked with its
+     * connection, and the next poll of that slot waits on it instead of sending another, so an idle consumer of
+     * three partitions holds three blocking reads, not three more with every message; what a parked read brings
+     * is handed out by that next poll (it is this consumer's already, and {@link #close} releases it if none comes).
+     */
+    private List<Delivery> blockingReads(List<List<Keys.Shard>> slots, int max, long blockMs) throws InterruptedException {
+        List<ParkedRead> reads = new ArrayList<>(slots.size());
+        List<Delivery> got = new ArrayList<>();
+        RedisException failure = null;
+        try {
+            for (List<Keys.Shard> shards : slots) {
+                String key = shards.stream().map(Keys.Shard::base).collect(java.util.stream.Collectors.joining(" "));
+                ParkedRead read = parked.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).pollFirst();
+                if (read == null) {
+                    StatefulConnection<String, byte[]> c = borrow();
+                    try {
+                        read = new ParkedRead(key, c, blockingRead(c, shards, Math.max(1, max / slots.size()), blockMs));
+                    } catch (RuntimeException e) {
+                        giveBack(c);
+                        throw e;
+                    }
+                }
+                reads.add(read);
+            }
+            long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(blockMs + settings.commandTimeout().toMillis());
+            while (got.isEmpty() && !reads.isEmpty()) {
+                try {
+                    CompletableFuture.anyOf(reads.stream().map(r -> r.read.reply).toArray(CompletableFuture[]::new))
+                            .get(Math.max(1, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (ExecutionException e) {
+                    // one failed: collected below, with the others that are done
+                } catch (TimeoutException e) {
+                    throw new RedisCommandTimeoutException("no reply to " + reads.size() + " blocking XREADGROUP(s) within "
+                            + (blockMs + settings.commandTimeout().toMillis()) + " ms");
+                }
+                for (int i = reads.size() - 1; i >= 0; i--) {
+                    ParkedRead read = reads.get(i);
+                    if (!read.read.reply.isDone()) {
+                        continue;
+                    }
+                    reads.remove(i);
+                    giveBack(read.connection);
+                    try {
+                        got.addAll(read.read.decode(read.read.reply.join()));
+                    } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+                        Throwable cause = Scripts.unwrap(e);
+                        failure = cause instanceof RedisException re ? re : new RedisException(cause);
+                    }
+                }
+            }
+        } finally {
+            for (ParkedRead read : reads) {
+                parked.computeIfAbsent(read.key, k -> new ConcurrentLinkedDeque<>()).addLast(read);
+            }
+        }
+        if (got.isEmpty() && failure != null) {
+            throw failure;
+        }
+        return got;
+    }
+
+    /** A blocking read of one slot's shards that no poll waits on now, with the connection it holds. */
+    private record ParkedRead(String key, StatefulConnection<String, byte[]> connection, BlockingRead read) {
     }
 
     /** Logs (at most every 10 s) and waits a little, so a worker loop polling a Redis that is down does not spin. */
@@ -470,8 +691,8 @@ public final class RedisBroker implements Broker {
         Thread.sleep(Math.max(100, Math.min(leftMs, 1000)));
     }
 
-    private StatefulRedisConnection<String, byte[]> borrow() {
-        StatefulRedisConnection<String, byte[]> c = idle.pollFirst();
+    private StatefulConnection<String, byte[]> borrow() {
+        StatefulConnection<String, byte[]> c = idle.pollFirst();
         if (c != null) {
             return c;
         }
@@ -484,20 +705,20 @@ public final class RedisBroker implements Broker {
         return c;
     }
 
-    private void giveBack(StatefulRedisConnection<String, byte[]> c) {
+    private void giveBack(StatefulConnection<String, byte[]> c) {
         if (!closed) {
             idle.addFirst(c);
         }
         // else close() closes it with all the others
     }
 
-    private static List<String> rotate(List<String> queues, int by) {
+    private static <T> List<T> rotate(List<T> queues, int by) {
         int n = queues.size();
         if (n == 1) {
             return List.copyOf(queues);
         }
         int start = Math.floorMod(by, n);
-        List<String> order = new ArrayList<>(n);
+        List<T> order = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             order.add(queues.get((start + i) % n));
         }
@@ -563,13 +784,14 @@ public final class RedisBroker implements Broker {
     @Override
     public void reject(Delivery delivery, String reason) {
         Receipt r = receipt(delivery);
-        if (deadLetter(delivery.queue(), r.stream(), r.entryId(), reason == null ? "rejected" : reason, delivery.deliveryCount()) == 0) {
+        if (deadLetter(r.stream(), r.entryId(), reason == null ? "rejected" : reason, delivery.deliveryCount()) == 0) {
             throw notHeld(delivery);
         }
     }
 
-    private long deadLetter(String queue, String stream, String entryId, String reason, int deliveries) {
-        return Scripts.<Long>join(Scripts.REJECT.run(redis, new String[]{stream, keys.dead(queue)}, utf8(Keys.GROUP),
+    /** Dead-letters an entry into the dead-letter stream of its own shard (the same slot on a cluster). */
+    private long deadLetter(String stream, String entryId, String reason, int deliveries) {
+        return Scripts.<Long>join(Scripts.REJECT.run(redis, new String[]{stream, Keys.deadBeside(stream)}, utf8(Keys.GROUP),
                 utf8(entryId), utf8(reason), num(clock.millis()), num(deliveries)));
     }
 
@@ -596,7 +818,7 @@ public final class RedisBroker implements Broker {
 
     private Receipt receipt(Delivery delivery) {
         checkOpen();
-        if (delivery.receipt() instanceof Receipt r && r.stream().startsWith(settings.prefix() + ":q:" + delivery.queue() + ":")) {
+        if (delivery.receipt() instanceof Receipt r && keys.shardOfStream(delivery.queue(), r.stream()) != null) {
             return r;
         }
         throw new IllegalArgumentException(delivery + " did not come from a Redis broker with prefix " + settings.prefix());
@@ -613,15 +835,31 @@ public final class RedisBroker implements Broker {
     public long depth(String queue) {
         Keys.checkQueueName(queue);
         checkOpen();
-        return Scripts.<Long>join(Scripts.DEPTH.run(redis, keys.queueKeys(queue).toArray(String[]::new), utf8(Keys.GROUP),
-                num(clock.millis()), num(settings.priorityLevels())));
+        List<CompletableFuture<Long>> replies = new ArrayList<>();
+        for (Keys.Shard shard : keys.shards(queue)) {
+            replies.add(Scripts.DEPTH.run(redis, keys.queueKeys(shard).toArray(String[]::new), utf8(Keys.GROUP),
+                    num(clock.millis()), num(settings.priorityLevels())));
+        }
+        return sum(replies);
     }
 
     @Override
     public long purge(String queue) {
         Keys.checkQueueName(queue);
         checkOpen();
-        return Scripts.<Long>join(Scripts.PURGE.run(redis, keys.queueKeys(queue).toArray(String[]::new), utf8(Keys.GROUP)));
+        List<CompletableFuture<Long>> replies = new ArrayList<>();
+        for (Keys.Shard shard : keys.shards(queue)) {
+            replies.add(Scripts.PURGE.run(redis, keys.queueKeys(shard).toArray(String[]::new), utf8(Keys.GROUP)));
+        }
+        return sum(replies);
+    }
+
+    private static long sum(List<CompletableFuture<Long>> replies) {
+        long n = 0;
+        for (CompletableFuture<Long> reply : replies) {
+            n += Scripts.<Long>join(reply);
+        }
+        return n;
     }
 
     @Override
@@ -631,8 +869,16 @@ public final class RedisBroker implements Broker {
         if (max < 1) {
             return List.of();
         }
-        List<StreamMessage<String, byte[]>> entries = Scripts.join(
-                redis.xrange(keys.dead(queue), io.lettuce.core.Range.create("-", "+"), io.lettuce.core.Limit.from(max)));
+        List<StreamMessage<String, byte[]>> entries = new ArrayList<>();
+        for (Keys.Shard shard : keys.shards(queue)) {
+            entries.addAll(Scripts.join(
+                    redis.xrange(shard.dead(), io.lettuce.core.Range.create("-", "+"), io.lettuce.core.Limit.from(max))));
+        }
+        if (keys.shards(queue).size() > 1) {
+            // the oldest first across partitions, as one stream would list them
+            entries.sort(java.util.Comparator.comparingLong((StreamMessage<String, byte[]> e) -> entryMillis(e.getId())));
+            entries = entries.subList(0, Math.min(max, entries.size()));
+        }
         List<DeadLetter> letters = new ArrayList<>(entries.size());
         for (StreamMessage<String, byte[]> e : entries) {
             Map<String, byte[]> f = e.getBody() == null ? Map.of() : e.getBody();
@@ -642,6 +888,28 @@ public final class RedisBroker implements Broker {
                     Instant.ofEpochMilli(parseLong(f.get("at"), entryMillis(e.getId())))));
         }
         return letters;
+    }
+
+    @Override
+    public int requeueDeadLetter(String queue, String messageId) {
+        Keys.checkQueueName(queue);
+        checkOpen();
+        List<CompletableFuture<Long>> replies = new ArrayList<>();
+        for (Keys.Shard shard : keys.shards(queue)) {
+            replies.add(Scripts.DEAD_LETTER_TAKE.run(redis, new String[]{shard.dead(), shard.stream(0)}, utf8(messageId)));
+        }
+        return (int) sum(replies);
+    }
+
+    @Override
+    public int dropDeadLetter(String queue, String messageId) {
+        Keys.checkQueueName(queue);
+        checkOpen();
+        List<CompletableFuture<Long>> replies = new ArrayList<>();
+        for (Keys.Shard shard : keys.shards(queue)) {
+            replies.add(Scripts.DEAD_LETTER_TAKE.run(redis, new String[]{shard.dead()}, utf8(messageId)));
+        }
+        return (int) sum(replies);
     }
 
     /** The time part of a stream entry id ({@code millis-seq}). */
@@ -673,7 +941,16 @@ public final class RedisBroker implements Broker {
         closed = true;
         try {
             if (!touched.isEmpty()) {
-                long n = Scripts.<Long>join(Scripts.RELEASE.run(redis, touched.toArray(String[]::new), utf8(Keys.GROUP), utf8(consumer)));
+                // one script per slot on a cluster; on one Redis, one for all
+                Map<Integer, List<String>> bySlot = new LinkedHashMap<>();
+                for (String stream : touched) {
+                    bySlot.computeIfAbsent(keys.cluster() ? Keys.slot(stream) : 0, k -> new ArrayList<>()).add(stream);
+                }
+                List<CompletableFuture<Long>> replies = new ArrayList<>();
+                for (List<String> streams : bySlot.values()) {
+                    replies.add(Scripts.RELEASE.run(redis, streams.toArray(String[]::new), utf8(Keys.GROUP), utf8(consumer)));
+                }
+                long n = sum(replies);
                 if (n > 0) {
                     log.info("Returned {} unacknowledged message(s) to their queues on close", n);
                 }
@@ -682,7 +959,7 @@ public final class RedisBroker implements Broker {
             log.warn("Could not return unacknowledged messages on close; they are redelivered after the visibility timeout", e);
         } finally {
             // wait for the closes, or the client's shutdown closes the same connections again
-            CompletableFuture<?>[] closing = all.stream().map(StatefulRedisConnection::closeAsync).toArray(CompletableFuture[]::new);
+            CompletableFuture<?>[] closing = all.stream().map(StatefulConnection::closeAsync).toArray(CompletableFuture[]::new);
             try {
                 CompletableFuture.allOf(closing).get(2, TimeUnit.SECONDS);
             } catch (InterruptedException e) {

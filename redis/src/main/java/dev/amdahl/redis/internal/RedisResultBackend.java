@@ -8,13 +8,14 @@ import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.RevocationFeed;
 import dev.amdahl.spi.TaskRecord;
 import dev.amdahl.spi.UpdateFeed;
+import dev.amdahl.spi.WorkerRegistry;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisException;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.nio.charset.StandardCharsets;
@@ -52,12 +53,20 @@ import org.slf4j.LoggerFactory;
  * read that fails (a restarted server still LOADING its data, a connection reset again) is tried again with
  * backoff for as long as someone waits on those ids: no notice will come for a record stored meanwhile.
  *
+ * <h2>On a Redis Cluster</h2>
+ * Results are spread over {@value Keys#RESULT_BUCKETS} buckets by task id, each bucket's keys (records, its
+ * revocation log) and its two notice channels in one slot, so one script still stores a batch of a bucket's
+ * records with their notices (SPUBLISH to the bucket's shard channel). A client listens to every bucket's ready
+ * channel through {@link ShardedNotices}, which follows the slots to their masters; what a failover or a moved
+ * slot may have cost in notices is made good as after a reconnect on one Redis: every watched id is read again
+ * and the revocation logs are replayed.
+ *
  * <h2>Threads</h2>
  * Notices arrive on a Lettuce event-loop thread, which must never block; they are handed to
  * {@code callbacks}, one thread, which also runs the callbacks. {@code watchers} is a concurrent map whose
  * per-id sets are replaced atomically with {@code compute}; a watcher fires at most once ({@code Watcher.fired}).
  */
-public final class RedisResultBackend implements ResultBackend, IdempotencyKeys, Claims, RevocationFeed, UpdateFeed {
+public final class RedisResultBackend implements ResultBackend, IdempotencyKeys, Claims, RevocationFeed, UpdateFeed, WorkerRegistry {
 
     private static final Logger log = LoggerFactory.getLogger(RedisResultBackend.class);
 
@@ -69,14 +78,18 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
     private static final long RECHECK_MAX_DELAY_MS = 2_000;
     private static final byte RECORD_NOTICE = 'R';
     private static final byte ID_NOTICE = 'I';
-    /** Tells the store scripts to publish {@link #RECORD_NOTICE} and the value itself, so the value is sent once. */
-    private static final byte[] INLINE = {RECORD_NOTICE};
+    private static final byte BATCH_NOTICE = 'B';
+    private static final byte[] EMPTY = {};
+    /** A record's kind for the store scripts (store-common.lua): final, revoked (final too), not final. */
+    private static final byte[] KIND_FINAL = {'F'};
+    private static final byte[] KIND_REVOKED = {'V'};
+    private static final byte[] KIND_UPDATE = {'U'};
 
     private final RedisSettings settings;
     private final Keys keys;
     private final RedisConnections connections;
-    private final StatefulRedisConnection<String, byte[]> connection;
-    private final RedisAsyncCommands<String, byte[]> redis;
+    private final StatefulConnection<String, byte[]> connection;
+    private final RedisClusterAsyncCommands<String, byte[]> redis;
     private final ScheduledExecutorService callbacks;
     /** Ids whose re-read failed, read again by the one retry owed; see {@link #recheck}. */
     private final Set<String> toRecheck = ConcurrentHashMap.newKeySet();
@@ -95,6 +108,8 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
     /** Guards the creation of {@code pubsub}; once set, it is never replaced. */
     private final Object subscribeLock = new Object();
     private volatile StatefulRedisPubSubConnection<String, byte[]> pubsub;
+    /** On a cluster, the bucket channels in place of {@code pubsub}; once set, never replaced. */
+    private volatile ShardedNotices sharded;
     /** Counts the pub/sub connection's losses; the revocation feed is complete while its replay is of the current one. */
     private volatile int feedEpoch;
     private volatile int replayedEpoch = -1;
@@ -102,7 +117,7 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
 
     public RedisResultBackend(RedisSettings settings) {
         this.settings = settings;
-        this.keys = new Keys(settings.prefix(), settings.priorityLevels(), settings.database());
+        this.keys = new Keys(settings);
         this.connections = new RedisConnections(settings);
         try {
             this.connection = connections.connect();
@@ -110,7 +125,7 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
             connections.close();
             throw e;
         }
-        this.redis = connection.async();
+        this.redis = RedisConnections.commands(connection);
         this.callbacks = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "amdahl-redis-results");
             t.setDaemon(true);
@@ -158,6 +173,10 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
         Map<String, TaskRecord> kept = new HashMap<>();
         List<List<TaskRecord>> chunks = new ArrayList<>();
         List<CompletableFuture<Object>> replies = run(Scripts.STORE_UNLESS_FINAL, records, chunks);
+        for (CompletableFuture<Object> reply : replies) {
+            Scripts.join(reply);
+        }
+        awaitReplicas(records);
         for (int c = 0; c < replies.size(); c++) {
             List<?> reply = (List<?>) Scripts.join(replies.get(c));
             for (int i = 0; i + 1 < reply.size(); i += 2) {
@@ -175,6 +194,19 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
         for (CompletableFuture<Object> reply : run(script, records, new ArrayList<>())) {
             Scripts.join(reply);
         }
+        awaitReplicas(records);
+    }
+
+    /** With wait-replicas, waits for the replicas of every master that stored one of {@code records}. */
+    private void awaitReplicas(List<TaskRecord> records) {
+        if (settings.waitReplicas() == 0) {
+            return;
+        }
+        Set<Integer> buckets = new java.util.TreeSet<>();
+        records.forEach(r -> buckets.add(keys.bucket(r.taskId())));
+        for (int b : buckets) {
+            connections.awaitReplicas(connections.writerOf(connection, keys.revocations(b)), settings.waitReplicas());
+        }
     }
 
     /** Sends the records in chunks, all before any reply is awaited; {@code chunks} receives the chunks in order. */
@@ -182,28 +214,106 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
         checkOpen();
         List<CompletableFuture<Object>> replies = new ArrayList<>();
         byte[] ttl = RedisBroker.utf8(Long.toString(settings.resultTtl().toMillis()));
-        byte[] readyChannel = RedisBroker.utf8(keys.readyChannel());
-        byte[] updateChannel = RedisBroker.utf8(keys.updateChannel());
+        if (keys.cluster()) {
+            // one script per bucket: a bucket's records, log and channels share a slot
+            script = script == Scripts.STORE ? Scripts.STORE_SHARDED : Scripts.STORE_UNLESS_FINAL_SHARDED;
+            Map<Integer, List<TaskRecord>> byBucket = new java.util.TreeMap<>();
+            for (TaskRecord r : records) {
+                byBucket.computeIfAbsent(keys.bucket(r.taskId()), b -> new ArrayList<>()).add(r);
+            }
+            for (Map.Entry<Integer, List<TaskRecord>> e : byBucket.entrySet()) {
+                runChunks(script, e.getValue(), e.getKey(), ttl, chunks, replies);
+            }
+        } else {
+            runChunks(script, records, 0, ttl, chunks, replies);
+        }
+        return replies;
+    }
+
+    private void runChunks(Scripts script, List<TaskRecord> records, int bucket, byte[] ttl, List<List<TaskRecord>> chunks,
+                           List<CompletableFuture<Object>> replies) {
+        byte[] readyChannel = RedisBroker.utf8(keys.readyChannel(bucket));
+        byte[] updateChannel = RedisBroker.utf8(keys.updateChannel(bucket));
         for (int from = 0; from < records.size(); from += STORE_CHUNK) {
             List<TaskRecord> chunk = records.subList(from, Math.min(records.size(), from + STORE_CHUNK));
             chunks.add(chunk);
             String[] scriptKeys = new String[1 + chunk.size()];
-            scriptKeys[0] = keys.revocations();
-            byte[][] args = new byte[4 + 2 * chunk.size()][];
+            scriptKeys[0] = keys.revocations(bucket);
+            byte[][] args = new byte[6 + 3 * chunk.size()][];
             args[0] = ttl;
             args[1] = readyChannel;
             args[2] = updateChannel;
             args[3] = RedisBroker.utf8(Long.toString(System.currentTimeMillis()));
+            List<byte[]> ready = new ArrayList<>(chunk.size());
+            List<byte[]> updates = new ArrayList<>();
             for (int i = 0; i < chunk.size(); i++) {
                 TaskRecord r = chunk.get(i);
                 byte[] value = RecordValue.encode(r);
                 scriptKeys[1 + i] = keys.result(r.taskId());
-                args[4 + 2 * i] = value;
-                args[5 + 2 * i] = value.length <= INLINE_LIMIT ? INLINE : idNotice(r.taskId());
+                args[6 + 3 * i] = value;
+                args[7 + 3 * i] = !r.state().isReady() ? KIND_UPDATE : r.state() == TaskState.REVOKED ? KIND_REVOKED : KIND_FINAL;
+                boolean inline = value.length <= INLINE_LIMIT;
+                args[8 + 3 * i] = inline ? EMPTY : idNotice(r.taskId());
+                (r.state().isReady() ? ready : updates).add(inline ? recordNotice(value) : args[8 + 3 * i]);
             }
-            replies.add(script.run(redis, scriptKeys, args));
+            args[4] = batchNotice(ready);
+            args[5] = batchNotice(updates);
+            replies.add(script.run(settings.waitReplicas() > 0 ? connections.writerOf(connection, scriptKeys[0]) : redis,
+                    scriptKeys, args));
         }
-        return replies;
+    }
+
+    private static byte[] recordNotice(byte[] value) {
+        byte[] notice = new byte[value.length + 1];
+        notice[0] = RECORD_NOTICE;
+        System.arraycopy(value, 0, notice, 1, value.length);
+        return notice;
+    }
+
+    /**
+     * One notice for many records, so a batch costs Redis one PUBLISH and each subscriber one message: {@code B}
+     * and each record's own notice after its length (four bytes, big-endian). A single notice goes as it is; none
+     * is empty (the store scripts publish nothing).
+     */
+    static byte[] batchNotice(List<byte[]> notices) {
+        if (notices.size() <= 1) {
+            return notices.isEmpty() ? EMPTY : notices.get(0);
+        }
+        int size = 1;
+        for (byte[] n : notices) {
+            size += 4 + n.length;
+        }
+        java.nio.ByteBuffer batch = java.nio.ByteBuffer.allocate(size);
+        batch.put(BATCH_NOTICE);
+        for (byte[] n : notices) {
+            batch.putInt(n.length).put(n);
+        }
+        return batch.array();
+    }
+
+    /**
+     * The notices a message carries: itself, or those of a batch notice; null when a batch notice is malformed
+     * (a length past its end), which is then ignored whole.
+     */
+    static List<byte[]> notices(byte[] message) {
+        if (message == null || message.length == 0 || message[0] != BATCH_NOTICE) {
+            return java.util.Collections.singletonList(message);
+        }
+        List<byte[]> notices = new ArrayList<>();
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(message, 1, message.length - 1);
+        while (in.hasRemaining()) {
+            if (in.remaining() < 4) {
+                return null;
+            }
+            int length = in.getInt();
+            if (length < 0 || length > in.remaining()) {
+                return null;
+            }
+            byte[] n = new byte[length];
+            in.get(n);
+            notices.add(n);
+        }
+        return notices;
     }
 
     private static byte[] idNotice(String taskId) {
@@ -222,6 +332,40 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
         byte[] held = Scripts.join(Scripts.PUT_IF_ABSENT.run(redis, new String[]{keys.value(key)},
                 RedisBroker.utf8(value), RedisBroker.utf8(Long.toString(Math.max(1, ttl.toMillis())))));
         return held == null ? Optional.empty() : Optional.of(new String(held, StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void putHeartbeat(String worker, byte[] heartbeat, Duration ttl) {
+        checkOpen();
+        Scripts.<Long>join(Scripts.HEARTBEAT.run(redis, new String[]{keys.heartbeat(worker), keys.workers()},
+                RedisBroker.utf8(worker), heartbeat, RedisBroker.utf8(Long.toString(Math.max(1, ttl.toMillis())))));
+    }
+
+    @Override
+    public void removeHeartbeat(String worker) {
+        checkOpen();
+        Scripts.<Long>join(Scripts.HEARTBEAT_REMOVE.run(redis, new String[]{keys.heartbeat(worker), keys.workers()},
+                RedisBroker.utf8(worker)));
+    }
+
+    /** The workers set is an index; the heartbeat keys expire on their own and decide who is live. */
+    @Override
+    public Map<String, byte[]> heartbeats() {
+        checkOpen();
+        List<byte[]> names = Scripts.join(redis.zrange(keys.workers(), 0, -1));
+        Map<String, byte[]> live = new java.util.TreeMap<>();
+        if (names.isEmpty()) {
+            return live;
+        }
+        List<String> workers = names.stream().map(RedisBroker::text).toList();
+        List<io.lettuce.core.KeyValue<String, byte[]>> values = Scripts.join(
+                redis.mget(workers.stream().map(keys::heartbeat).toArray(String[]::new)));
+        for (int i = 0; i < values.size(); i++) {
+            if (values.get(i).hasValue()) {
+                live.put(workers.get(i), values.get(i).getValue());
+            }
+        }
+        return live;
     }
 
     @Override
@@ -250,8 +394,10 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
     @Override
     public boolean revocationFeedComplete() {
         StatefulRedisPubSubConnection<String, byte[]> c = pubsub;
+        ShardedNotices s = sharded;
         int epoch = feedEpoch;
-        return c != null && c.isOpen() && replayedEpoch == epoch && !revocationListeners.isEmpty();
+        boolean listening = s != null ? s.complete() : c != null && c.isOpen();
+        return listening && replayedEpoch == epoch && !revocationListeners.isEmpty();
     }
 
     /**
@@ -263,8 +409,15 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
             return;
         }
         long now = System.currentTimeMillis();
-        List<byte[]> resultKeys = Scripts.join(redis.zrangebyscore(keys.revocations(),
-                Range.create((double) (now - settings.resultTtl().toMillis()), Double.POSITIVE_INFINITY)));
+        Range<Double> kept = Range.create((double) (now - settings.resultTtl().toMillis()), Double.POSITIVE_INFINITY);
+        List<CompletableFuture<List<byte[]>>> logs = new ArrayList<>(keys.buckets());
+        for (int b = 0; b < keys.buckets(); b++) {
+            logs.add(redis.zrangebyscore(keys.revocations(b), kept).toCompletableFuture());
+        }
+        List<byte[]> resultKeys = new ArrayList<>();
+        for (CompletableFuture<List<byte[]>> entries : logs) {
+            resultKeys.addAll(Scripts.join(entries));
+        }
         for (int from = 0; from < resultKeys.size(); from += MGET_CHUNK) {
             String[] chunk = resultKeys.subList(from, Math.min(resultKeys.size(), from + MGET_CHUNK)).stream()
                     .map(k -> new String(k, StandardCharsets.UTF_8)).toArray(String[]::new);
@@ -306,7 +459,11 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
         if (!updatesSubscribed) {
             synchronized (subscribeLock) {
                 if (!updatesSubscribed) {
-                    Scripts.join(pubsub.async().subscribe(keys.updateChannel()));
+                    if (sharded != null) {
+                        sharded.subscribe(bucketChannels(keys::updateChannel));
+                    } else {
+                        Scripts.join(pubsub.async().subscribe(keys.updateChannel()));
+                    }
                     updatesSubscribed = true;
                 }
             }
@@ -340,13 +497,11 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
             log.warn("Ignoring a malformed notice on {}", channel);
             return null;
         }
-        byte[] payload = new byte[message.length - 1];
-        System.arraycopy(message, 1, payload, 0, payload.length);
         if (message[0] == RECORD_NOTICE) {
-            return decode("a notice", payload);
+            return decodeNotice(message);
         }
         if (message[0] == ID_NOTICE) {
-            String taskId = new String(payload, StandardCharsets.UTF_8);
+            String taskId = new String(message, 1, message.length - 1, StandardCharsets.UTF_8);
             try {
                 return decode(taskId, Scripts.join(redis.get(keys.result(taskId))));
             } catch (RedisException e) {
@@ -356,6 +511,16 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
         }
         log.warn("Ignoring a notice of unknown kind {} on {}", message[0], channel);
         return null;
+    }
+
+    /** The record a record notice ({@code R} and the stored value) carries, or null (logged) when it is malformed. */
+    private static TaskRecord decodeNotice(byte[] message) {
+        try {
+            return RecordValue.decode(message, 1);
+        } catch (RuntimeException e) {
+            log.error("A notice is not a task record ({} bytes): {}", message.length - 1, e.getMessage());
+            return null;
+        }
     }
 
     @Override
@@ -469,11 +634,15 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
     }
 
     private void ensureSubscribed() {
-        if (pubsub != null) {
+        if (pubsub != null || sharded != null) {
             return;
         }
         synchronized (subscribeLock) {
-            if (pubsub != null) {
+            if (pubsub != null || sharded != null) {
+                return;
+            }
+            if (keys.cluster()) {
+                subscribeSharded();
                 return;
             }
             StatefulRedisPubSubConnection<String, byte[]> c = connections.connectPubSub();
@@ -487,9 +656,9 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
                 @Override
                 public void message(String channel, byte[] message) {
                     if (keys.updateChannel().equals(channel)) {
-                        dispatch(() -> onUpdateNotice(message));
+                        dispatch(() -> eachNotice(message, keys.updateChannel(), RedisResultBackend.this::onUpdateNotice));
                     } else {
-                        dispatch(() -> onNotice(message));
+                        dispatch(() -> eachNotice(message, keys.readyChannel(), RedisResultBackend.this::onNotice));
                     }
                 }
 
@@ -506,6 +675,48 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
             Scripts.join(c.async().subscribe(keys.readyChannel()));
             pubsub = c;
         }
+    }
+
+    /** The cluster's way: every bucket's ready channel, on the master of its slot. Holds {@code subscribeLock}. */
+    private void subscribeSharded() {
+        Set<String> updateChannels = Set.copyOf(bucketChannels(keys::updateChannel));
+        ShardedNotices notices = new ShardedNotices(connections, new ShardedNotices.Listener() {
+            @Override
+            public void notice(String channel, byte[] message) {
+                if (updateChannels.contains(channel)) {
+                    dispatch(() -> eachNotice(message, channel, RedisResultBackend.this::onUpdateNotice));
+                } else {
+                    dispatch(() -> eachNotice(message, channel, RedisResultBackend.this::onNotice));
+                }
+            }
+
+            @Override
+            public void lost() {
+                feedEpoch++;
+            }
+
+            @Override
+            public void resubscribed() {
+                int epoch = feedEpoch;
+                dispatch(RedisResultBackend.this::recheckAll);
+                dispatch(() -> replayAfterResubscribe(epoch));
+            }
+        });
+        try {
+            notices.subscribe(bucketChannels(keys::readyChannel));
+        } catch (RuntimeException e) {
+            notices.close();
+            throw e;
+        }
+        sharded = notices;
+    }
+
+    private List<String> bucketChannels(java.util.function.IntFunction<String> channel) {
+        List<String> channels = new ArrayList<>(keys.buckets());
+        for (int b = 0; b < keys.buckets(); b++) {
+            channels.add(channel.apply(b));
+        }
+        return channels;
     }
 
     private void replayAfterResubscribe(int epoch) {
@@ -528,19 +739,29 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
         }
     }
 
+    /** Hands {@code handler} each notice of a message, one or a batch. Runs on {@code callbacks}. */
+    private void eachNotice(byte[] message, String channel, Consumer<byte[]> handler) {
+        List<byte[]> notices = notices(message);
+        if (notices == null) {
+            log.warn("Ignoring a malformed batch notice on {} (a length past its end)", channel);
+            return;
+        }
+        for (byte[] n : notices) {
+            handler.accept(n);
+        }
+    }
+
     private void onNotice(byte[] message) {
         if (message == null || message.length < 2) {
             log.warn("Ignoring a malformed notice on {}", keys.readyChannel());
             return;
         }
-        byte[] payload = new byte[message.length - 1];
-        System.arraycopy(message, 1, payload, 0, payload.length);
         if (message[0] == RECORD_NOTICE) {
-            boolean revocation = !revocationListeners.isEmpty() && RecordValue.state(payload) == TaskState.REVOKED;
+            boolean revocation = !revocationListeners.isEmpty() && RecordValue.state(message, 1) == TaskState.REVOKED;
             if (watchers.isEmpty() && updateListeners.isEmpty() && !revocation) {
                 return; // a worker hears every final record; decoding those nobody waits for would cost it dearly
             }
-            TaskRecord record = decode("a notice", payload);
+            TaskRecord record = decodeNotice(message);
             if (record != null) {
                 updateListeners.remove(record.taskId()); // the task ended: no more updates
                 Set<Watcher> waiting = watchers.get(record.taskId());
@@ -552,7 +773,7 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
                 }
             }
         } else if (message[0] == ID_NOTICE) {
-            String taskId = new String(payload, StandardCharsets.UTF_8);
+            String taskId = new String(message, 1, message.length - 1, StandardCharsets.UTF_8);
             if (watchers.containsKey(taskId)) {
                 recheck(List.of(taskId));
             }
@@ -673,6 +894,9 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
         synchronized (subscribeLock) {
             if (pubsub != null) {
                 pubsub.close();
+            }
+            if (sharded != null) {
+                sharded.close();
             }
         }
         connection.close();

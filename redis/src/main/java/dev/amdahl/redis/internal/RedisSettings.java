@@ -8,14 +8,19 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
 /**
- * What a {@code redis://} or {@code rediss://} URL says, checked once so that a typo fails when the
- * application starts, with a message that names the option.
+ * What a {@code redis://}, {@code rediss://}, {@code redis-cluster://} or {@code rediss-cluster://} URL says, checked
+ * once so that a typo fails when the application starts, with a message that names the option.
+ *
+ * <pre>{@code redis-cluster://[user:password@]host1:port1,host2:port2[/][?partitions=3&wait-replicas=1&...]}</pre>
+ * names the nodes a cluster client learns the topology from; the credentials and options apply to every node.
  *
  * <pre>{@code redis://[user:password@]host[:port][/db][?prefix=app1&visibility-timeout=60s&max-deliveries=5&result-ttl=1d]}</pre>
  *
@@ -35,9 +40,16 @@ import java.util.Set;
  * @param priorityLevels    how many streams a queue has; priorities 0-9 are spread over them
  * @param commandTimeout    how long to wait for Redis before treating the connection as broken
  * @param tls               the files TLS connections trust and present; {@code null} for {@code redis://}
+ * @param clusterNodes      for {@code redis-cluster://} and {@code rediss-cluster://}: the nodes to learn the cluster's
+ *                          topology from ({@code redisUri} is the first); empty for one Redis
+ * @param partitions        streams of their own, in slots of their own, that each queue is spread over (cluster only; 1
+ *                          otherwise)
+ * @param waitReplicas      how many replicas must have a published message or a stored record before the call
+ *                          returns (WAIT); 0, the default, returns once the master has it
  */
 public record RedisSettings(RedisURI redisUri, int database, String prefix, Duration visibilityTimeout,
-                            int maxDeliveries, Duration resultTtl, int priorityLevels, Duration commandTimeout, TlsFiles tls) {
+                            int maxDeliveries, Duration resultTtl, int priorityLevels, Duration commandTimeout, TlsFiles tls,
+                            List<RedisURI> clusterNodes, int partitions, int waitReplicas) {
 
     /**
      * What a {@code rediss://} URL says about TLS.
@@ -55,14 +67,22 @@ public record RedisSettings(RedisURI redisUri, int database, String prefix, Dura
     public static final Duration DEFAULT_RESULT_TTL = Duration.ofDays(1);
     public static final int DEFAULT_PRIORITY_LEVELS = 3;
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(10);
+    /** More partitions than slots would share slots; 256 already spreads a queue over 256 masters. */
+    public static final int MAX_PARTITIONS = 256;
 
     private static final Set<String> OPTIONS = Set.of("prefix", "visibility-timeout", "max-deliveries", "result-ttl",
-            "priority-levels", "timeout", "ca-file", "cert-file", "key-file", "verify-peer");
+            "priority-levels", "timeout", "ca-file", "cert-file", "key-file", "verify-peer", "partitions", "wait-replicas");
     private static final Set<String> TLS_OPTIONS = Set.of("ca-file", "cert-file", "key-file", "verify-peer");
 
     public RedisSettings {
         Objects.requireNonNull(redisUri, "redisUri");
         Objects.requireNonNull(prefix, "prefix");
+        clusterNodes = List.copyOf(clusterNodes);
+    }
+
+    /** Whether this is a Redis Cluster ({@code redis-cluster://}), whose keys live in slots spread over its masters. */
+    public boolean cluster() {
+        return !clusterNodes.isEmpty();
     }
 
     /**
@@ -72,18 +92,122 @@ public record RedisSettings(RedisURI redisUri, int database, String prefix, Dura
      */
     public static RedisSettings parse(URI uri) {
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (scheme.equals("redis-cluster") || scheme.equals("rediss-cluster")) {
+            return parseCluster(uri, scheme.equals("rediss-cluster"));
+        }
         if (!scheme.equals("redis") && !scheme.equals("rediss")) {
-            throw new IllegalArgumentException("not a Redis URL (redis:// or rediss://): " + redact(uri));
+            throw new IllegalArgumentException("not a Redis URL (redis://, rediss://, redis-cluster:// or rediss-cluster://): "
+                    + redact(uri));
         }
         String host = uri.getHost();
         if (host == null || host.isEmpty()) {
-            throw new IllegalArgumentException("the Redis URL names no host: " + redact(uri));
+            // java.net.URI leaves the host out when the port is not a number: say which it is
+            String authority = uri.getRawAuthority() == null ? "" : uri.getRawAuthority().substring(uri.getRawAuthority().lastIndexOf('@') + 1);
+            int colon = authority.lastIndexOf(':');
+            String port = colon < 0 ? "" : authority.substring(colon + 1);
+            if (colon > 0 && !port.contains("]") && !port.matches("\\d*")) {
+                throw new IllegalArgumentException("the port of the Redis URL is not a number: '" + port + "' in "
+                        + redact(uri) + " (write redis://host:6379)");
+            }
+            throw new IllegalArgumentException("the Redis URL names no host: " + redact(uri) + " (write redis://host:6379)");
         }
         int port = uri.getPort() == -1 ? RedisURI.DEFAULT_REDIS_PORT : uri.getPort();
         int database = parseDatabase(uri);
         UrlOptions options = UrlOptions.parse(uri, "Redis", OPTIONS);
-        Map<String, String> query = options.asMap();
+        if (options.has("partitions")) {
+            throw new IllegalArgumentException("partitions spread a queue over the masters of a Redis Cluster; one Redis"
+                    + " gains nothing from them: use a redis-cluster:// URL, or leave the option out");
+        }
+        boolean ssl = scheme.equals("rediss");
+        Common common = common(options, ssl);
+        RedisURI.Builder builder = RedisURI.builder().withHost(host).withPort(port).withDatabase(database);
+        return common.settings(List.of(common.uri(builder, uri)), database, false);
+    }
 
+    /**
+     * {@code redis-cluster://[user:password@]host1:port1,host2:port2[/][?options]}: the nodes are where the client
+     * learns the topology from (one that answers is enough; it finds the others itself); a cluster has database 0 only.
+     */
+    private static RedisSettings parseCluster(URI uri, boolean ssl) {
+        String authority = uri.getRawAuthority();
+        if (authority == null || authority.isEmpty()) {
+            throw new IllegalArgumentException("the Redis Cluster URL names no node: " + redact(uri)
+                    + " (write redis-cluster://host1:7000,host2:7001)");
+        }
+        String userInfo = null;
+        int at = authority.lastIndexOf('@');
+        if (at >= 0) {
+            userInfo = authority.substring(0, at);
+            authority = authority.substring(at + 1);
+        }
+        String path = uri.getRawPath();
+        if (path != null && !path.isEmpty() && !path.equals("/") && !path.equals("/0")) {
+            throw new IllegalArgumentException("a Redis Cluster has database 0 only, so its URL has no path but / or /0,"
+                    + " was '" + path + "' in " + redact(uri));
+        }
+        UrlOptions options = UrlOptions.parse(uri, "Redis", OPTIONS);
+        Common common = common(options, ssl);
+        List<RedisURI> nodes = new ArrayList<>();
+        for (String node : authority.split(",")) {
+            int colon = node.lastIndexOf(':');
+            String host = colon < 0 ? node : node.substring(0, colon);
+            String port = colon < 0 ? "" : node.substring(colon + 1);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            if (host.isEmpty()) {
+                throw new IllegalArgumentException("a node of the Redis Cluster URL names no host: '" + node + "' in "
+                        + redact(uri) + " (write redis-cluster://host1:7000,host2:7001)");
+            }
+            int portNumber;
+            try {
+                portNumber = port.isEmpty() ? RedisURI.DEFAULT_REDIS_PORT : Integer.parseInt(port);
+            } catch (NumberFormatException e) {
+                portNumber = -1;
+            }
+            if (portNumber < 1 || portNumber > 65535) {
+                throw new IllegalArgumentException("the port of node '" + node + "' of the Redis Cluster URL is not a port"
+                        + " number: " + redact(uri));
+            }
+            nodes.add(common.uri(RedisURI.builder().withHost(host).withPort(portNumber), userInfo));
+        }
+        return common.settings(nodes, 0, true);
+    }
+
+    /** What both kinds of URL say beside where to connect. */
+    private record Common(String prefix, Duration visibility, int maxDeliveries, Duration resultTtl, int levels,
+                          Duration timeout, TlsFiles tls, int partitions, int waitReplicas) {
+
+        RedisURI uri(RedisURI.Builder builder, URI uri) {
+            return uri(builder, uri.getRawUserInfo());
+        }
+
+        RedisURI uri(RedisURI.Builder builder, String userInfo) {
+            builder.withSsl(tls != null).withTimeout(timeout);
+            if (tls != null) {
+                builder.withVerifyPeer(tls.verifyPeer());
+            }
+            if (userInfo != null && !userInfo.isEmpty()) {
+                int colon = userInfo.indexOf(':');
+                String user = colon < 0 ? "" : UrlOptions.decode(userInfo.substring(0, colon));
+                String password = UrlOptions.decode(colon < 0 ? userInfo : userInfo.substring(colon + 1));
+                if (user.isEmpty()) {
+                    builder.withPassword(password.toCharArray());
+                } else {
+                    builder.withAuthentication(user, password.toCharArray());
+                }
+            }
+            return builder.build();
+        }
+
+        RedisSettings settings(List<RedisURI> nodes, int database, boolean cluster) {
+            return new RedisSettings(nodes.get(0), database, prefix, visibility, maxDeliveries, resultTtl, levels, timeout, tls,
+                    cluster ? nodes : List.of(), partitions, waitReplicas);
+        }
+    }
+
+    private static Common common(UrlOptions options, boolean ssl) {
+        Map<String, String> query = options.asMap();
         String prefix = query.getOrDefault("prefix", DEFAULT_PREFIX);
         if (prefix.isEmpty() || prefix.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
             throw new IllegalArgumentException("prefix must be a non-empty word without spaces, was '" + prefix + "'");
@@ -102,33 +226,18 @@ public record RedisSettings(RedisURI redisUri, int database, String prefix, Dura
         if (timeout.toMillis() < 1) {
             throw new IllegalArgumentException("timeout must be positive, was " + timeout);
         }
-
-        boolean ssl = scheme.equals("rediss");
+        int partitions = options.integer("partitions", 1, 1, MAX_PARTITIONS);
+        int waitReplicas = options.integer("wait-replicas", 0, 0, 100);
         TlsFiles tls = ssl ? tls(query) : null;
         if (!ssl) {
             for (String option : TLS_OPTIONS) {
                 if (query.containsKey(option)) {
-                    throw new IllegalArgumentException(option + " is a TLS option: use a rediss:// URL to connect over TLS");
+                    throw new IllegalArgumentException(option + " is a TLS option: use a rediss:// URL to connect over TLS"
+                            + " (rediss-cluster:// for a Redis Cluster)");
                 }
             }
         }
-        RedisURI.Builder builder = RedisURI.builder().withHost(host).withPort(port).withDatabase(database)
-                .withSsl(ssl).withTimeout(timeout);
-        if (ssl) {
-            builder.withVerifyPeer(tls.verifyPeer());
-        }
-        String userInfo = uri.getRawUserInfo();
-        if (userInfo != null && !userInfo.isEmpty()) {
-            int colon = userInfo.indexOf(':');
-            String user = colon < 0 ? "" : UrlOptions.decode(userInfo.substring(0, colon));
-            String password = UrlOptions.decode(colon < 0 ? userInfo : userInfo.substring(colon + 1));
-            if (user.isEmpty()) {
-                builder.withPassword(password.toCharArray());
-            } else {
-                builder.withAuthentication(user, password.toCharArray());
-            }
-        }
-        return new RedisSettings(builder.build(), database, prefix, visibility, maxDeliveries, resultTtl, levels, timeout, tls);
+        return new Common(prefix, visibility, maxDeliveries, resultTtl, levels, timeout, tls, partitions, waitReplicas);
     }
 
     private static TlsFiles tls(Map<String, String> query) {
@@ -185,6 +294,13 @@ public record RedisSettings(RedisURI redisUri, int database, String prefix, Dura
 
     /** Where this connects, as a URL without credentials: for messages and logs. */
     public String address() {
+        if (cluster()) {
+            StringBuilder b = new StringBuilder(tls != null ? "rediss-cluster://" : "redis-cluster://");
+            for (int i = 0; i < clusterNodes.size(); i++) {
+                b.append(i == 0 ? "" : ",").append(clusterNodes.get(i).getHost()).append(':').append(clusterNodes.get(i).getPort());
+            }
+            return b.append('/').toString();
+        }
         return (tls != null ? "rediss://" : "redis://") + redisUri.getHost() + ":" + redisUri.getPort() + "/" + database;
     }
 
@@ -193,7 +309,9 @@ public record RedisSettings(RedisURI redisUri, int database, String prefix, Dura
     public String toString() {
         return "RedisSettings[" + address() + ", prefix=" + prefix + ", visibility-timeout=" + visibilityTimeout
                 + ", max-deliveries=" + maxDeliveries + ", result-ttl=" + resultTtl + ", priority-levels=" + priorityLevels
-                + ", timeout=" + commandTimeout + (tls == null ? "" : ", " + tls) + "]";
+                + ", timeout=" + commandTimeout + (partitions > 1 ? ", partitions=" + partitions : "")
+                + (waitReplicas > 0 ? ", wait-replicas=" + waitReplicas : "")
+                + (tls == null ? "" : ", " + tls) + "]";
     }
 
     /** The priority level (0 = lowest) that a message priority 0-9 goes to. */

@@ -2,7 +2,7 @@ package dev.amdahl.redis.internal;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -21,6 +21,7 @@ import java.util.concurrent.CompletionStage;
 final class Scripts {
 
     private static final String COMMON = load("common.lua");
+    private static final String STORE_COMMON = load("store-common.lua");
 
     static final Scripts POLL = of("poll.lua", ScriptOutputType.MULTI);
     static final Scripts PUBLISH = of("publish.lua", ScriptOutputType.INTEGER);
@@ -32,11 +33,18 @@ final class Scripts {
     static final Scripts DEPTH = of("depth.lua", ScriptOutputType.INTEGER);
     static final Scripts PURGE = of("purge.lua", ScriptOutputType.INTEGER);
     static final Scripts ENSURE_GROUPS = of("ensure-groups.lua", ScriptOutputType.INTEGER);
-    static final Scripts STORE = of("store.lua", ScriptOutputType.INTEGER);
-    static final Scripts STORE_UNLESS_FINAL = of("store-unless-final.lua", ScriptOutputType.MULTI);
+    static final Scripts STORE = of("store.lua", ScriptOutputType.INTEGER, "PUBLISH", STORE_COMMON);
+    static final Scripts STORE_UNLESS_FINAL = of("store-unless-final.lua", ScriptOutputType.MULTI, "PUBLISH", STORE_COMMON);
+    /** As {@link #STORE}, announcing on shard channels (SPUBLISH), as a Redis Cluster's result buckets do (Redis 7). */
+    static final Scripts STORE_SHARDED = of("store.lua", ScriptOutputType.INTEGER, "SPUBLISH", STORE_COMMON);
+    static final Scripts STORE_UNLESS_FINAL_SHARDED = of("store-unless-final.lua", ScriptOutputType.MULTI, "SPUBLISH",
+            STORE_COMMON);
     static final Scripts INCREMENT = of("increment.lua", ScriptOutputType.INTEGER);
     static final Scripts INCREMENT_TTL = of("increment-ttl.lua", ScriptOutputType.INTEGER);
     static final Scripts PUT_IF_ABSENT = of("put-if-absent.lua", ScriptOutputType.VALUE);
+    static final Scripts DEAD_LETTER_TAKE = of("dead-letter-take.lua", ScriptOutputType.INTEGER);
+    static final Scripts HEARTBEAT = of("heartbeat.lua", ScriptOutputType.INTEGER);
+    static final Scripts HEARTBEAT_REMOVE = of("heartbeat-remove.lua", ScriptOutputType.INTEGER);
 
     private final String name;
     private final String source;
@@ -51,11 +59,17 @@ final class Scripts {
     }
 
     private static Scripts of(String file, ScriptOutputType type) {
-        // the helpers are local functions: prepending them to every script costs nothing
-        return new Scripts(file, COMMON + "\n" + load(file), type);
+        return of(file, type, "PUBLISH", "");
     }
 
-    <T> CompletableFuture<T> run(RedisAsyncCommands<String, byte[]> redis, String[] keys, byte[]... args) {
+    /** {@code publish}: the command that announces records, PUBLISH or, to shard channels, SPUBLISH. */
+    private static Scripts of(String file, ScriptOutputType type, String publish, String helpers) {
+        // the helpers are local functions: prepending them to every script costs nothing
+        return new Scripts(file + (publish.equals("PUBLISH") ? "" : " (sharded)"),
+                "local PUBLISH = '" + publish + "'\n" + COMMON + "\n" + helpers + "\n" + load(file), type);
+    }
+
+    <T> CompletableFuture<T> run(RedisClusterAsyncCommands<String, byte[]> redis, String[] keys, byte[]... args) {
         CompletableFuture<T> first = redis.<T>evalsha(sha, type, keys, args).toCompletableFuture();
         return first.exceptionallyCompose(e -> {
             if (unwrap(e) instanceof RedisNoScriptException) {

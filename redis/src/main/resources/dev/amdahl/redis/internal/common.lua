@@ -1,4 +1,5 @@
--- Shared helpers, prepended to every script (see Scripts.java).
+-- Shared helpers, prepended to every script (see Scripts.java), after the line that names PUBLISH: the command that
+-- announces records, PUBLISH, or SPUBLISH for the shard channels of a Redis Cluster.
 -- Stream entry fields: id (message id), body (opaque bytes), prio (0-9), prior (deliveries before a requeue).
 
 local function field(fields, name)
@@ -43,30 +44,13 @@ local function moveDue(delayed, dead, streamOf, now, limit)
   return -1
 end
 
--- A stored record is its state's name, a space, then the record's bytes (RecordValue.java): the scripts read
--- the state from that prefix and never look inside the record. FINAL must match TaskState.isReady(); the kit's
--- storeUnlessFinalKeepsExactlyTheFinalStates checks every state.
+-- A stored record is its state's name, a space, then the record's bytes (RecordValue.java). The store scripts are
+-- told each record's kind by the client ('F' final, 'V' revoked, which is final too, 'U' not final) and read a
+-- stored state only from that prefix, when a task already has a record; they never look inside a record. FINAL
+-- must match TaskState.isReady(); the kit's storeUnlessFinalKeepsExactlyTheFinalStates checks every state.
 local FINAL = {SUCCESS = true, FAILURE = true, REVOKED = true}
 
 local function stateOf(value)
   return value and string.match(value, '^(%u+) ')
 end
 
--- Stores a record with the result TTL and announces it in the same script: final records on the ready channel
--- (whenReady), the others on the update channel (onUpdate: progress, retries). A revocation also goes into the
--- revocation log (a sorted set of result keys by time, kept as long as results are), which workers replay when
--- their feed (re)connects. notice is 'R' to publish 'R' and the value itself (small records), or what to
--- publish instead ('I' and the task id). The SET comes before the PUBLISH, so a subscriber that reads the key
--- on a notice finds the record.
-local function storeAndAnnounce(log, key, value, notice, ttl, readyChannel, updateChannel, now)
-  redis.call('SET', key, value, 'PX', ttl)
-  local state = stateOf(value)
-  if notice == 'R' then notice = 'R' .. value end
-  redis.call('PUBLISH', FINAL[state] and readyChannel or updateChannel, notice)
-  if state == 'REVOKED' then
-    redis.call('ZADD', log, now, key)
-    redis.call('ZREMRANGEBYSCORE', log, '-inf', '(' .. (tonumber(now) - tonumber(ttl)))
-    redis.call('ZREMRANGEBYRANK', log, 0, -100001)
-    redis.call('PEXPIRE', log, ttl)
-  end
-end

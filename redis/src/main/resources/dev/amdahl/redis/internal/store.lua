@@ -1,7 +1,8 @@
--- Stores task records (see storeAndAnnounce in common.lua), each announced in the same round trip.
--- KEYS: the revocation log, then the result keys. ARGV: ttl (ms), ready channel, update channel, now (ms), then
--- two per result key: the value (state, space, record bytes) and its notice ('R', or 'I' and the task id).
+-- Stores task records with the result TTL and announces them in the same round trip: one SET per record, one
+-- PUBLISH per channel (see store-common.lua for KEYS and ARGV).
 for i = 2, #KEYS do
-  storeAndAnnounce(KEYS[1], KEYS[i], ARGV[2 * i + 1], ARGV[2 * i + 2], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
+  redis.call('SET', KEYS[i], ARGV[3 * i + 1], 'PX', TTL)
+  if ARGV[3 * i + 2] == 'V' then logRevocation(KEYS[i]) end
 end
+announce(nil)
 return #KEYS - 1
