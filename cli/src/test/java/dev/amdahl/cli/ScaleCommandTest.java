@@ -117,12 +117,17 @@ class ScaleCommandTest {
     void aMandelbrotScaleWritesTheChartAlone(@TempDir Path dir) throws Exception {
         Path svg = dir.resolve("speedup.svg");
 
-        Cli.Result r = Cli.run("scale", "mandelbrot", "--size", "60x40", "--tiles", "4", "--max-iterations", "50",
+        Cli.Result r = Cli.run("scale", "mandelbrot", "--size", "240x160", "--tiles", "8", "--max-iterations", "200",
                 "--workers", "1,2", "--repeat", "3", "--predict", "3", "--plot", svg.toString());
 
         assertThat(r.exitCode()).as(r.toString()).isZero();
         assertThat(Files.readString(svg)).startsWith("<?xml").contains("<svg");
-        // three runs a count: one stalled run on a loaded machine (72 ms against 5 ms) made a single-run scale superlinear
+        assertThat(r.out()).contains("wrote " + svg).doesNotContain(".json", ".html");
+        if (r.out().contains("warning: superlinear speedup")) {
+            // a busy CI machine once gave 2.54x on 2 from runs of a few ms: then nothing is fitted, so nothing predicted
+            assertThat(r.out()).doesNotContain("predictions checked against runs left out of the fit:", "recommendation:");
+            return;
+        }
         assertThat(r.out()).contains("predictions checked against runs left out of the fit:")
                 .containsPattern("(?m)^\\s+3\\s+3\\s+\\d+\\.\\d{3} s\\s+\\d+\\.\\d{3} s.*[+-]\\d+\\.\\d %$");
     }
