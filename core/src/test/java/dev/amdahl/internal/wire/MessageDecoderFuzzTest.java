@@ -144,8 +144,10 @@ class MessageDecoderFuzzTest {
     @Property(tries = 300)
     void hugeNumbersAreRejectedAtTheLimit(@ForAll @IntRange(min = 1, max = 200_000) int digits, @ForAll boolean fraction) {
         String number = "9".repeat(digits) + (fraction ? ".5e3" : "");
+        // the length the limit counts is every digit: the integer part's, the fraction's and the exponent's
+        int length = digits + (fraction ? 2 : 0);
         Object outcome = outcome(MessageCodec.defaults(), message("n", number));
-        if (digits > MessageLimits.ofDefaults().maxNumberLength()) {
+        if (length > MessageLimits.ofDefaults().maxNumberLength()) {
             assertThat(outcome).asString().contains("MessageLimits.maxNumberLength");
         } else {
             assertThat(outcome).isInstanceOf(TaskMessage.class);
