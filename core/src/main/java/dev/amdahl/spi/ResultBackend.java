@@ -47,7 +47,8 @@ import java.util.function.Consumer;
  * Features that some stores cannot offer are optional capabilities, each a small interface with its own
  * contract and its own tests in the kit: {@link IdempotencyKeys} (idempotency keys), {@link Claims} (schedulers),
  * {@link RevocationFeed} (workers hear of revocations with one subscription), {@link UpdateFeed} (progress
- * is pushed) and {@link WorkerRegistry} (workers' heartbeats, for operators). A backend declares one by implementing it:
+ * is pushed), {@link WorkerRegistry} (workers' heartbeats, for operators) and {@link AckingStore} (a batch's outcomes
+ * stored and its messages acknowledged in one step, beside a broker in the same store). A backend declares one by implementing it:
  *
  * <pre>{@code
  * public final class SqlResultBackend implements ResultBackend, IdempotencyKeys {
@@ -75,8 +76,8 @@ public interface ResultBackend extends AutoCloseable {
 
     /**
      * An optional feature of a result backend: a backend has it when {@link #capability} returns it. The
-     * capabilities are {@link IdempotencyKeys}, {@link Claims}, {@link RevocationFeed}, {@link UpdateFeed} and
-     * {@link WorkerRegistry}; the runtime uses no others.
+     * capabilities are {@link IdempotencyKeys}, {@link Claims}, {@link RevocationFeed}, {@link UpdateFeed},
+     * {@link WorkerRegistry} and {@link AckingStore}; the runtime uses no others.
      */
     interface Capability {
     }

@@ -5,8 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.amdahl.TaskState;
+import dev.amdahl.spi.AckingStore;
+import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.Claims;
+import dev.amdahl.spi.Delivery;
 import dev.amdahl.spi.IdempotencyKeys;
+import dev.amdahl.spi.OutboundMessage;
 import dev.amdahl.spi.Registration;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.RevocationFeed;
@@ -55,7 +59,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Every backend passes the tests of the required methods. The tests of a capability
  * ({@link ResultBackend#capability}: {@link IdempotencyKeys}, {@link Claims}, {@link RevocationFeed},
  * {@link UpdateFeed}, {@link WorkerRegistry}) run where the backend declares it and are skipped, saying why, where it does not; their
- * names start with the capability's.
+ * names start with the capability's. The store-and-acknowledge tests ({@code settling...}) run where the subclass gives
+ * the kit a broker ({@link #createBroker}): a batch settled as a worker settles it, in one step through
+ * {@link AckingStore} where the backend acknowledges that broker's deliveries, in two ({@code storeAllUnlessFinal},
+ * then {@code ackAll}) where it does not, and either way with the same outcome.
  */
 @Timeout(value = BrokerContractTest.TEST_TIMEOUT_SECONDS, unit = TimeUnit.SECONDS)
 public abstract class ResultBackendContractTest {
@@ -71,6 +78,15 @@ public abstract class ResultBackendContractTest {
      * runs on its server's time, and those tests end there. The kit closes it.
      */
     protected ResultBackend createBackend(Clock clock, Duration resultTtl) {
+        return null;
+    }
+
+    /**
+     * A broker whose messages the backend's records settle, keeping its leases by {@code clock} with
+     * {@code visibilityTimeout}, for the {@code settling...} tests; null (the default) where the kit has none for this
+     * backend, and those tests end there. The kit closes it.
+     */
+    protected Broker createBroker(Clock clock, Duration visibilityTimeout) {
         return null;
     }
 
@@ -119,6 +135,62 @@ public abstract class ResultBackendContractTest {
         }
         assertThat(c).as(backend.getClass().getName() + " is expected not to declare " + type.getSimpleName()).isEmpty();
         return null;
+    }
+
+    /**
+     * Stores {@code records} and acknowledges {@code deliveries} of {@code broker} as a worker does: in one step where
+     * the backend can ({@link AckingStore#acknowledges}), else the store and then the ack.
+     */
+    protected Map<String, TaskRecord> settle(Broker broker, List<TaskRecord> records, List<Delivery> deliveries) {
+        AckingStore together = capability(AckingStore.class);
+        if (together != null && together.acknowledges(broker)) {
+            return together.storeAllUnlessFinalAndAck(records, broker, deliveries);
+        }
+        Map<String, TaskRecord> kept = backend.storeAllUnlessFinal(records);
+        broker.ackAll(deliveries);
+        return kept;
+    }
+
+    @Test
+    void settlingABatchStoresItsRecordsKeepsFinalOnesAndAcknowledgesEveryMessage() throws Exception {
+        MutableClock clock = new MutableClock(Instant.now());
+        Duration visibility = Duration.ofSeconds(30);
+        Broker broker = createBroker(clock, visibility);
+        assumeTrue(broker != null, "the kit has no broker beside this backend");
+        String queue = "contract-settle-" + UUID.randomUUID();
+        try {
+            String ran = newId();
+            String alsoRan = newId();
+            String revokedMeanwhile = newId();
+            List<String> ids = List.of(ran, alsoRan, revokedMeanwhile);
+            broker.publishAll(queue, ids.stream().map(id -> OutboundMessage.of(id, id.getBytes())).toList());
+            List<Delivery> deliveries = new ArrayList<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (deliveries.size() < ids.size() && System.nanoTime() < deadline) {
+                deliveries.addAll(broker.poll(List.of(queue), ids.size() - deliveries.size(), Duration.ofMillis(500)));
+            }
+            assertThat(deliveries).extracting(Delivery::messageId).containsExactlyInAnyOrderElementsOf(ids);
+            TaskRecord revocation = new TaskRecord(revokedMeanwhile, "contract.task", TaskState.REVOKED, null,
+                    TaskError.of("Revoked", "revoked by the contract kit"), 0, null, null, null, 0);
+            backend.store(revocation);
+
+            List<TaskRecord> outcomes = ids.stream().map(id -> success(id, "1")).toList();
+
+            Map<String, TaskRecord> kept = settle(broker, outcomes, deliveries);
+
+            assertThat(kept).containsOnlyKeys(revokedMeanwhile);
+            assertThat(kept.get(revokedMeanwhile).state()).isEqualTo(TaskState.REVOKED);
+            assertThat(backend.get(ran)).contains(outcomes.get(0));
+            assertThat(backend.get(alsoRan)).contains(outcomes.get(1));
+            assertThat(backend.get(revokedMeanwhile).map(TaskRecord::state)).contains(TaskState.REVOKED);
+            // acknowledged, not merely leased: past the visibility timeout nothing comes back
+            clock.advance(visibility.plusSeconds(5));
+            assertThat(broker.poll(List.of(queue), ids.size(), Duration.ofMillis(300))).isEmpty();
+            assertThat(broker.depth(queue)).isZero();
+        } finally {
+            broker.purge(queue);
+            broker.close();
+        }
     }
 
     @Test

@@ -77,6 +77,11 @@ public abstract class Wire {
     public void afterFinal(TaskMessage m, TaskRecord record) {
     }
 
+    /** Whether {@link #afterFinal} may do anything: Amdahl's own messages keep their workflow steps to themselves. */
+    public boolean hasStepsAfterFinal() {
+        return false;
+    }
+
     /** Amdahl's own JSON, signed by {@code signer}. */
     public static Wire amdahl(MessageCodec codec, MessageSigner signer) {
         return new Native(codec, signer);
@@ -181,6 +186,11 @@ public abstract class Wire {
         @Override
         public void afterFinal(TaskMessage m, TaskRecord record) {
             protocol.afterFinal(envelope(m), record);
+        }
+
+        @Override
+        public boolean hasStepsAfterFinal() {
+            return true;
         }
 
         private static TaskEnvelope envelope(TaskMessage m) {

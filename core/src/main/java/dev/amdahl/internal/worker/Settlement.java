@@ -3,6 +3,7 @@ package dev.amdahl.internal.worker;
 import dev.amdahl.internal.task.TaskMdc;
 import dev.amdahl.internal.wire.TaskMessage;
 import dev.amdahl.internal.workflow.Continuations;
+import dev.amdahl.spi.AckingStore;
 import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.Delivery;
 import dev.amdahl.spi.ResultBackend;
@@ -18,6 +19,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +59,9 @@ import org.slf4j.LoggerFactory;
  * meanwhile with one {@code storeAll}, runs their workflow continuations, and acknowledges them with
  * one {@code ackAll}: two round trips per batch instead of two per task, which is what lets a worker
  * on a remote broker keep up with short tasks. Latency stays that of one round trip each way, since
- * the settler never waits to fill a batch.
+ * the settler never waits to fill a batch. Where the backend stores and acknowledges in one step beside this broker
+ * ({@link AckingStore}: PostgreSQL's, in the broker's database) a batch with no workflow steps to publish in between
+ * is settled in that one step, one round trip, in one transaction: still never an ack without its store.
  *
  * <p>On a broker in this process ({@link Broker#isShared()} false, the embedded one) there is no round trip to
  * batch, and a hand-off to one settler thread would cost more than the store itself and make every task wait for
@@ -80,6 +84,8 @@ final class Settlement {
     private final String name;
     private final Broker broker;
     private final ResultBackend backend;
+    /** The backend's store-and-acknowledge of this broker's deliveries, or {@code null} where it has none. */
+    private final AckingStore ackingStore;
     private final Continuations continuations;
     private final Revocations revocations;
     /** The prefetch slots: each settled message gives its one back. */
@@ -131,6 +137,7 @@ final class Settlement {
         this.name = name;
         this.broker = broker;
         this.backend = backend;
+        this.ackingStore = backend.capability(AckingStore.class).filter(a -> a.acknowledges(broker)).orElse(null);
         this.continuations = continuations;
         this.revocations = revocations;
         this.slots = slots;
@@ -420,6 +427,10 @@ final class Settlement {
                 records.add(s.record());
             }
         }
+        if (ackingStore != null && batch.stream().allMatch(s -> continuations.nothingAfter(s.message()))) {
+            storeAndAckTogether(batch, records);
+            return;
+        }
         Map<String, TaskRecord> kept;
         try {
             kept = storeWithRetries(records);
@@ -479,21 +490,63 @@ final class Settlement {
     }
 
     /**
+     * Settles a batch whose tasks have nothing to publish after them in one step of the backend ({@link AckingStore}):
+     * the records stored and the messages acknowledged together, so none is acknowledged without its record. Those
+     * leave {@code held} before the call, as before an ack (a lease renewal racing it then knows they were settled,
+     * not lost); one whose lease was lost while it ran is stored and not acknowledged, as in the two-step path.
+     */
+    private void storeAndAckTogether(List<Final> batch, List<TaskRecord> records) {
+        List<Delivery> acking = new ArrayList<>(batch.size());
+        for (Final s : batch) {
+            if (held.remove(s.delivery())) {
+                acking.add(s.delivery());
+            }
+        }
+        Map<String, TaskRecord> kept;
+        try {
+            kept = withRetries(records.size(), () -> ackingStore.storeAllUnlessFinalAndAck(records, broker, acking));
+        } catch (RuntimeException e) {
+            errors.log("store", "worker " + name + ": storing the outcomes of " + records.size() + " task(s) failed "
+                    + STORE_TRIES + " times; giving their messages back so they are not lost (each give-back counts"
+                    + " toward the broker's max deliveries)", e);
+            held.addAll(acking);   // not acknowledged: still this worker's, to give back
+            acking.forEach(this::requeue);
+            return;
+        }
+        for (Final s : batch) {
+            TaskRecord final_ = kept.get(s.message().id());
+            if (final_ != null && s.record() != final_) {
+                log.info("task {} was {} already; its {} here is discarded", s.message().id(), final_.state(), s.record().state());
+            }
+        }
+        completed.addAndGet(batch.size());
+        for (Delivery d : acking) {
+            revocations.untrack(d);
+            slots.release();
+        }
+    }
+
+    /**
      * Stores the records with {@link ResultBackend#storeAllUnlessFinal}, trying again after each wait of
      * {@link #STORE_BACKOFF} while the store fails, and returns what it returned. Throws the last failure when
      * all {@link #STORE_TRIES} tries failed, or at once when the thread is interrupted while it waits; the
      * caller logs it and gives its messages back or dead-letters them.
      */
     Map<String, TaskRecord> storeWithRetries(List<TaskRecord> records) {
+        return withRetries(records.size(), () -> backend.storeAllUnlessFinal(records));
+    }
+
+    /** {@code store}, tried as {@link #storeWithRetries} tries. */
+    private Map<String, TaskRecord> withRetries(int records, Supplier<Map<String, TaskRecord>> store) {
         for (int attempt = 0; ; attempt++) {
             try {
-                return backend.storeAllUnlessFinal(records);
+                return store.get();
             } catch (RuntimeException e) {
                 if (attempt + 1 >= STORE_TRIES) {
                     throw e;
                 }
                 Duration wait = STORE_BACKOFF.get(attempt);
-                warnings.log("store-retry", "worker " + name + ": storing the outcomes of " + records.size() + " task(s)"
+                warnings.log("store-retry", "worker " + name + ": storing the outcomes of " + records + " task(s)"
                         + " failed; trying again in " + wait.toMillis() + " ms", e);
                 try {
                     Thread.sleep(wait.toMillis());

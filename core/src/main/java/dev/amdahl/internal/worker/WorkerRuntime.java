@@ -131,7 +131,8 @@ public final class WorkerRuntime implements Worker {
         this.events = new WorkerEvents(name, observers);
         this.view = new View(broker);
         Continuations continuations = new Continuations(backend, (queue, m, priority) ->
-                broker.publish(queue, encodeStep(wire, references, m, priority)), clock, wire::afterFinal);
+                broker.publish(queue, encodeStep(wire, references, m, priority)), clock,
+                wire.hasStepsAfterFinal() ? wire::afterFinal : null);
         this.placement = new Placement(options.resources() != null ? options.resources() : Resources.detected(), options.queues());
         this.revocations = new Revocations(name, backend, pool);
         this.settlement = new Settlement(name, broker, backend, continuations, revocations, slots, leaseRenewal, events);

@@ -48,10 +48,13 @@ public final class Continuations {
     private final java.util.function.BiConsumer<TaskMessage, TaskRecord> protocolSteps;
 
     public Continuations(ResultBackend backend, Publisher publisher, Clock clock) {
-        this(backend, publisher, clock, (m, r) -> { });
+        this(backend, publisher, clock, null);
     }
 
-    /** @param protocolSteps what the wire protocol's own message says comes after a final task (Celery's canvas) */
+    /**
+     * @param protocolSteps what the wire protocol's own message says comes after a final task (Celery's canvas), or
+     *                      {@code null} where the protocol has nothing after one
+     */
     public Continuations(ResultBackend backend, Publisher publisher, Clock clock,
                          java.util.function.BiConsumer<TaskMessage, TaskRecord> protocolSteps) {
         this.backend = backend;
@@ -60,9 +63,16 @@ public final class Continuations {
         this.protocolSteps = protocolSteps;
     }
 
+    /** Whether {@link #afterFinal} does nothing for {@code message}, whatever its record: no workflow, no protocol steps. */
+    public boolean nothingAfter(TaskMessage message) {
+        return protocolSteps == null && message.workflow() == null;
+    }
+
     /** Runs the continuations of {@code message}, whose final record is {@code record}. */
     public void afterFinal(TaskMessage message, TaskRecord record) {
-        protocolSteps.accept(message, record);
+        if (protocolSteps != null) {
+            protocolSteps.accept(message, record);
+        }
         JsonNode wf = message.workflow();
         if (wf == null) {
             return;

@@ -204,4 +204,97 @@ class SettlementTest {
         assertThat(lines).singleElement().satisfies(l -> assertThat(l).containsPattern("message m-\\d+ was lost")
                 .doesNotContain("[B@"));
     }
+
+    /** A memory backend that settles its broker's deliveries in one call, counting those calls; or failing them. */
+    private static final class OneStepBackend extends ForwardingResultBackend implements dev.amdahl.spi.AckingStore {
+        final dev.amdahl.spi.Broker broker;
+        final AtomicInteger oneStep = new AtomicInteger();
+        volatile boolean failing;
+
+        OneStepBackend(MemoryResultBackend delegate, dev.amdahl.spi.Broker broker) {
+            super(delegate);
+            this.broker = broker;
+        }
+
+        @Override
+        public <C extends Capability> java.util.Optional<C> capability(Class<C> type) {
+            return type.isInstance(this) ? java.util.Optional.of(type.cast(this)) : super.capability(type);
+        }
+
+        @Override
+        public boolean acknowledges(dev.amdahl.spi.Broker b) {
+            return b == broker;
+        }
+
+        @Override
+        public Map<String, TaskRecord> storeAllUnlessFinalAndAck(List<TaskRecord> records, dev.amdahl.spi.Broker b,
+                                                                 List<Delivery> deliveries) {
+            if (failing) {
+                throw new IllegalStateException("the store is down");
+            }
+            oneStep.incrementAndGet();
+            Map<String, TaskRecord> kept = storeAllUnlessFinal(records);
+            b.ackAll(deliveries);
+            return kept;
+        }
+    }
+
+    @Test
+    void aBatchWithNothingAfterItIsStoredAndAcknowledgedInOneStepOfABackendThatCan() throws Exception {
+        MemoryBroker memory = new MemoryBroker(Clock.systemUTC());
+        AtomicInteger separateAcks = new AtomicInteger();
+        ForwardingBroker broker = new ForwardingBroker(memory);
+        OneStepBackend backend = new OneStepBackend(new MemoryResultBackend(), broker);
+        Settlement settlement = new Settlement("w", broker, backend, new Continuations(backend, (q, m, p) -> { }, Clock.systemUTC()),
+                new Revocations("w", backend, IDLE_POOL), new Semaphore(0), Duration.ofSeconds(1));
+        settlement.start();
+        try {
+            memory.publish("q", OutboundMessage.of("m-1", new byte[]{1}));
+            memory.publish("q", OutboundMessage.of("m-2", new byte[]{2}));
+            List<Delivery> held = memory.poll(List.of("q"), 2, Duration.ofSeconds(5));
+            settlement.hold(held);
+            TaskMessage plain = message("t-1");
+            TaskMessage inWorkflow = new TaskMessage("t-2", "noop", JsonNodeFactory.instance.arrayNode(), false, 0, null, null,
+                    null, JsonNodeFactory.instance.objectNode(), null, null, null);
+            WorkerRecords records = new WorkerRecords("w", Clock.systemUTC());
+
+            settlement.storeThenAck(held.get(0), plain, records.of(plain, TaskState.SUCCESS, null, null));
+            Await.until(Duration.ofSeconds(10), "the first settled", () -> settlement.heldCount() == 1);
+            settlement.storeThenAck(held.get(1), inWorkflow, records.of(inWorkflow, TaskState.SUCCESS, null, null));
+            Await.until(Duration.ofSeconds(10), "the second settled", () -> settlement.heldCount() == 0);
+
+            assertThat(backend.oneStep.get()).as("one-step settlements: the plain task's only").isEqualTo(1);
+            assertThat(backend.get("t-1").map(TaskRecord::state)).contains(TaskState.SUCCESS);
+            assertThat(backend.get("t-2").map(TaskRecord::state)).contains(TaskState.SUCCESS);
+            assertThat(memory.poll(List.of("q"), 2, Duration.ZERO)).isEmpty();
+        } finally {
+            settlement.stop(5_000);
+        }
+    }
+
+    @Test
+    void aOneStepSettlementThatKeepsFailingGivesItsMessagesBackUnacknowledged() throws Exception {
+        MemoryBroker memory = new MemoryBroker(Clock.systemUTC());
+        OneStepBackend backend = new OneStepBackend(new MemoryResultBackend(), memory);
+        backend.failing = true;
+        Settlement settlement = new Settlement("w", memory, backend, new Continuations(backend, (q, m, p) -> { }, Clock.systemUTC()),
+                new Revocations("w", backend, IDLE_POOL), new Semaphore(0), Duration.ofSeconds(1));
+        settlement.start();
+        try {
+            memory.publish("q", OutboundMessage.of("m-1", new byte[]{1}));
+            List<Delivery> held = memory.poll(List.of("q"), 1, Duration.ofSeconds(5));
+            settlement.hold(held);
+            TaskMessage m = message("t-1");
+
+            settlement.storeThenAck(held.get(0), m, new WorkerRecords("w", Clock.systemUTC()).of(m, TaskState.SUCCESS, null, null));
+
+            Await.until(Duration.ofSeconds(20), "the give-back", () -> settlement.heldCount() == 0);
+            List<Delivery> again = memory.poll(List.of("q"), 1, Duration.ofSeconds(5));
+            assertThat(again).as("given back, not acknowledged").hasSize(1);
+            assertThat(again.get(0).deliveryCount()).isEqualTo(2);
+            assertThat(settlement.completedCount()).isZero();
+        } finally {
+            settlement.stop(5_000);
+        }
+    }
 }

@@ -89,7 +89,7 @@ public final class PostgresBroker implements Broker {
     private final ConcurrentHashMap<List<String>, Long> lastReclaim = new ConcurrentHashMap<>();
 
     /** A delivery's handle: its row, the token of the lease it was claimed under, and its count then. */
-    private record Receipt(long id, UUID token, int deliveries) {
+    record Receipt(long id, UUID token, int deliveries) {
     }
 
     public PostgresBroker(PostgresSettings settings, Clock clock) {
@@ -342,6 +342,20 @@ public final class PostgresBroker implements Broker {
     private int reclaim(Connection c, List<String> queueNames, Timestamp at) throws SQLException {
         lastReclaim.put(List.copyOf(queueNames), System.nanoTime());
         Array queues = c.createArrayOf("text", queueNames.toArray());
+        // Nearly always nothing has lapsed, and the two statements below, planned on a table without statistics (no
+        // ANALYZE: autovacuum may be off), read all of it, dead rows too: a poll that found nothing (every round trip
+        // of a lone task) paid two sequential scans. This probe walks the lapsed-lease index from its start and stops
+        // at the first lapsed row of these queues (ORDER BY its key, LIMIT 1: the plan takes the index).
+        try (PreparedStatement probe = c.prepareStatement("select 1 from " + schema + ".messages"
+                + " where lease_until < ? and queue = any(?) order by lease_until limit 1")) {
+            probe.setTimestamp(1, at);
+            probe.setArray(2, queues);
+            try (ResultSet r = probe.executeQuery()) {
+                if (!r.next()) {
+                    return 0;
+                }
+            }
+        }
         try (PreparedStatement dead = c.prepareStatement("with gone as (delete from " + schema + ".messages"
                 + " where lease_until < ? and queue = any(?) and deliveries > ? returning queue, message_id, body, deliveries)"
                 + " insert into " + schema + ".dead_letters (queue, message_id, body, reason, rejected_at)"
@@ -401,6 +415,47 @@ public final class PostgresBroker implements Broker {
         } catch (SQLException e) {
             throw failure("acknowledging " + deliveries.size() + " message(s)", e);
         }
+    }
+
+    /**
+     * Whether a client of {@code other} reaches this broker's tables in the same database as the same user, so a
+     * statement of its own can acknowledge this broker's deliveries ({@link PostgresResultBackend}'s store).
+     */
+    boolean sharesDatabaseWith(PostgresSettings other) {
+        return !closed.get() && settings.jdbcUrl().equals(other.jdbcUrl()) && java.util.Objects.equals(settings.user(), other.user());
+    }
+
+    /** The table a statement acknowledging this broker's deliveries deletes from. */
+    String messagesTable() {
+        return schema + ".messages";
+    }
+
+    /**
+     * The receipts of {@code deliveries}, settled from here on as by {@link #ackAll}, for another client's statement
+     * to acknowledge: {@code delete from messagesTable() ... where id and lease_token match}, as the ack does. If that
+     * statement fails, {@link #unsettled} holds them again, so their consumer can still give them back.
+     */
+    List<Receipt> settlingAll(List<Delivery> deliveries) {
+        List<Receipt> receipts = new ArrayList<>(deliveries.size());
+        try {
+            for (Delivery d : deliveries) {
+                receipts.add(settling(d));
+            }
+        } catch (RuntimeException e) {
+            held.addAll(receipts);
+            throw e;
+        }
+        return receipts;
+    }
+
+    /** The acknowledging statement of {@link #settlingAll} failed: the receipts are held again. */
+    void unsettled(List<Receipt> receipts) {
+        held.addAll(receipts);
+    }
+
+    /** Another client's statement deleted {@code rows} of this broker's messages; see {@link #churned}. */
+    void acknowledged(int rows) {
+        churned(rows);
     }
 
     @Override

@@ -2,7 +2,10 @@ package dev.amdahl.postgres.internal;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.amdahl.TaskState;
+import dev.amdahl.spi.AckingStore;
+import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.Claims;
+import dev.amdahl.spi.Delivery;
 import dev.amdahl.spi.IdempotencyKeys;
 import dev.amdahl.spi.Registration;
 import dev.amdahl.spi.ResultBackend;
@@ -74,7 +77,7 @@ import org.slf4j.LoggerFactory;
  * watcher fires at most once.
  */
 public final class PostgresResultBackend implements ResultBackend, IdempotencyKeys, Claims, RevocationFeed, UpdateFeed,
-        WorkerRegistry {
+        WorkerRegistry, AckingStore {
 
     private static final Logger log = LoggerFactory.getLogger(PostgresResultBackend.class);
 
@@ -118,6 +121,8 @@ public final class PostgresResultBackend implements ResultBackend, IdempotencyKe
 
     private final String storeSql;
     private final String storeUnlessFinalSql;
+    /** {@link #storeUnlessFinalSql} acknowledging a broker's deliveries too, by the broker's messages table. */
+    private final Map<String, String> storeAndAckSql = new ConcurrentHashMap<>();
 
     public PostgresResultBackend(PostgresBackendSettings backendSettings, Clock clock) {
         this(backendSettings, clock, false);
@@ -135,8 +140,8 @@ public final class PostgresResultBackend implements ResultBackend, IdempotencyKe
         String name = "amdahl_results_" + schema;
         // a channel is an identifier: longer than 63 bytes, PostgreSQL refuses pg_notify
         this.channel = name.length() <= 63 ? name : "amdahl_results_" + Integer.toHexString(schema.hashCode());
-        this.storeSql = storeSql(false);
-        this.storeUnlessFinalSql = storeSql(true);
+        this.storeSql = storeSql(false, null);
+        this.storeUnlessFinalSql = storeSql(true, null);
         // planned for the table as it is at each run, not by a plan cached while it was a page or two: such a plan
         // reads every row by the time the table holds a day of results (ANALYZE may never come: autovacuum can be off)
         // Beside a PostgreSQL broker on the same server, a result commits without waiting for the WAL flush: the worker
@@ -185,8 +190,10 @@ public final class PostgresResultBackend implements ResultBackend, IdempotencyKe
     /**
      * The storing statement: the records come as three arrays; {@code unlessFinal} keeps a live final row (see the
      * class comment). It returns one row for the count of notices (so that CTE runs), joined to the kept records.
+     * With {@code ackTable}, a broker's messages table, it first binds two arrays (row ids, lease tokens) and deletes
+     * those messages, as the broker's ack does: one statement, so the acks commit with the records or not at all.
      */
-    private String storeSql(boolean unlessFinal) {
+    private String storeSql(boolean unlessFinal, String ackTable) {
         String keep = "r.state in " + FINAL_STATES + " and r.expires_at > ?";
         String set = unlessFinal
                 ? "state = case when " + keep + " then r.state else excluded.state end,"
@@ -194,13 +201,16 @@ public final class PostgresResultBackend implements ResultBackend, IdempotencyKe
                 + " expires_at = case when " + keep + " then r.expires_at else excluded.expires_at end,"
                 + " writer = case when " + keep + " then r.writer else excluded.writer end"
                 : "state = excluded.state, record = excluded.record, expires_at = excluded.expires_at, writer = excluded.writer";
-        return "with input as (select * from unnest(?::text[], ?::text[], ?::bytea[]) as i(task_id, state, record)),"
+        String acks = ackTable == null ? "" : "acked as (delete from " + ackTable + " m using unnest(?::bigint[], ?::uuid[])"
+                + " as a(id, token) where m.id = a.id and m.lease_token = a.token returning 1), ";
+        return "with " + acks + "input as (select * from unnest(?::text[], ?::text[], ?::bytea[]) as i(task_id, state, record)),"
                 + " written as (insert into " + schema + ".results as r (task_id, state, record, expires_at, writer)"
                 + " select task_id, state, record, ?, ? from input"
                 + " on conflict (task_id) do update set " + set
                 + " returning r.task_id, r.state, r.record, r.writer = ? as stored),"
                 + " notices as (select pg_notify(?, " + ResultNotice.SQL + ") from written w where w.stored)"
-                + " select n.count, k.task_id, k.state, k.record from (select count(*) from notices) n"
+                + " select n.count, k.task_id, k.state, k.record" + (ackTable == null ? ", 0" : ", (select count(*) from acked)")
+                + " from (select count(*) from notices) n"
                 + " left join (select task_id, state, record from written where not stored) k on true";
     }
 
@@ -244,18 +254,62 @@ public final class PostgresResultBackend implements ResultBackend, IdempotencyKe
         return write(storeUnlessFinalSql, true, records);
     }
 
+    /** A broker of the same database, reached as the same user: its acks can go into this client's stores. */
+    @Override
+    public boolean acknowledges(Broker broker) {
+        return broker instanceof PostgresBroker b && b.sharesDatabaseWith(settings);
+    }
+
+    /**
+     * The store's statement with the ack's delete in it (see {@link #storeSql}); with several statements (more than
+     * {@link #STORE_CHUNK} records, or one task twice) the last carries the acks, after every record is in.
+     */
+    @Override
+    public Map<String, TaskRecord> storeAllUnlessFinalAndAck(List<TaskRecord> records, Broker broker, List<Delivery> deliveries) {
+        if (!acknowledges(broker)) {
+            throw new IllegalArgumentException(broker + " is not a PostgreSQL broker of this backend's database");
+        }
+        PostgresBroker b = (PostgresBroker) broker;
+        if (deliveries.isEmpty()) {
+            return storeAllUnlessFinal(records);
+        }
+        List<PostgresBroker.Receipt> receipts = b.settlingAll(deliveries);
+        try {
+            String sql = storeAndAckSql.computeIfAbsent(b.messagesTable(), table -> storeSql(true, table));
+            return write(storeUnlessFinalSql, true, records, sql, receipts, b);
+        } catch (RuntimeException e) {
+            b.unsettled(receipts);
+            throw e;
+        }
+    }
+
     private Map<String, TaskRecord> write(String sql, boolean unlessFinal, List<TaskRecord> records) {
+        return write(sql, unlessFinal, records, null, null, null);
+    }
+
+    private Map<String, TaskRecord> write(String sql, boolean unlessFinal, List<TaskRecord> records, String ackSql,
+                                          List<PostgresBroker.Receipt> acks, PostgresBroker broker) {
         checkOpen();
         Map<String, TaskRecord> kept = new HashMap<>();
-        if (records.isEmpty()) {
+        if (records.isEmpty() && acks == null) {
             return kept;
         }
-        try (Connection c = pool.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
-            for (List<TaskRecord> chunk : chunks(records)) {
+        List<List<TaskRecord>> chunks = chunks(records);
+        try (Connection c = pool.getConnection(); PreparedStatement plain = c.prepareStatement(sql);
+             PreparedStatement acking = ackSql == null ? null : c.prepareStatement(ackSql)) {
+            for (int n = 0; n < chunks.size(); n++) {
+                List<TaskRecord> chunk = chunks.get(n);
+                boolean last = n == chunks.size() - 1;
+                PreparedStatement s = last && acking != null ? acking : plain;
                 Instant now = clock.instant();
                 UUID writer = UUID.randomUUID();
-                // in the order of the text: the records, their expiry and writer, the upsert's "now"s, writer, channel
+                // in the order of the text: the acks, the records, their expiry and writer, the upsert's "now"s,
+                // writer, channel
                 int i = 1;
+                if (s == acking) {
+                    s.setArray(i++, c.createArrayOf("bigint", acks.stream().map(PostgresBroker.Receipt::id).toArray()));
+                    s.setArray(i++, c.createArrayOf("uuid", acks.stream().map(PostgresBroker.Receipt::token).toArray()));
+                }
                 s.setArray(i++, c.createArrayOf("text", chunk.stream().map(TaskRecord::taskId).toArray()));
                 s.setArray(i++, c.createArrayOf("text", chunk.stream().map(r -> r.state().name()).toArray()));
                 s.setArray(i++, c.createArrayOf("bytea", chunk.stream().map(TaskRecord::toBytes).toArray(byte[][]::new)));
@@ -268,8 +322,10 @@ public final class PostgresResultBackend implements ResultBackend, IdempotencyKe
                 }
                 s.setObject(i++, writer);
                 s.setString(i, channel);
+                int acked = 0;
                 try (ResultSet r = s.executeQuery()) {
                     while (r.next()) {
+                        acked = r.getInt(5);
                         String id = r.getString(2);
                         if (id != null) {
                             TaskRecord record = decode(id, r.getString(3), r.getBytes(4));
@@ -279,9 +335,13 @@ public final class PostgresResultBackend implements ResultBackend, IdempotencyKe
                         }
                     }
                 }
+                if (s == acking) {
+                    broker.acknowledged(acked);
+                }
             }
         } catch (SQLException e) {
-            throw failure("storing " + records.size() + " result(s)", e);
+            throw failure("storing " + records.size() + " result(s)" + (acks == null ? "" : " and acknowledging "
+                    + acks.size() + " message(s)"), e);
         }
         return kept;
     }
