@@ -3,6 +3,7 @@ package dev.amdahl.internal.wire;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.amdahl.internal.json.Instants;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
@@ -70,8 +71,8 @@ final class PlainMessageWriter {
             raw(",\"retries\":");
             number(m.retries());
         }
-        if (m.eta() != null && !field(",\"eta\":", Instants.format(m.eta()))
-                || m.expires() != null && !field(",\"expires\":", Instants.format(m.expires()))
+        if (m.eta() != null && !instant(",\"eta\":", m.eta())
+                || m.expires() != null && !instant(",\"expires\":", m.expires())
                 || m.groupId() != null && !field(",\"group\":", m.groupId())) {
             return false;
         }
@@ -85,7 +86,7 @@ final class PlainMessageWriter {
             raw(",\"max_retries\":");
             number(m.maxRetries());
         }
-        if (m.sentAt() != null && !field(",\"sent\":", Instants.format(m.sentAt()))) {
+        if (m.sentAt() != null && !instant(",\"sent\":", m.sentAt())) {
             return false;
         }
         if (m.trace() != null) {
@@ -166,6 +167,20 @@ final class PlainMessageWriter {
                 return false;
             }
         }
+    }
+
+    /** As {@link Instants#format} writes it, as a string. */
+    private boolean instant(String prefix, Instant value) {
+        raw(prefix);
+        room(Instants.MAX_ASCII_LENGTH + 2);
+        buf[at] = '"';
+        int end = Instants.formatAscii(value, buf, at + 1);
+        if (end < 0) {
+            return string(Instants.format(value));
+        }
+        buf[end] = '"';
+        at = end + 1;
+        return true;
     }
 
     private boolean field(String prefix, String value) {

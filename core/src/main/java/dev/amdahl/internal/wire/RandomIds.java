@@ -15,7 +15,7 @@ import java.util.UUID;
 final class RandomIds {
 
     /** Ids per refill: few enough that a thread submitting once (a virtual thread) fetches little for nothing. */
-    private static final int IDS_PER_FILL = 16;
+    private static final int IDS_PER_FILL = 64;
     private static final SecureRandom SOURCE = new SecureRandom();
     private static final ThreadLocal<Buffer> BUFFERS = ThreadLocal.withInitial(Buffer::new);
 
