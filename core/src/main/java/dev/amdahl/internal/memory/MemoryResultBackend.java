@@ -553,9 +553,12 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
 
     @Override
     public void close() {
-        records.values().removeIf(entry -> !(entry instanceof Slot));
-        records.replaceAll((key, entry) -> entry instanceof Slot slot && slot.watching() != null
-                ? new Slot(slot.record(), slot.untilMillis(), null) : entry);
+        // what waits is let go; the records stay readable
+        records.forEach((id, seen) -> {
+            if (watchingOf(seen) != null) {
+                records.computeIfPresent(id, (key, entry) -> withWatching(entry, null));
+            }
+        });
         revocationListeners.clear();
     }
 }
