@@ -131,7 +131,7 @@ public final class ThreadExecutionPool implements ExecutionPool {
         public void run() {
             // one scope for the run and its settling: the invoker's and the settlement's scopes about the same task then
             // find its id in place and set nothing
-            try (TaskMdc ignored = TaskMdc.of(job.message().id())) {
+            try (TaskMdc ignored = TaskMdc.of(job.message().id(), job.message().task())) {
                 runJob();
             }
         }
