@@ -163,7 +163,10 @@ final class Settlement {
         return completed.get();
     }
 
-    /** Queues {@code record} to be stored, then the message acked, by the settler (batched). */
+    /**
+     * Has {@code record} stored, then the message acked: by the settler (batched), or, settling inline, by this thread
+     * when no other is settling, else by the one that is (see "Batched settlement").
+     */
     void storeThenAck(Delivery d, TaskMessage m, TaskRecord record) {
         Final f = new Final(d, m, record);
         if (settleInline && settling.compareAndSet(false, true)) {
