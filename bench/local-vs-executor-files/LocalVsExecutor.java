@@ -66,19 +66,36 @@ public final class LocalVsExecutor {
         long nanos() throws Exception;
     }
 
-    /** The best wall-clock time of the rounds, and the least CPU time of the process, in nanoseconds. */
+    /**
+     * The best wall-clock time of the rounds, the least CPU time of the process, in nanoseconds, and the fewest bytes
+     * allocated by all threads (-1 where the JVM cannot say).
+     */
     private static double[] best(int rounds, Round round) throws Exception {
         round.nanos();
         round.nanos();
         long best = Long.MAX_VALUE;
         long bestCpu = Long.MAX_VALUE;
+        long bestAllocated = Long.MAX_VALUE;
         for (int i = 0; i < rounds; i++) {
             System.gc();
             long cpu = cpuNanos();
+            long allocated = allocatedBytes();
             best = Math.min(best, round.nanos());
             bestCpu = Math.min(bestCpu, cpuNanos() - cpu);
+            bestAllocated = Math.min(bestAllocated, allocated < 0 ? -1 : allocatedBytes() - allocated);
         }
-        return new double[] {best, bestCpu};
+        return new double[] {best, bestCpu, bestAllocated};
+    }
+
+    /** Bytes allocated by every thread so far (Java 21+), or -1; by reflection, as this compiles for Java 17. */
+    private static long allocatedBytes() {
+        try {
+            Object threads = ManagementFactory.getThreadMXBean();
+            Method total = Class.forName("com.sun.management.ThreadMXBean").getMethod("getTotalThreadAllocatedBytes");
+            return (long) total.invoke(threads);
+        } catch (ReflectiveOperationException | ClassCastException | IllegalArgumentException e) {
+            return -1;
+        }
     }
 
     private static long cpuNanos() {
@@ -86,8 +103,9 @@ public final class LocalVsExecutor {
     }
 
     private static void print(String what, double[] nanos, int tasks, String unit) {
-        System.out.printf("%-36s %8.3f us/%s wall, %8.3f us/%s CPU%n", what, nanos[0] / tasks / 1_000, unit,
-                nanos[1] / tasks / 1_000, unit);
+        String allocated = nanos[2] < 0 ? "" : String.format(", %6.0f B/%s allocated", nanos[2] / tasks, unit);
+        System.out.printf("%-36s %8.3f us/%s wall, %8.3f us/%s CPU%s%n", what, nanos[0] / tasks / 1_000, unit,
+                nanos[1] / tasks / 1_000, unit, allocated);
     }
 
     private static long executorRound(ExecutorService executor, int tasks) throws InterruptedException {

@@ -372,6 +372,9 @@ public final class ScalingBenchmark {
 
     /** The worker options with concurrency {@code n} and the prefetch scaled with it, as many per slot as given. */
     private WorkerOptions optionsAt(int n) {
+        if (workerOptions.prefetch() == 0) {
+            return WorkerOptions.from(workerOptions).concurrency(n).build();   // the broker's default scales with n
+        }
         int perSlot = Math.max(1, workerOptions.prefetch() / workerOptions.concurrency());
         return WorkerOptions.from(workerOptions).concurrency(n).prefetch(perSlot * n).build();
     }

@@ -19,7 +19,8 @@ import java.util.Objects;
  *
  * @param queues          the queues to consume, served fairly
  * @param concurrency     how many tasks run at once
- * @param prefetch        how many messages the worker holds at most (running plus waiting); at least concurrency
+ * @param prefetch        how many messages the worker holds at most (running plus waiting); at least concurrency, or
+ *                        {@code 0} (the default) for the broker's default, {@link #prefetchOn(boolean)}
  * @param pool            where tasks run
  * @param shutdownGrace   on close or SIGTERM, how long running tasks may take to finish before they are interrupted and requeued
  * @param leaseRenewal    how often the worker tells the broker it still holds its messages; {@code null} (the default)
@@ -63,6 +64,24 @@ public record WorkerOptions(List<String> queues, int concurrency, int prefetch, 
         return leaseRenewal;
     }
 
+    /** The default prefetch per concurrency slot on a broker other processes share, as Celery's prefetch multiplier. */
+    public static final int DEFAULT_PREFETCH_MULTIPLIER = 4;
+
+    /**
+     * The default prefetch per concurrency slot on a broker in this process (the embedded one): there a poll is no
+     * round trip and a held message costs no more than a waiting one, while a short pipeline costs the worker a wake-up
+     * of its consumer and of a pool thread every few tasks.
+     */
+    public static final int LOCAL_PREFETCH_MULTIPLIER = 32;
+
+    /**
+     * The prefetch a worker on a broker that is {@code shared} by other processes (or not: the embedded one) uses: the
+     * one set, else {@link #DEFAULT_PREFETCH_MULTIPLIER} or {@link #LOCAL_PREFETCH_MULTIPLIER} times the concurrency.
+     */
+    public int prefetchOn(boolean shared) {
+        return prefetch != 0 ? prefetch : concurrency * (shared ? DEFAULT_PREFETCH_MULTIPLIER : LOCAL_PREFETCH_MULTIPLIER);
+    }
+
     public WorkerOptions {
         queues = List.copyOf(queues);
         if (queues.isEmpty()) {
@@ -72,7 +91,7 @@ public record WorkerOptions(List<String> queues, int concurrency, int prefetch, 
         if (concurrency < 1) {
             throw new IllegalArgumentException("concurrency must be at least 1, was " + concurrency);
         }
-        if (prefetch < concurrency) {
+        if (prefetch != 0 && prefetch < concurrency) {
             throw new IllegalArgumentException("prefetch (" + prefetch + ") must be at least concurrency (" + concurrency
                     + "), or the pool would wait for messages it is not allowed to take");
         }
@@ -118,7 +137,7 @@ public record WorkerOptions(List<String> queues, int concurrency, int prefetch, 
         Builder b = new Builder();
         b.queues = base.queues;
         b.concurrency = base.concurrency;
-        b.prefetch = base.prefetch;
+        b.prefetch = base.prefetch == 0 ? null : base.prefetch;
         b.pool = base.pool;
         b.shutdownGrace = base.shutdownGrace;
         b.leaseRenewal = base.leaseRenewal;
@@ -162,7 +181,10 @@ public record WorkerOptions(List<String> queues, int concurrency, int prefetch, 
             return this;
         }
 
-        /** Defaults to four times the concurrency, as Celery's prefetch multiplier. */
+        /**
+         * Defaults to four times the concurrency, as Celery's prefetch multiplier, and to 32 times on the embedded
+         * broker ({@link WorkerOptions#prefetchOn(boolean)}).
+         */
         public Builder prefetch(int prefetch) {
             this.prefetch = prefetch;
             return this;
@@ -212,8 +234,11 @@ public record WorkerOptions(List<String> queues, int concurrency, int prefetch, 
         }
 
         public WorkerOptions build() {
-            int p = prefetch != null ? prefetch : Math.max(concurrency, 1) * 4;
-            return new WorkerOptions(queues, concurrency, p, pool, shutdownGrace, leaseRenewal, trackStarted, maxDeliveries, name,
+            if (prefetch != null && prefetch == 0) {
+                throw new IllegalArgumentException("prefetch must be at least concurrency (" + concurrency + "), was 0; leave"
+                        + " it unset for the broker's default");
+            }
+            return new WorkerOptions(queues, concurrency, prefetch == null ? 0 : prefetch, pool, shutdownGrace, leaseRenewal, trackStarted, maxDeliveries, name,
                     resources, unplaceableAfter);
         }
     }

@@ -70,7 +70,8 @@ final class WorkerCommand extends CliCommand {
     Integer concurrency;
 
     @Option(names = "--prefetch", paramLabel = "N",
-            description = "How many messages the worker holds at most, running or waiting (default: 4 x concurrency).")
+            description = "How many messages the worker holds at most, running or waiting (default: 4 x concurrency;"
+                    + " 32 x on the embedded broker, memory://).")
     Integer prefetch;
 
     @Option(names = "--pool", paramLabel = "POOL", converter = Converters.PoolConverter.class,

@@ -133,7 +133,7 @@ public final class DefaultGroupFuture<R> extends CompletableFuture<List<R>> impl
 
     @Override
     public List<R> result(Duration timeout) {
-        return Waiting.result(this, timeout, null, id, "group " + id, this::state,
+        return Waiting.result(this, timeout, null, id, () -> "group " + id, this::state,
                 now -> ": " + completedCount() + " of " + members.size() + " tasks completed. Are workers consuming its queue?");
     }
 

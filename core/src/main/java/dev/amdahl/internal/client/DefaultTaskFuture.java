@@ -167,7 +167,7 @@ public class DefaultTaskFuture<R> extends CompletableFuture<R> implements TaskFu
 
     @Override
     public R result(Duration timeout) {
-        return Waiting.result(this, timeout, taskName, id, "task '" + taskName + "' (id " + id + ")",
+        return Waiting.result(this, timeout, taskName, id, () -> "task '" + taskName + "' (id " + id + ")",
                 this::state, now -> "; it is " + now + ". Is a worker consuming its queue?");
     }
 

@@ -133,7 +133,10 @@ public final class Dispatcher {
             }
         }
         DefaultTaskFuture<R> future = results.watch(task, message.id());
-        announce(List.of(message.id()));
+        PublishRedirect.Publisher redirect = producer.redirect();
+        if (redirect != null) {
+            redirect.submitted(message.id());
+        }
         place(queue);
         producer.send(queue, List.of(message), options);
         return future;

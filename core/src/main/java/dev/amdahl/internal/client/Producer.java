@@ -88,8 +88,11 @@ final class Producer {
         if (publication != null && publication.context() != null) {
             messages = messages.stream().map(m -> m.withTrace(publication.context())).toList();
         }
-        // all encoded before any is published: a map either goes out whole or not at all
         int priority = options.priority().orElse(0);
+        if (messages.size() == 1 && eager == null) {
+            return sendOne(queue, messages.get(0), priority, publication);
+        }
+        // all encoded before any is published: a map either goes out whole or not at all
         List<OutboundMessage> out = new ArrayList<>(messages.size());
         long[] moved = new long[2];
         boolean release = eager == null && messages instanceof ArrayList<?>;
@@ -111,6 +114,20 @@ final class Producer {
             return Moved.NOTHING;
         }
         publish(queue, out, publication);
+        return new Moved(moved[0], moved[1]);
+    }
+
+    /** {@link #send} of one message, without the lists a batch needs: the common submit. */
+    private Moved sendOne(String queue, TaskMessage m, int priority, TaskObserver.Publication publication) {
+        long[] moved = new long[2];
+        OutboundMessage out;
+        try {
+            out = encode(m, priority, moved);
+        } catch (RuntimeException refused) {
+            publication.failed(refused);
+            throw refused;
+        }
+        publish(queue, List.of(out), publication);
         return new Moved(moved[0], moved[1]);
     }
 

@@ -21,12 +21,13 @@ public final class Waiting {
      *
      * @param taskName    the task's name, {@code null} for a group
      * @param id          the task's or group's id
-     * @param what        names what is awaited in messages, e.g. {@code task 'x' (id 1)}
+     * @param what        names what is awaited in messages, e.g. {@code task 'x' (id 1)}; made only for a message, since
+     *                    a wait that ends well (the common case) reads none
      * @param state       reads the state it is in when the time runs out
      * @param whileWaiting what to say when the time runs out (the state it is in, and what to check)
      * @throws TaskTimeoutException when the time runs out
      */
-    static <T> T result(CompletableFuture<T> future, Duration timeout, String taskName, String id, String what,
+    static <T> T result(CompletableFuture<T> future, Duration timeout, String taskName, String id, Supplier<String> what,
                         Supplier<TaskState> state, java.util.function.Function<TaskState, String> whileWaiting) {
         try {
             return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -34,14 +35,14 @@ public final class Waiting {
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;
             }
-            throw new AmdahlException(what + " failed: " + e.getCause(), e.getCause());
+            throw new AmdahlException(what.get() + " failed: " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
             TaskState now = state.get();
-            throw new TaskTimeoutException(what + " did not finish within " + timeout.toString().substring(2).toLowerCase(java.util.Locale.ROOT) + whileWaiting.apply(now),
+            throw new TaskTimeoutException(what.get() + " did not finish within " + timeout.toString().substring(2).toLowerCase(java.util.Locale.ROOT) + whileWaiting.apply(now),
                     taskName, id, timeout, now, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new AmdahlException("interrupted while waiting for " + what, e);
+            throw new AmdahlException("interrupted while waiting for " + what.get(), e);
         }
     }
 }

@@ -98,6 +98,52 @@ public final class Instants {
         return new String(out);
     }
 
+    /** The most bytes {@link #formatAscii} writes. */
+    public static final int MAX_ASCII_LENGTH = 30;
+
+    /**
+     * {@link #format}'s characters as ASCII bytes into {@code out} from {@code at} (room for {@link #MAX_ASCII_LENGTH}
+     * bytes needed), for a writer that would only encode the string again; returns where they end, or -1, writing
+     * nothing, for an instant outside the years 0000 to 9999.
+     */
+    public static int formatAscii(Instant instant, byte[] out, int at) {
+        long seconds = instant.getEpochSecond();
+        if (seconds < FIRST_SECOND || seconds > LAST_SECOND) {
+            return -1;
+        }
+        long epochDay = Math.floorDiv(seconds, 86_400);
+        int secondOfDay = (int) Math.floorMod(seconds, 86_400);
+        LocalDate date = LocalDate.ofEpochDay(epochDay);
+        int nanos = instant.getNano();
+        int fraction = nanos == 0 ? 0 : nanos % 1_000_000 == 0 ? 3 : nanos % 1_000 == 0 ? 6 : 9;
+        put(out, at, date.getYear(), 4);
+        out[at + 4] = '-';
+        put(out, at + 5, date.getMonthValue(), 2);
+        out[at + 7] = '-';
+        put(out, at + 8, date.getDayOfMonth(), 2);
+        out[at + 10] = 'T';
+        put(out, at + 11, secondOfDay / 3_600, 2);
+        out[at + 13] = ':';
+        put(out, at + 14, secondOfDay / 60 % 60, 2);
+        out[at + 16] = ':';
+        put(out, at + 17, secondOfDay % 60, 2);
+        int end = at + 19;
+        if (fraction > 0) {
+            out[end] = '.';
+            put(out, end + 1, nanos / SCALE[fraction], fraction);
+            end += fraction + 1;
+        }
+        out[end] = 'Z';
+        return end + 1;
+    }
+
+    private static void put(byte[] out, int at, int value, int width) {
+        for (int i = at + width - 1; i >= at; i--) {
+            out[i] = (byte) ('0' + value % 10);
+            value /= 10;
+        }
+    }
+
     /** Writes {@code value} as {@code width} decimal digits, zero-padded, at {@code at}. */
     private static void put(char[] out, int at, int value, int width) {
         for (int i = at + width - 1; i >= at; i--) {

@@ -36,12 +36,14 @@ import java.util.function.Consumer;
  *
  * <p>Invariants:
  * <ul>
- *   <li><b>A store and the callbacks it completes are one step per task.</b> Everything that waits on a task (its
- *       {@link #whenReady} callbacks and {@link #onUpdate} listeners) is in {@code watchers} under the task's id, and
- *       every store, registration and removal for that task runs inside a {@code compute} of that key, whose lock
- *       orders them: a registration that finds no final record is seen by the store that brings one, and the
- *       check of {@link #storeAllUnlessFinal} and its store cannot be split by another store. Callbacks run after
- *       the compute, on the storing thread, never inside it (a callback may call this backend).</li>
+ *   <li><b>A store and the callbacks it completes are one step per task.</b> A task's record and everything that
+ *       waits on it (its {@link #whenReady} callbacks and {@link #onUpdate} listeners) are one entry under the task's
+ *       id in {@code records}, and every store, registration and removal for that task replaces the entry inside a
+ *       {@code compute} of that key, whose lock orders them: a registration that finds no final record is
+ *       seen by the store that brings one, and the check of {@link #storeAllUnlessFinal} and its store cannot be split
+ *       by another store. Callbacks run after the compute, on the storing thread, never inside it (a callback may call
+ *       this backend). One map, not one for records and one for watchers: a client watches a task before it publishes
+ *       it, so the store of its outcome finds the task's entry there and replaces its value, inserting nothing.</li>
  *   <li><b>A revocation is told to each revocation listener exactly once</b>: stores of REVOKED records and
  *       {@link #onRevoked} meet under the lock of {@code revokedIds}.</li>
  *   <li><b>Memory is bounded by the time to live.</b> Records and counters live {@code resultTtl} after their last
@@ -49,7 +51,7 @@ import java.util.function.Consumer;
  *       released by a sweep over every record and counter, run by the write that brings the writes since the last
  *       sweep to as many as there are entries (at least {@value #SWEEP_EVERY_MIN}): each write pays for about one
  *       entry looked at, and nothing but the entries themselves is kept to find them, so a record
- *       {@link #forget forgotten} costs nothing more. A task with no watcher has no entry in {@code watchers}.</li>
+ *       {@link #forget forgotten} costs nothing more. A task with neither a record nor a watcher has no entry.</li>
  * </ul>
  */
 public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys, Claims, RevocationFeed, UpdateFeed, WorkerRegistry {
@@ -64,13 +66,12 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
 
     private final Clock clock;
     private final long resultTtlMillis;
-    private final Map<String, Kept> records = new ConcurrentHashMap<>();
     /**
-     * By task id, what waits on it: the one {@link #whenReady} callback a client registers (a {@code Consumer}, the
-     * common case, kept bare to save memory per pending task), or a {@link Watch} when there are more or
-     * {@link #onUpdate} listeners. Read and written only inside a {@code compute} of the task's key.
+     * By task id, its record and what waits on it: a {@link Slot} once a record is stored, and before that what waits
+     * on it alone (a {@code Consumer} or a {@link Watch}), so a pending task costs its callback and no slot. See the
+     * class comment.
      */
-    private final ConcurrentHashMap<String, Object> watchers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Object> records = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> counters = new ConcurrentHashMap<>();
     /** When each counter without a time to live of its own expires: {@code resultTtl} after its last increment. */
     private final Map<String, Instant> counterLife = new ConcurrentHashMap<>();
@@ -97,11 +98,31 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
     private record Beat(byte[] bytes, Instant until) {
     }
 
-    /** A record and the time ({@link Clock#millis()}) it expires. */
-    private record Kept(TaskRecord record, long untilMillis) {
+    /**
+     * A task's record, the time ({@link Clock#millis()}) it expires, and what waits on it: the one {@link #whenReady}
+     * callback a client registers (a {@code Consumer}, the common case, kept bare to save memory per pending task), a
+     * {@link Watch} when there are more or {@link #onUpdate} listeners, or {@code null}. Immutable; a {@link Watch} is
+     * changed only inside a {@code compute} of the task's key.
+     */
+    private record Slot(TaskRecord record, long untilMillis, Object watching) {
     }
 
-    /** More than one watcher of a task; see {@code watchers}. */
+    /** What waits on the task of an entry of {@code records}, or {@code null}. */
+    private static Object watchingOf(Object entry) {
+        return entry instanceof Slot slot ? slot.watching() : entry;
+    }
+
+    /** The entry of a task with {@code record} (or none) and {@code watching}; {@code null} (no entry) for neither. */
+    private static Object entry(TaskRecord record, long untilMillis, Object watching) {
+        return record == null ? watching : new Slot(record, untilMillis, watching);
+    }
+
+    /** {@code entry} with {@code watching} waiting on its task instead. */
+    private static Object withWatching(Object entry, Object watching) {
+        return entry instanceof Slot slot ? new Slot(slot.record(), slot.untilMillis(), watching) : watching;
+    }
+
+    /** More than one watcher of a task; see {@code records}. */
     private static final class Watch {
         final List<Consumer<TaskRecord>> ready = new ArrayList<>(2);
         final List<Consumer<TaskRecord>> updates = new ArrayList<>(1);
@@ -163,16 +184,26 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
         });
         long nowMillis = now.toEpochMilli();
         List<String> expired = new ArrayList<>();
-        records.forEach((id, kept) -> {
-            // removed only as it was seen: a store since then brought a new life
-            if (kept.untilMillis() <= nowMillis && records.remove(id, kept)) {
-                expired.add(id);
+        records.forEach((id, seen) -> {
+            if (seen instanceof Slot slot && slot.untilMillis() <= nowMillis) {
+                // looked at again in the compute: a store since then brought a new life; what waits stays
+                boolean[] gone = new boolean[1];
+                records.computeIfPresent(id, (k, latest) -> {
+                    if (!(latest instanceof Slot l) || l.untilMillis() > nowMillis) {
+                        return latest;
+                    }
+                    gone[0] = true;
+                    return l.watching();
+                });
+                if (gone[0]) {
+                    expired.add(id);
+                }
             }
         });
         if (!expired.isEmpty()) {
             synchronized (revokedIds) {
                 for (String id : expired) {
-                    if (!records.containsKey(id)) {
+                    if (get(id).isEmpty()) {
                         revokedIds.remove(id);
                     }
                 }
@@ -180,14 +211,23 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
         }
     }
 
-    /** How many records and counters this backend holds now, expired ones not yet swept included (for tests). */
+    /**
+     * How many entries this backend holds now: records (expired ones not yet swept included), tasks watched before
+     * their first record, counters (for tests).
+     */
     public int size() {
         return records.size() + counters.size();
     }
 
     /** How many tasks have a callback or listener waiting on them (for tests). */
     int watched() {
-        return watchers.size();
+        int n = 0;
+        for (Object entry : records.values()) {
+            if (watchingOf(entry) != null) {
+                n++;
+            }
+        }
+        return n;
     }
 
     @Override
@@ -201,19 +241,12 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
      */
     private Stored put(TaskRecord record, boolean unlessFinal) {
         Stored step = new Stored();
-        String id = record.taskId();
-        watchers.compute(id, (key, watching) -> {
-            // one lookup in the map of records for the check and the store: it holds every task of the last hour
-            records.compute(key, (k, kept) -> {
-                TaskRecord current = unlessFinal ? live(kept) : null;
-                if (current != null && current.state().isReady()) {
-                    step.kept = current;
-                    return kept;
-                }
-                return new Kept(record, clock.millis() + resultTtlMillis);
-            });
-            if (step.kept != null) {
-                return watching;
+        records.compute(record.taskId(), (key, entry) -> {
+            Object watching = watchingOf(entry);
+            TaskRecord current = unlessFinal ? live(entry) : null;
+            if (current != null && current.state().isReady()) {
+                step.kept = current;
+                return entry;
             }
             if (record.state() == TaskState.REVOKED) {
                 synchronized (revokedIds) {
@@ -227,12 +260,11 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
             if (record.state().isReady()) {
                 // a final record ends every watch: its callbacks are called, its update listeners dropped
                 step.ready = watching instanceof Watch w ? (w.ready.isEmpty() ? null : List.copyOf(w.ready)) : watching;
-                return null;
-            }
-            if (watching instanceof Watch w && !w.updates.isEmpty()) {
+                watching = null;
+            } else if (watching instanceof Watch w && !w.updates.isEmpty()) {
                 step.updates = List.copyOf(w.updates);
             }
-            return watching;
+            return entry(record, clock.millis() + resultTtlMillis, watching);
         });
         wrote();
         return step;
@@ -254,9 +286,9 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
         }
     }
 
-    /** The record of {@code kept} while it lives, else {@code null}. */
-    private TaskRecord live(Kept kept) {
-        return kept == null || kept.untilMillis() <= clock.millis() ? null : kept.record();
+    /** The record of an entry of {@code records} while it lives, else {@code null}. */
+    private TaskRecord live(Object entry) {
+        return entry instanceof Slot slot && slot.untilMillis() > clock.millis() ? slot.record() : null;
     }
 
     @Override
@@ -324,17 +356,17 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
 
     @Override
     public Registration onUpdate(String taskId, Consumer<TaskRecord> listener) {
-        watchers.compute(taskId, (key, watching) -> {
-            Watch w = watch(watching);
+        records.compute(taskId, (key, entry) -> {
+            Watch w = watch(watchingOf(entry));
             w.updates.add(listener);
-            return w;
+            return withWatching(entry, w);
         });
-        return () -> watchers.computeIfPresent(taskId, (key, watching) -> {
-            if (watching instanceof Watch w) {
+        return () -> records.computeIfPresent(taskId, (key, entry) -> {
+            if (watchingOf(entry) instanceof Watch w) {
                 w.updates.remove(listener);
-                return w.orNull();
+                return withWatching(entry, w.orNull());
             }
-            return watching;
+            return entry;
         });
     }
 
@@ -412,18 +444,13 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
     @Override
     public Registration whenReady(String taskId, Consumer<TaskRecord> callback) {
         TaskRecord[] ready = new TaskRecord[1];
-        watchers.compute(taskId, (key, watching) -> {
-            TaskRecord current = live(records.get(key));
+        records.compute(taskId, (key, entry) -> {
+            TaskRecord current = live(entry);
             if (current != null && current.state().isReady()) {
                 ready[0] = current;
-                return watching;
+                return entry;
             }
-            if (watching == null) {
-                return callback;
-            }
-            Watch w = watch(watching);
-            w.ready.add(callback);
-            return w;
+            return added(entry, callback);
         });
         if (ready[0] != null) {
             callback.accept(ready[0]);
@@ -440,30 +467,34 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
     @Override
     public Registration whenReadyUnpublished(String taskId, Consumer<TaskRecord> callback) {
         // nothing waits on a task not yet published, but for another watch of the same caller: one insertion
-        Object before = watchers.putIfAbsent(taskId, callback);
-        if (before != null) {
-            watchers.compute(taskId, (key, watching) -> {
-                if (watching == null) {
-                    return callback;
-                }
-                Watch w = watch(watching);
-                w.ready.add(callback);
-                return w;
-            });
+        if (records.putIfAbsent(taskId, callback) != null) {
+            records.compute(taskId, (key, entry) -> added(entry, callback));
         }
         return () -> unwatch(taskId, callback);
     }
 
+    /** {@code entry} with {@code callback} waiting on its task too; inside a compute of its key. */
+    private static Object added(Object entry, Consumer<TaskRecord> callback) {
+        Object watching = watchingOf(entry);
+        if (watching == null) {
+            return withWatching(entry, callback);
+        }
+        Watch w = watch(watching);
+        w.ready.add(callback);
+        return withWatching(entry, w);
+    }
+
     private void unwatch(String taskId, Consumer<TaskRecord> callback) {
-        watchers.computeIfPresent(taskId, (key, watching) -> {
+        records.computeIfPresent(taskId, (key, entry) -> {
+            Object watching = watchingOf(entry);
             if (watching == callback) {
-                return null;
+                return withWatching(entry, null);
             }
             if (watching instanceof Watch w) {
                 w.ready.remove(callback);
-                return w.orNull();
+                return withWatching(entry, w.orNull());
             }
-            return watching;
+            return entry;
         });
     }
 
@@ -513,7 +544,8 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
 
     @Override
     public void forget(String taskId) {
-        records.remove(taskId);
+        // what waits on it stays: a record stored later still tells it
+        records.computeIfPresent(taskId, (key, entry) -> watchingOf(entry));
         synchronized (revokedIds) {
             revokedIds.remove(taskId);
         }
@@ -521,7 +553,12 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
 
     @Override
     public void close() {
-        watchers.clear();
+        // what waits is let go; the records stay readable
+        records.forEach((id, seen) -> {
+            if (watchingOf(seen) != null) {
+                records.computeIfPresent(id, (key, entry) -> withWatching(entry, null));
+            }
+        });
         revocationListeners.clear();
     }
 }

@@ -93,11 +93,8 @@ public final class RunningTask implements TaskContext {
         try {
             return body.call();
         } finally {
-            if (previous == null) {
-                CURRENT.remove();
-            } else {
-                CURRENT.set(previous);
-            }
+            // set back, not removed: a removal would make the thread's next task allocate the entry again
+            CURRENT.set(previous);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.amdahl.internal.task;
 
+import java.util.Objects;
 import org.slf4j.MDC;
 
 /**
@@ -24,48 +25,81 @@ public final class TaskMdc implements AutoCloseable {
     public static final String SCHEDULE = "schedule";
     public static final String CHILD_PID = "childPid";
 
-    private final String[] keys;
-    private final String[] previous;
+    /** A scope that changed nothing, so its close has nothing to put back. */
+    private static final TaskMdc UNCHANGED = new TaskMdc(null, null, null, null);
 
-    private TaskMdc(String... keysAndValues) {
-        int n = keysAndValues.length / 2;
-        keys = new String[n];
-        previous = new String[n];
-        for (int i = 0; i < n; i++) {
-            keys[i] = keysAndValues[2 * i];
-            previous[i] = MDC.get(keys[i]);
-            MDC.put(keys[i], keysAndValues[2 * i + 1]);
+    /** The keys this scope set ({@code null}: none), and what they held before. */
+    private final String key;
+    private final String previous;
+    private final String key2;
+    private final String previous2;
+
+    private TaskMdc(String key, String previous, String key2, String previous2) {
+        this.key = key;
+        this.previous = previous;
+        this.key2 = key2;
+        this.previous2 = previous2;
+    }
+
+    /**
+     * Sets the keys whose value changes; a key that holds its value already (a scope about the task opened inside another
+     * about the same task: the pool's, then the settlement's) is left alone, and so costs neither a put nor a removal.
+     */
+    private static TaskMdc open(String key, String value, String key2, String value2) {
+        String previous = MDC.get(key);
+        boolean first = !Objects.equals(previous, value);
+        String previous2 = null;
+        boolean second = false;
+        if (key2 != null) {
+            previous2 = MDC.get(key2);
+            second = !Objects.equals(previous2, value2);
         }
+        if (!first && !second) {
+            return UNCHANGED;
+        }
+        if (first) {
+            MDC.put(key, value);
+        }
+        if (second) {
+            MDC.put(key2, value2);
+        }
+        return new TaskMdc(first ? key : null, previous, second ? key2 : null, previous2);
     }
 
     /** The task id, for lines about one task. */
     public static TaskMdc of(String taskId) {
-        return new TaskMdc(TASK_ID, taskId);
+        return open(TASK_ID, taskId, null, null);
     }
 
     /** The task id and the task's name, for lines written while its code runs. */
     public static TaskMdc of(String taskId, String task) {
-        return new TaskMdc(TASK_ID, taskId, TASK, task);
+        return open(TASK_ID, taskId, TASK, task);
     }
 
     /** The periodic task a scheduler is checking. */
     public static TaskMdc schedule(String name) {
-        return new TaskMdc(SCHEDULE, name);
+        return open(SCHEDULE, name, null, null);
     }
 
     /** The child process of a process pool whose output is being copied to the log. */
     public static TaskMdc childPid(long pid) {
-        return new TaskMdc(CHILD_PID, Long.toString(pid));
+        return open(CHILD_PID, Long.toString(pid), null, null);
     }
 
     @Override
     public void close() {
-        for (int i = keys.length - 1; i >= 0; i--) {
-            if (previous[i] == null) {
-                MDC.remove(keys[i]);
-            } else {
-                MDC.put(keys[i], previous[i]);
-            }
+        restore(key2, previous2);
+        restore(key, previous);
+    }
+
+    private static void restore(String key, String previous) {
+        if (key == null) {
+            return;
+        }
+        if (previous == null) {
+            MDC.remove(key);
+        } else {
+            MDC.put(key, previous);
         }
     }
 }

@@ -118,13 +118,26 @@ public final class MessageCodec {
      * nest, the envelope counted, and whether any node was left to the mapper (its depth and form are then unknown) or
      * would read back as another kind of node (a long node holding an int reads back as an int node).
      */
-    private static final class Shape {
+    static final class Shape {
         int depth = 1;
         boolean delegated;
         boolean lossy;
+        /** Written by {@link PlainMessageWriter}: ASCII, and no backslash in it. */
+        boolean plain;
     }
 
     private static byte[] encode(TaskMessage m, Shape shape) {
+        byte[] plain = PlainMessageWriter.write(m, shape);
+        if (plain != null) {
+            shape.plain = true;
+            return plain;
+        }
+        shape.depth = 1;
+        shape.lossy = false;
+        return generated(m, shape);
+    }
+
+    private static byte[] generated(TaskMessage m, Shape shape) {
         // written field by field, not built as a tree first: a tree of the envelope costs a map per message, and its
         // serialisation a lookup per field; the arguments and the workflow are trees already and are written as such
         ByteArrayBuilder out = new ByteArrayBuilder(200);
@@ -330,6 +343,9 @@ public final class MessageCodec {
         int n = body.length;
         if (shape.delegated || shape.depth >= limits.maxNestingDepth() || n >= limits.maxTokens() || n >= limits.maxStringLength()) {
             return false;
+        }
+        if (shape.plain) {
+            return true;   // ASCII without an escape: see PlainMessageWriter
         }
         for (int i = 0; i < n; i++) {
             byte b = body[i];

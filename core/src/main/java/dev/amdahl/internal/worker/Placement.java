@@ -37,6 +37,8 @@ final class Placement {
 
     private final Resources capacity;
     private final List<String> bases;
+    /** The poll of the base queues alone, made once: the consumer asks before every poll. */
+    private final Poll basesOnly;
     /** The derived queues of this worker's base queues that it knows of: its tasks' needs and the placement board. */
     private final Set<String> known = ConcurrentHashMap.newKeySet();
     /** Guarded by this: the quantities granted now, by resource. */
@@ -54,6 +56,7 @@ final class Placement {
     Placement(Resources capacity, List<String> bases) {
         this.capacity = capacity;
         this.bases = List.copyOf(bases);
+        this.basesOnly = new Poll(this.bases, false);
     }
 
     Resources capacity() {
@@ -109,7 +112,7 @@ final class Placement {
      */
     Poll queues() {
         if (known.isEmpty()) {
-            return new Poll(bases, false);
+            return basesOnly;
         }
         Set<String> queues = new LinkedHashSet<>(bases);
         queues.addAll(failing.keySet());

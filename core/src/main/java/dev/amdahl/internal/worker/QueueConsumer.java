@@ -22,7 +22,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Semaphore;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li><b>Prefetch.</b> {@code slots} holds one permit per message the worker may still take; the consumer
  *       takes permits before polling and every settled message gives one back ({@link Settlement}). So the
- *       worker never holds more than {@link WorkerOptions#prefetch()} messages.</li>
+ *       worker never holds more than {@link WorkerOptions#prefetchOn(boolean) its prefetch} messages.</li>
  *   <li><b>Redeliveries do not run twice.</b> Before running a batch, the consumer reads the records of its
  *       redelivered tasks, retries and workflow steps (a retry or a step's continuations are published again
  *       when the message they came from is redelivered); a task already final (its result stored before a
@@ -54,6 +53,8 @@ final class QueueConsumer {
     /** The wait of a poll that left a derived queue out for want of room: how late a freed GPU is used, at most. */
     private static final Duration BRIEF_POLL_WAIT = Duration.ofMillis(50);
     private static final long MAX_BACKOFF_MS = 5_000;
+    /** How long the consumer of a broker in this process waits for a batch of free slots; see {@link PrefetchSlots}. */
+    private static final long BATCH_PATIENCE_NANOS = 1_000_000;
 
     private final Wire wire;
     private final String name;
@@ -61,7 +62,12 @@ final class QueueConsumer {
     private final Broker broker;
     private final ResultBackend backend;
     private final Clock clock;
-    private final Semaphore slots;
+    private final PrefetchSlots slots;
+    /**
+     * How many free slots the consumer waits for before it polls: half the prefetch on a broker in this process, where
+     * a poll is no round trip and one per message costs a wake-up per task (see {@link PrefetchSlots}); one elsewhere.
+     */
+    private final int pollBatch;
     /** True once the worker closes: take no more messages. */
     private final BooleanSupplier closing;
     private final Settlement settlement;
@@ -79,7 +85,7 @@ final class QueueConsumer {
     /** Reads back the arguments that travelled by reference; {@code null} where none can. */
     private final ByReference references;
 
-    QueueConsumer(WorkerOptions options, Broker broker, ResultBackend backend, Clock clock, Semaphore slots, BooleanSupplier closing,
+    QueueConsumer(WorkerOptions options, Broker broker, ResultBackend backend, Clock clock, PrefetchSlots slots, BooleanSupplier closing,
                   Settlement settlement, Revocations revocations, Limits limits, Runs runs, WorkerRecords records,
                   Wire wire, WorkerEvents events, Placement placement, ByReference references) {
         this.placement = placement;
@@ -92,6 +98,7 @@ final class QueueConsumer {
         this.backend = backend;
         this.clock = clock;
         this.slots = slots;
+        this.pollBatch = broker.isShared() ? 1 : Math.max(1, options.prefetchOn(false) / 2);
         this.closing = closing;
         this.settlement = settlement;
         this.revocations = revocations;
@@ -119,8 +126,7 @@ final class QueueConsumer {
         while (!closing.getAsBoolean()) {
             int taken;
             try {
-                slots.acquire();
-                taken = 1 + slots.drainPermits();
+                taken = slots.takeBatch(pollBatch, BATCH_PATIENCE_NANOS);
             } catch (InterruptedException e) {
                 break;
             }

@@ -170,11 +170,37 @@ final class Settlement {
         return completed.get();
     }
 
-    /** Queues {@code record} to be stored, then the message acked, by the settler (batched). */
+    /**
+     * Has {@code record} stored, then the message acked: by the settler (batched), or, settling inline, by this thread
+     * when no other is settling, else by the one that is (see "Batched settlement").
+     */
     void storeThenAck(Delivery d, TaskMessage m, TaskRecord record) {
-        toSettle.add(new Final(d, m, record));
+        Final f = new Final(d, m, record);
+        if (settleInline && settling.compareAndSet(false, true)) {
+            // nobody settles: this thread does, its own final first, without queueing it
+            settleHeld(f);
+            settleQueued();   // what was queued while this thread settled
+            return;
+        }
+        toSettle.add(f);
         if (settleInline) {
             settleQueued();
+        }
+    }
+
+    /** Settles {@code first} and what is queued, holding {@code settling}, which it lets go. */
+    private void settleHeld(Final first) {
+        List<Final> batch = new ArrayList<>();
+        batch.add(first);
+        try {
+            toSettle.drainTo(batch, MAX_SETTLE_BATCH - 1);
+            settleBatch(batch);
+        } catch (RuntimeException e) {
+            errors.log("settle", "worker " + name + ": settling " + batch.size() + " finished task(s) failed"
+                    + " unexpectedly; giving back the messages still held", e);
+            batch.forEach(f -> requeue(f.delivery()));
+        } finally {
+            settling.set(false);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.amdahl.internal.worker;
 import dev.amdahl.AmdahlException;
 import dev.amdahl.internal.task.Outcome;
 import dev.amdahl.internal.task.TaskInvoker;
+import dev.amdahl.internal.task.TaskMdc;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -128,6 +129,14 @@ public final class ThreadExecutionPool implements ExecutionPool {
 
         @Override
         public void run() {
+            // one scope for the run and its settling: the invoker's and the settlement's scopes about the same task then
+            // find its id in place and set nothing
+            try (TaskMdc ignored = TaskMdc.of(job.message().id(), job.message().task())) {
+                runJob();
+            }
+        }
+
+        private void runJob() {
             if (stopping) {
                 jobs.remove(job, this);
                 report(Outcome.abandoned("the worker is shutting down"));

@@ -48,10 +48,10 @@ final class WorkerActivity {
      * A finished task as it is kept, made into a {@link FinishedTask} only when a heartbeat or a log line reads it: the
      * arguments' text and the workflow's steps cost a walk of their trees, and most tasks leave the ring unread.
      */
-    private record Done(TaskMessage m, String queue, String result, Instant at, Duration runtime, String reason) {
+    private record Done(TaskMessage m, String queue, String result, Instant at, long runtimeNanos, String reason) {
         FinishedTask finished() {
             String args = m.args().toString();
-            return new FinishedTask(m.id(), m.task(), queue, result, at, runtime, reason, m.groupId(), m.retries(),
+            return new FinishedTask(m.id(), m.task(), queue, result, at, Duration.ofNanos(runtimeNanos), reason, m.groupId(), m.retries(),
                     args.length() <= FinishedTask.MAX_ARGS_CHARS ? args : null, WorkflowPlan.stepsAfter(m));
         }
     }
@@ -88,7 +88,6 @@ final class WorkerActivity {
                         : outcome.error().type() + (outcome.error().message() == null ? "" : ": " + outcome.error().message());
             }
         }
-        Duration runtime = Duration.ofNanos(outcome.runtimeNanos());
         if (!"REQUEUED".equals(result)) {
             processed.incrementAndGet();
             processedByQueue.computeIfAbsent(d.queue(), q -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
@@ -96,7 +95,9 @@ final class WorkerActivity {
                 failed.incrementAndGet();
             }
         }
-        Done done = new Done(m, d.queue(), result, clock.instant(), runtime, reason);
+        // the end the invoker read from the same clock, where it read one: one instant less per task
+        Instant at = outcome.finishedAt() != null ? outcome.finishedAt() : clock.instant();
+        Done done = new Done(m, d.queue(), result, at, outcome.runtimeNanos(), reason);
         synchronized (recent) {
             recent.addLast(done);
             while (recent.size() > RECENT) {

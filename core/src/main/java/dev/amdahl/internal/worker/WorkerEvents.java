@@ -8,7 +8,7 @@ import dev.amdahl.observe.TaskOutcome;
 import dev.amdahl.spi.Delivery;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -43,6 +43,9 @@ final class WorkerEvents {
      * whichever is later, and a clock behind the publisher's reads as no wait.
      */
     Run received(Delivery d, TaskMessage m, Instant now) {
+        if (observers.isEmpty()) {
+            return new Run(null);   // no event for no observer: a task would pay for one nobody reads
+        }
         Duration wait = null;
         if (m.sentAt() != null) {
             Instant due = m.eta() != null && m.eta().isAfter(m.sentAt()) ? m.eta() : m.sentAt();
@@ -59,9 +62,13 @@ final class WorkerEvents {
 
     /** One delivery's life, from received to finished. */
     final class Run {
+        /** {@code null} when there is no observer to tell. */
         final TaskEvent event;
-        private final AtomicBoolean counted = new AtomicBoolean();
-        private final AtomicBoolean finished = new AtomicBoolean();
+        // field updaters, not AtomicBooleans: two objects less per task
+        private static final AtomicIntegerFieldUpdater<Run> COUNTED = AtomicIntegerFieldUpdater.newUpdater(Run.class, "counted");
+        private static final AtomicIntegerFieldUpdater<Run> FINISHED = AtomicIntegerFieldUpdater.newUpdater(Run.class, "finished");
+        private volatile int counted;
+        private volatile int finished;
 
         private Run(TaskEvent event) {
             this.event = event;
@@ -72,10 +79,10 @@ final class WorkerEvents {
          * with what the observers opened when the code returns.
          */
         AutoCloseable started(AutoCloseable armed) {
-            if (!finished.get() && counted.compareAndSet(false, true)) {
+            if (finished == 0 && COUNTED.compareAndSet(this, 0, 1)) {
                 running.incrementAndGet();
             }
-            TaskObserver.Scope scope = observers.started(event);
+            TaskObserver.Scope scope = event == null ? null : observers.started(event);
             if (scope == null && armed == null) {
                 return this::stopCounting;
             }
@@ -95,14 +102,16 @@ final class WorkerEvents {
 
         /** Ends the run with {@code outcome}; a second call does nothing. */
         void finished(TaskOutcome outcome, long runtimeNanos) {
-            if (finished.compareAndSet(false, true)) {
+            if (FINISHED.compareAndSet(this, 0, 1)) {
                 stopCounting();
-                observers.finished(event, outcome, Duration.ofNanos(Math.max(0, runtimeNanos)));
+                if (event != null) {
+                    observers.finished(event, outcome, Duration.ofNanos(Math.max(0, runtimeNanos)));
+                }
             }
         }
 
         private void stopCounting() {
-            if (counted.compareAndSet(true, false)) {
+            if (COUNTED.compareAndSet(this, 1, 0)) {
                 running.decrementAndGet();
             }
         }

@@ -26,7 +26,6 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
@@ -43,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li><b>Prefetch.</b> {@code slots} holds one permit per message the worker may still take; the
  *       consumer takes permits before polling and every settled message gives one back. So the worker
- *       never holds more than {@link WorkerOptions#prefetch()} messages. ({@link QueueConsumer})</li>
+ *       never holds more than {@link WorkerOptions#prefetchOn(boolean) its prefetch} messages. ({@link QueueConsumer})</li>
  *   <li><b>Late acknowledgement.</b> A message is acked only after its final record is stored. If the
  *       store fails the message is requeued; if this process dies first, the broker redelivers it.
  *       ({@link Settlement})</li>
@@ -99,6 +98,8 @@ public final class WorkerRuntime implements Worker {
     private final QueueConsumer consumer;
     /** How often held messages' leases are renewed: set, or derived from the broker's visibility timeout. */
     private final Duration leaseRenewal;
+    /** How many messages it holds at most: the options', or the broker's default. */
+    private final int prefetch;
     private final WorkerEvents events;
     /** This worker as observers sample it. */
     private final WorkerView view;
@@ -125,7 +126,8 @@ public final class WorkerRuntime implements Worker {
         this.name = options.name() != null ? options.name() : defaultName();
         this.pool = pool;
         this.onClosed = onClosed;
-        Semaphore slots = new Semaphore(options.prefetch());
+        this.prefetch = options.prefetchOn(broker.isShared());
+        PrefetchSlots slots = new PrefetchSlots(prefetch);
         this.leaseRenewal = leaseRenewal(options, broker.visibilityTimeout());
         WorkerRecords records = new WorkerRecords(name, clock);
         this.events = new WorkerEvents(name, observers);
@@ -177,7 +179,7 @@ public final class WorkerRuntime implements Worker {
         heartbeats.start(leaseRenewer);
         unplaceables.start(leaseRenewer);
         log.info("worker {} consuming {} with {} {} (prefetch {}, leases renewed every {} ms)", name, options.queues(),
-                options.concurrency(), options.pool().name().toLowerCase(), options.prefetch(), leaseRenewal.toMillis());
+                options.concurrency(), options.pool().name().toLowerCase(), prefetch, leaseRenewal.toMillis());
     }
 
     static String defaultName() {
@@ -313,7 +315,7 @@ public final class WorkerRuntime implements Worker {
 
         @Override
         public int prefetch() {
-            return options.prefetch();
+            return prefetch;
         }
 
         @Override
