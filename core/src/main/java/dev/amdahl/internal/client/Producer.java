@@ -3,6 +3,7 @@ package dev.amdahl.internal.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.amdahl.SubmitOptions;
+import dev.amdahl.internal.memory.MemoryBroker;
 import dev.amdahl.internal.observe.Observers;
 import dev.amdahl.internal.task.RegisteredTask;
 import dev.amdahl.internal.wire.ByReference;
@@ -44,6 +45,12 @@ final class Producer {
      * decoding them again.
      */
     private final boolean carry;
+    /**
+     * The most messages of one batch that carry their decoded form: no more than the embedded broker keeps, since a
+     * carried form holds its message alive beside its bytes until the batch is published (a map of a million would
+     * otherwise hold every message twice, past a 512 MiB heap).
+     */
+    private static final int MAX_CARRIED = MemoryBroker.MAX_CARRIED;
 
     Producer(Broker broker, Clock clock, Wire wire, EagerRunner eager, Observers observers, ByReference references) {
         this.broker = broker;
@@ -98,7 +105,7 @@ final class Producer {
         boolean release = eager == null && messages instanceof ArrayList<?>;
         try {
             for (int i = 0; i < messages.size(); i++) {
-                out.add(encode(messages.get(i), priority, moved));
+                out.add(encode(messages.get(i), priority, moved, i < MAX_CARRIED));
                 if (release) {
                     messages.set(i, null);
                 }
@@ -122,7 +129,7 @@ final class Producer {
         long[] moved = new long[2];
         OutboundMessage out;
         try {
-            out = encode(m, priority, moved);
+            out = encode(m, priority, moved, true);
         } catch (RuntimeException refused) {
             publication.failed(refused);
             throw refused;
@@ -135,8 +142,8 @@ final class Producer {
      * {@code m} encoded (refused over the message limits, as by value), by reference when it is over the threshold: the
      * arguments are stored once and the handle is what travels. Adds the bytes published and stored to {@code moved}.
      */
-    private OutboundMessage encode(TaskMessage m, int priority, long[] moved) {
-        OutboundMessage out = wire.encode(m, priority, carry && eager == null);
+    private OutboundMessage encode(TaskMessage m, int priority, long[] moved, boolean carryThis) {
+        OutboundMessage out = wire.encode(m, priority, carry && carryThis && eager == null);
         if (references != null && eager == null && references.over(out.body().length)) {
             ByReference.Offloaded offloaded = references.offload(m);
             out = wire.encode(offloaded.message(), priority, carry);
@@ -207,7 +214,7 @@ final class Producer {
         long[] moved = new long[2];
         try {
             for (StepOptions.Step s : steps) {
-                out.add(encode(s.message(), s.priority(), moved));
+                out.add(encode(s.message(), s.priority(), moved, out.size() < MAX_CARRIED));
             }
         } catch (RuntimeException refused) {
             if (publication != null) {
