@@ -862,22 +862,32 @@ public final class RedisBroker implements Broker {
         }
     }
 
+    /**
+     * XACK and XDEL per stream, all sent before any reply is awaited: one round trip for the batch, and no script (the
+     * two need no atomicity: an entry acked but not yet deleted is never read again, and both are no-ops the second
+     * time, as after Lettuce replays them on a reconnect).
+     */
     @Override
     public void ackAll(List<Delivery> deliveries) {
-        // one script call per stream, all sent before any reply is awaited: one round trip for the batch
-        Map<String, List<byte[]>> byStream = new LinkedHashMap<>();
+        Map<String, List<String>> byStream = new LinkedHashMap<>();
         for (Delivery d : deliveries) {
             Receipt r = receipt(d);
-            byStream.computeIfAbsent(r.stream(), k -> {
-                List<byte[]> args = new ArrayList<>();
-                args.add(utf8(Keys.GROUP));
-                return args;
-            }).add(utf8(r.entryId()));
+            byStream.computeIfAbsent(r.stream(), k -> new ArrayList<>()).add(r.entryId());
         }
-        List<CompletableFuture<Long>> replies = new ArrayList<>(byStream.size());
-        byStream.forEach((stream, args) -> replies.add(Scripts.ACK.run(redis, new String[]{stream}, args.toArray(byte[][]::new))));
-        for (CompletableFuture<Long> reply : replies) {
-            Scripts.<Long>join(reply);
+        List<RedisCommand<String, byte[], ?>> commands = new ArrayList<>(2 * byStream.size());
+        byStream.forEach((stream, ids) -> {
+            CommandArgs<String, byte[]> ack = new CommandArgs<>(RedisConnections.CODEC).addKey(stream).add(Keys.GROUP);
+            CommandArgs<String, byte[]> delete = new CommandArgs<>(RedisConnections.CODEC).addKey(stream);
+            for (String id : ids) {
+                ack.add(id);
+                delete.add(id);
+            }
+            commands.add(new AsyncCommand<>(new Command<>(CommandType.XACK, new IntegerOutput<>(RedisConnections.CODEC), ack)));
+            commands.add(new AsyncCommand<>(new Command<>(CommandType.XDEL, new IntegerOutput<>(RedisConnections.CODEC), delete)));
+        });
+        shared.dispatch(commands);
+        for (RedisCommand<String, byte[], ?> command : commands) {
+            Scripts.join((AsyncCommand<String, byte[], ?>) command);
         }
     }
 
