@@ -260,8 +260,9 @@ public final class RedisBroker implements Broker {
     }
 
     /**
-     * XADDs (and ZADDs for delayed messages) pipelined, {@value #PUBLISH_CHUNK} written at a time, not a script: a
-     * script would pass every body through Lua (hashing and copying it twice) for nothing, since a batch needs no
+     * XADDs (and a ZADD of many members for delayed messages) pipelined, {@value #PUBLISH_CHUNK} messages written at a
+     * time, not a script: a script would pass every body through Lua (hashing and copying it twice) for nothing, since
+     * a batch needs no
      * atomicity (a failed publishAll may have published some of its messages, as the SPI's default does). Order is
      * kept: one connection, commands in order.
      */
@@ -270,6 +271,8 @@ public final class RedisBroker implements Broker {
         RedisClusterAsyncCommands<String, byte[]> writer = settings.waitReplicas() > 0
                 ? connections.writerOf(shared, shard.delayed()) : null;
         List<RedisCommand<String, byte[], ?>> chunk = new ArrayList<>(Math.min(messages.size(), PUBLISH_CHUNK));
+        CommandArgs<String, byte[]> later = null;   // the delayed messages of a chunk: one ZADD of many members
+        int inChunk = 0;
         for (OutboundMessage m : messages) {
             boolean delayed = m.notBefore() != null && m.notBefore().toEpochMilli() > now;
             if (writer != null) {
@@ -278,27 +281,42 @@ public final class RedisBroker implements Broker {
                         : writer.xadd(shard.stream(settings.levelOf(m.priority())), entryFields(m))).toCompletableFuture());
                 continue;
             }
-            AsyncCommand<String, byte[], ?> command;
             if (delayed) {
-                command = new AsyncCommand<>(new Command<>(CommandType.ZADD, new IntegerOutput<>(RedisConnections.CODEC),
-                        new CommandArgs<>(RedisConnections.CODEC).addKey(shard.delayed())
-                                .add((double) m.notBefore().toEpochMilli()).addValue(delayedMember(m))));
+                if (later == null) {
+                    later = new CommandArgs<>(RedisConnections.CODEC).addKey(shard.delayed());
+                }
+                later.add(Long.toString(m.notBefore().toEpochMilli())).addValue(delayedMember(m));
             } else {
-                command = new AsyncCommand<>(new Command<>(CommandType.XADD, new StatusOutput<>(RedisConnections.CODEC),
+                AsyncCommand<String, byte[], ?> command = new AsyncCommand<>(new Command<>(CommandType.XADD,
+                        new StatusOutput<>(RedisConnections.CODEC),
                         new CommandArgs<>(RedisConnections.CODEC).addKey(shard.stream(settings.levelOf(m.priority())))
                                 .add("*").add("id").addValue(utf8(m.id())).add("body").addValue(m.body())
                                 .add("prio").add(m.priority())));
+                chunk.add(command);
+                replies.add(command);
             }
-            chunk.add(command);
-            replies.add(command);
-            if (chunk.size() == PUBLISH_CHUNK) {
-                shared.dispatch(chunk);
+            if (++inChunk == PUBLISH_CHUNK) {
+                later = sendChunk(chunk, later, replies);
                 chunk = new ArrayList<>(PUBLISH_CHUNK);
+                inChunk = 0;
             }
+        }
+        sendChunk(chunk, later, replies);
+    }
+
+    /** Writes a chunk's XADDs and its ZADD of delayed messages, if any, in one go; returns null, the next chunk's ZADD. */
+    private CommandArgs<String, byte[]> sendChunk(List<RedisCommand<String, byte[], ?>> chunk, CommandArgs<String, byte[]> later,
+                                                  List<CompletableFuture<?>> replies) {
+        if (later != null) {
+            AsyncCommand<String, byte[], Long> zadd = new AsyncCommand<>(new Command<>(CommandType.ZADD,
+                    new IntegerOutput<>(RedisConnections.CODEC), later));
+            chunk.add(zadd);
+            replies.add(zadd);
         }
         if (!chunk.isEmpty()) {
             shared.dispatch(chunk);
         }
+        return null;
     }
 
     private static Map<String, byte[]> entryFields(OutboundMessage m) {
