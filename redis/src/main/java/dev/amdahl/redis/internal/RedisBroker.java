@@ -304,9 +304,20 @@ public final class RedisBroker implements Broker {
         sendChunk(chunk, later, replies);
     }
 
-    /** Writes a chunk's XADDs and its ZADD of delayed messages, if any, in one go; returns null, the next chunk's ZADD. */
+    /**
+     * Writes a chunk's XADDs and its ZADD of delayed messages, if any, in one go, once the replies to all but the last
+     * chunk before it are in: at most two chunks in flight, so that no command of a big batch waits behind thousands
+     * of others (in a cold JVM the client took longer than the command timeout to write 50,000 at once, and the last
+     * XADDs timed out). Returns null, the next chunk's ZADD.
+     */
     private CommandArgs<String, byte[]> sendChunk(List<RedisCommand<String, byte[], ?>> chunk, CommandArgs<String, byte[]> later,
                                                   List<CompletableFuture<?>> replies) {
+        for (int i = replies.size() - chunk.size() - PUBLISH_CHUNK - 1; i >= 0; i--) {
+            if (replies.get(i).isDone()) {
+                break;   // and so are those before it: replies come in order
+            }
+            Scripts.join(replies.get(i));
+        }
         if (later != null) {
             AsyncCommand<String, byte[], Long> zadd = new AsyncCommand<>(new Command<>(CommandType.ZADD,
                     new IntegerOutput<>(RedisConnections.CODEC), later));
