@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -73,6 +74,41 @@ class RedisResultBackendIT {
 
             assertThat(raw.pttl("ttl:r:a")).isBetween(1L, 5_000L);
             assertThat(raw.pttl("ttl:c:chord-1")).isBetween(1L, 5_000L);
+        });
+    }
+
+    /**
+     * A batch large enough to be stored without the script (SET NX each, then the batch notice): every waiter hears
+     * the record that is stored, and a task that had a final record keeps it and is not announced with the new one.
+     */
+    @Test
+    void aLargeBatchAnnouncesWhatItStoredAndKeepsFinalRecords() throws Exception {
+        onPrivateRedis("prefix=batch", (url, backend, raw) -> {
+            TaskRecord earlier = new TaskRecord("b-3", "t", TaskState.FAILURE, null, null, 0, "w", Instant.now(), Instant.now(), 1);
+            backend.store(earlier);
+            List<TaskRecord> batch = new java.util.ArrayList<>();
+            Map<String, CompletableFuture<TaskRecord>> heard = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < 20; i++) {
+                TaskRecord r = success("b-" + i);
+                batch.add(r);
+                CompletableFuture<TaskRecord> f = new CompletableFuture<>();
+                heard.put(r.taskId(), f);
+                backend.whenReadyUnpublished(r.taskId(), f::complete);
+            }
+
+            Map<String, TaskRecord> kept = backend.storeAllUnlessFinal(batch);
+
+            assertThat(kept).containsOnlyKeys("b-3");
+            assertThat(kept.get("b-3").state()).isEqualTo(TaskState.FAILURE);
+            assertThat(backend.get("b-3").map(TaskRecord::state)).contains(TaskState.FAILURE);
+            assertThat(raw.get("batch:r:b-4")).isEqualTo(stored(batch.get(4)));
+            for (TaskRecord r : batch) {
+                if (!r.taskId().equals("b-3")) {
+                    assertThat(heard.get(r.taskId()).get(10, TimeUnit.SECONDS)).isEqualTo(r);
+                }
+            }
+            // its waiter may have read the earlier record (the first subscription re-reads what is watched), never the new one
+            assertThat(heard.get("b-3").getNow(earlier)).isEqualTo(earlier);
         });
     }
 

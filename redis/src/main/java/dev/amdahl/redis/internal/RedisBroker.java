@@ -13,6 +13,13 @@ import io.lettuce.core.XReadArgs.StreamOffset;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.output.IntegerOutput;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.AsyncCommand;
+import io.lettuce.core.protocol.Command;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
+import io.lettuce.core.protocol.RedisCommand;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -50,10 +57,15 @@ import org.slf4j.LoggerFactory;
  * gets more. When that finds nothing, a blocking XREADGROUP on all the streams waits, on a connection of its
  * own (a blocking command would stall everything else multiplexed on a shared connection), for no longer
  * than the next delayed message is due or the next reclaim is owed. For {@value #SCRIPT_REST_MS} ms after
- * the script found nothing, polls of the same queues go straight to the blocking read unless a delayed
- * message or a reclaim is due: a worker woken for one message at a time then makes one Redis call per
- * message instead of two (a delayed message published meanwhile waits as it would during a blocking read).
- * {@code ack} XACKs and XDELs the entry.
+ * the script ran, polls of the same queues leave it out unless a delayed message or a reclaim is due, and read
+ * with plain XREADGROUPs, whose entries do not pass through Lua (the script's cost per entry was about that of
+ * the read itself): when the last poll brought less than it asked for, the next goes straight to the blocking
+ * read (a worker woken for one message at a time makes one Redis call per message, not two; a delayed message
+ * published meanwhile waits as it would during a blocking read); when it brought a full share from one stream
+ * only, the next reads that stream for all of {@code max} but one per other stream, and the others for one
+ * each, in one round trip (never more than {@code max}, so nothing goes back out of order, and an entry of a
+ * higher level is seen at once); when several streams brought entries, the script runs, which shares
+ * {@code max} out by priority and queue. {@code ack} XACKs and XDELs the entry.
  *
  * <h2>Leases</h2>
  * Redis remembers when each pending entry was last delivered (its idle time). An entry idle longer than the
@@ -83,7 +95,7 @@ public final class RedisBroker implements Broker {
 
     private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
 
-    /** The most messages one publish script carries; bigger batches are split (and sent without waiting in between). */
+    /** How many of a batch's XADDs are written to the connection at a time (all are sent before any reply is awaited). */
     private static final int PUBLISH_CHUNK = 1000;
     /** A blocking read waits at most this long before the poll loop looks around again (delayed, reclaim, close). */
     private static final long MAX_BLOCK_MS = 1000;
@@ -119,10 +131,34 @@ public final class RedisBroker implements Broker {
     private volatile boolean closed;
     /** Blocking reads of several slots' polls still waiting, by the shards they read (see {@link #blockingReads}). */
     private final Map<String, ConcurrentLinkedDeque<ParkedRead>> parked = new ConcurrentHashMap<>();
-    /** When the poll script last found nothing, and the due time it reported, by the set of queues polled. */
-    private final Map<Set<String>, EmptyScript> lastEmptyScript = new ConcurrentHashMap<>();
+    /** When the poll script last ran and what it and the reads since found, by the set of queues polled. */
+    private final Map<Set<String>, ScriptRun> lastScript = new ConcurrentHashMap<>();
 
-    private record EmptyScript(long atNanos, long nextDueMillis) {
+    /**
+     * A poll script's run: when, and the due time it reported; and what the last poll since found: less than it asked
+     * for ({@code drained}: the next blocks at once, a message at a time costs one call), or as much from one stream
+     * only, {@code busyStream} (the next reads with plain XREADGROUPs), or from several (neither: the next runs the
+     * script, which shares {@code max} out by priority).
+     */
+    private record ScriptRun(long atNanos, long nextDueMillis, boolean drained, String busyStream) {
+
+        ScriptRun afterRead(List<Delivery> got, boolean drained) {
+            return new ScriptRun(atNanos, nextDueMillis, drained, drained ? null : onlyStream(got));
+        }
+
+        /** The one stream all of {@code got} came from, or null if several. */
+        static String onlyStream(List<Delivery> got) {
+            String stream = null;
+            for (Delivery d : got) {
+                String s = ((Receipt) d.receipt()).stream();
+                if (stream == null) {
+                    stream = s;
+                } else if (!stream.equals(s)) {
+                    return null;
+                }
+            }
+            return stream;
+        }
     }
 
     public RedisBroker(RedisSettings settings, Clock clock) {
@@ -165,8 +201,7 @@ public final class RedisBroker implements Broker {
         if (message.notBefore() != null && message.notBefore().toEpochMilli() > now) {
             Scripts.join(writer.zadd(shard.delayed(), (double) message.notBefore().toEpochMilli(), delayedMember(message)));
         } else {
-            Scripts.join(writer.xadd(shard.stream(settings.levelOf(message.priority())),
-                    Map.of("id", utf8(message.id()), "body", message.body(), "prio", utf8(Integer.toString(message.priority())))));
+            Scripts.join(writer.xadd(shard.stream(settings.levelOf(message.priority())), entryFields(message)));
         }
         if (settings.waitReplicas() > 0) {
             connections.awaitReplicas(writer, settings.waitReplicas());
@@ -174,8 +209,8 @@ public final class RedisBroker implements Broker {
     }
 
     /**
-     * Sends the messages in chunks of {@value #PUBLISH_CHUNK} per script call, all chunks in flight at once,
-     * then waits for every reply: 10,000 messages are ten commands and about one round trip.
+     * Sends one XADD per message, pipelined, all in flight at once, then waits for every reply: 10,000 messages
+     * are about one round trip.
      */
     @Override
     public void publishAll(String queue, List<OutboundMessage> messages) {
@@ -189,7 +224,7 @@ public final class RedisBroker implements Broker {
             return;
         }
         List<Keys.Shard> shards = keys.shards(queue);
-        List<CompletableFuture<Long>> replies = new ArrayList<>();
+        List<CompletableFuture<?>> replies = new ArrayList<>(messages.size());
         if (shards.size() == 1) {
             publishChunks(shards.get(0), messages, replies);
         } else {
@@ -208,7 +243,7 @@ public final class RedisBroker implements Broker {
                 }
             }
         }
-        for (CompletableFuture<Long> reply : replies) {
+        for (CompletableFuture<?> reply : replies) {
             Scripts.join(reply);
         }
         if (settings.waitReplicas() > 0) {
@@ -224,35 +259,84 @@ public final class RedisBroker implements Broker {
         return shards.size() == 1 ? shards.get(0) : shards.get(Math.floorMod(publishRotation.getAndIncrement(), shards.size()));
     }
 
-    private void publishChunks(Keys.Shard shard, List<OutboundMessage> messages, List<CompletableFuture<Long>> replies) {
-        List<String> queueKeys = keys.queueKeys(shard);
-        queueKeys.remove(1); // publish.lua takes the delayed set and the streams, not the dead letters
-        String[] scriptKeys = queueKeys.toArray(String[]::new);
+    /**
+     * XADDs (and a ZADD of many members for delayed messages) pipelined, {@value #PUBLISH_CHUNK} messages written at a
+     * time, not a script: a script would pass every body through Lua (hashing and copying it twice) for nothing, since
+     * a batch needs no
+     * atomicity (a failed publishAll may have published some of its messages, as the SPI's default does). Order is
+     * kept: one connection, commands in order.
+     */
+    private void publishChunks(Keys.Shard shard, List<OutboundMessage> messages, List<CompletableFuture<?>> replies) {
         long now = clock.millis();
-        for (int from = 0; from < messages.size(); from += PUBLISH_CHUNK) {
-            List<OutboundMessage> chunk = messages.subList(from, Math.min(messages.size(), from + PUBLISH_CHUNK));
-            byte[][] args = new byte[1 + 4 * chunk.size()][];
-            args[0] = utf8(Integer.toString(settings.priorityLevels()));
-            int i = 1;
-            for (OutboundMessage m : chunk) {
-                if (m.notBefore() != null && m.notBefore().toEpochMilli() > now) {
-                    args[i++] = NOW_OR_LATER[1];
-                    args[i++] = utf8(Long.toString(m.notBefore().toEpochMilli()));
-                    args[i++] = delayedMember(m);
-                    args[i++] = new byte[0];
-                } else {
-                    args[i++] = NOW_OR_LATER[0];
-                    args[i++] = utf8(m.id());
-                    args[i++] = utf8(Integer.toString(m.priority()));
-                    args[i++] = m.body();
-                }
+        RedisClusterAsyncCommands<String, byte[]> writer = settings.waitReplicas() > 0
+                ? connections.writerOf(shared, shard.delayed()) : null;
+        List<RedisCommand<String, byte[], ?>> chunk = new ArrayList<>(Math.min(messages.size(), PUBLISH_CHUNK));
+        CommandArgs<String, byte[]> later = null;   // the delayed messages of a chunk: one ZADD of many members
+        int inChunk = 0;
+        for (OutboundMessage m : messages) {
+            boolean delayed = m.notBefore() != null && m.notBefore().toEpochMilli() > now;
+            if (writer != null) {
+                // WAIT counts the writes of the master's own connection: send them there, one by one
+                replies.add((delayed ? writer.zadd(shard.delayed(), (double) m.notBefore().toEpochMilli(), delayedMember(m))
+                        : writer.xadd(shard.stream(settings.levelOf(m.priority())), entryFields(m))).toCompletableFuture());
+                continue;
             }
-            replies.add(Scripts.PUBLISH.run(settings.waitReplicas() > 0 ? connections.writerOf(shared, shard.delayed()) : redis,
-                    scriptKeys, args));
+            if (delayed) {
+                if (later == null) {
+                    later = new CommandArgs<>(RedisConnections.CODEC).addKey(shard.delayed());
+                }
+                later.add(Long.toString(m.notBefore().toEpochMilli())).addValue(delayedMember(m));
+            } else {
+                AsyncCommand<String, byte[], ?> command = new AsyncCommand<>(new Command<>(CommandType.XADD,
+                        new StatusOutput<>(RedisConnections.CODEC),
+                        new CommandArgs<>(RedisConnections.CODEC).addKey(shard.stream(settings.levelOf(m.priority())))
+                                .add("*").add("id").addValue(utf8(m.id())).add("body").addValue(m.body())
+                                .add("prio").add(m.priority())));
+                chunk.add(command);
+                replies.add(command);
+            }
+            if (++inChunk == PUBLISH_CHUNK) {
+                later = sendChunk(chunk, later, replies);
+                chunk = new ArrayList<>(PUBLISH_CHUNK);
+                inChunk = 0;
+            }
         }
+        sendChunk(chunk, later, replies);
     }
 
-    private static final byte[][] NOW_OR_LATER = {utf8("n"), utf8("d")};
+    /**
+     * Writes a chunk's XADDs and its ZADD of delayed messages, if any, in one go, once the replies to all but the last
+     * chunk before it are in: at most two chunks in flight, so that no command of a big batch waits behind thousands
+     * of others (in a cold JVM the client took longer than the command timeout to write 50,000 at once, and the last
+     * XADDs timed out). Returns null, the next chunk's ZADD.
+     */
+    private CommandArgs<String, byte[]> sendChunk(List<RedisCommand<String, byte[], ?>> chunk, CommandArgs<String, byte[]> later,
+                                                  List<CompletableFuture<?>> replies) {
+        for (int i = replies.size() - chunk.size() - PUBLISH_CHUNK - 1; i >= 0; i--) {
+            if (replies.get(i).isDone()) {
+                break;   // and so are those before it: replies come in order
+            }
+            Scripts.join(replies.get(i));
+        }
+        if (later != null) {
+            AsyncCommand<String, byte[], Long> zadd = new AsyncCommand<>(new Command<>(CommandType.ZADD,
+                    new IntegerOutput<>(RedisConnections.CODEC), later));
+            chunk.add(zadd);
+            replies.add(zadd);
+        }
+        if (!chunk.isEmpty()) {
+            shared.dispatch(chunk);
+        }
+        return null;
+    }
+
+    private static Map<String, byte[]> entryFields(OutboundMessage m) {
+        Map<String, byte[]> fields = new LinkedHashMap<>(4);
+        fields.put("id", utf8(m.id()));
+        fields.put("body", m.body());
+        fields.put("prio", utf8(Integer.toString(m.priority())));
+        return fields;
+    }
 
     /** A 16-character unique token (so equal messages stay distinct members), the priority digit, len(id), ':', id, body. */
     private static byte[] delayedMember(OutboundMessage m) {
@@ -291,7 +375,8 @@ public final class RedisBroker implements Broker {
             while (true) {
                 checkOpen();
                 PollOutcome outcome;
-                EmptyScript resting = restingScript(queueSet);
+                // a plain read needs a count of at least one for each stream
+                ScriptRun resting = restingScript(queueSet, slots.size() == 1 && max >= order.size() * settings.priorityLevels());
                 if (resting != null) {
                     outcome = new PollOutcome(List.of(), resting.nextDueMillis());
                 } else {
@@ -301,11 +386,11 @@ public final class RedisBroker implements Broker {
                         waitOutConnectionTrouble(e, deadline);
                         return List.of();
                     }
+                    lastScript.put(queueSet, new ScriptRun(System.nanoTime(), outcome.nextDueMillis, false, null)
+                            .afterRead(outcome.deliveries, outcome.deliveries.size() < max));
                     if (!outcome.deliveries.isEmpty()) {
-                        lastEmptyScript.remove(queueSet);
                         return outcome.deliveries;
                     }
-                    lastEmptyScript.put(queueSet, new EmptyScript(System.nanoTime(), outcome.nextDueMillis));
                 }
                 if (Thread.interrupted()) {
                     throw new InterruptedException();
@@ -322,6 +407,16 @@ public final class RedisBroker implements Broker {
                 }
                 try {
                     List<Delivery> got;
+                    if (resting != null && !resting.drained()) {
+                        String busy = resting.busyStream();
+                        List<Delivery> plain = plainRead(connection, order, max, busy);
+                        long fromBusy = plain.stream().filter(d -> ((Receipt) d.receipt()).stream().equals(busy)).count();
+                        lastScript.computeIfPresent(queueSet, (k, last) -> last.afterRead(plain, fromBusy < plainCount(order, max, busy, busy)));
+                        if (!plain.isEmpty()) {
+                            return plain;
+                        }
+                        continue;   // to the blocking read
+                    }
                     if (slots.size() == 1) {
                         BlockingRead read = blockingRead(connection, order, max, blockMs);
                         try {
@@ -344,6 +439,11 @@ public final class RedisBroker implements Broker {
                             }
                         }
                     }
+                    if (slots.size() == 1 && !got.isEmpty()) {
+                        List<Delivery> read = got;
+                        int asked = blockingCount(order, max);
+                        lastScript.computeIfPresent(queueSet, (k, last) -> last.afterRead(read, read.size() < asked));
+                    }
                     if (got.size() > max) {
                         // several streams had entries when the read came (each may give up to its count): the
                         // surplus goes back rather than past the caller's limit
@@ -361,8 +461,10 @@ public final class RedisBroker implements Broker {
                         throw closedError();
                     }
                     if (e.getMessage() != null && e.getMessage().contains("NOGROUP")) {
-                        // Redis lost the groups (restarted without persistence, or someone deleted keys)
+                        // Redis lost the groups (restarted without persistence, or someone deleted keys): the script
+                        // or the blocking read makes them again
                         order.forEach(s -> grouped.remove(s.base()));
+                        lastScript.remove(queueSet);
                         continue;
                     }
                     throw e;
@@ -400,10 +502,15 @@ public final class RedisBroker implements Broker {
     private record PollOutcome(List<Delivery> deliveries, long nextDueMillis) {
     }
 
-    /** The last empty poll script of these queues, if it is recent and nothing it left for later is due yet. */
-    private EmptyScript restingScript(Set<String> queueSet) {
-        EmptyScript last = lastEmptyScript.get(queueSet);
-        if (last == null) {
+    /**
+     * The last poll script of these queues, if it is recent and nothing it left for later is due yet, and the last
+     * poll found nothing or found entries of one stream only: then the blocking read, or plain XREADGROUPs, do what
+     * the script would. Only a last poll that found nothing counts when {@code plainReads} is false (a poll of several
+     * slots, or one whose {@code max} is less than its streams).
+     */
+    private ScriptRun restingScript(Set<String> queueSet, boolean plainReads) {
+        ScriptRun last = lastScript.get(queueSet);
+        if (last == null || !(last.drained() || (plainReads && last.busyStream() != null))) {
             return null;
         }
         long now = System.nanoTime();
@@ -582,6 +689,53 @@ public final class RedisBroker implements Broker {
         }
     }
 
+    /**
+     * Reads new entries without the script, while the last poll found entries of {@code busy} only: one XREADGROUP per
+     * stream, all sent before any reply is awaited (one round trip), the busy stream asked for all of {@code max} but
+     * one for each other stream, the others for one each. So the poll never brings more than {@code max} (a surplus
+     * would go back to its stream's tail, out of order), and an entry arriving in another stream, a higher priority
+     * level say, is read at once; the poll after that runs the script, which shares {@code max} out by priority.
+     * Returns the deliveries highest level first, queue by queue.
+     */
+    private List<Delivery> plainRead(StatefulConnection<String, byte[]> connection, List<Keys.Shard> shards, int max, String busy) {
+        RedisClusterAsyncCommands<String, byte[]> commands = RedisConnections.commands(connection);
+        Map<String, String> queueOfStream = new HashMap<>();
+        List<CompletableFuture<List<StreamMessage<String, byte[]>>>> replies = new ArrayList<>();
+        Consumer<String> me = Consumer.from(Keys.GROUP, consumer);
+        for (Keys.Shard shard : shards) {
+            for (int level = settings.priorityLevels() - 1; level >= 0; level--) {
+                String stream = shard.stream(level);
+                queueOfStream.put(stream, shard.queue());
+                replies.add(commands.xreadgroup(me, XReadArgs.Builder.count(plainCount(shards, max, busy, stream)),
+                        StreamOffset.lastConsumed(stream)).toCompletableFuture());
+            }
+        }
+        List<StreamMessage<String, byte[]>> messages = new ArrayList<>();
+        RuntimeException failure = null;
+        for (CompletableFuture<List<StreamMessage<String, byte[]>>> reply : replies) {
+            try {
+                messages.addAll(Scripts.join(reply));
+            } catch (RuntimeException e) {
+                // what the other reads brought is this consumer's now: hand it out, fail only with nothing
+                failure = failure == null ? e : failure;
+            }
+        }
+        if (messages.isEmpty() && failure != null) {
+            throw failure;
+        }
+        return new BlockingRead(null, queueOfStream).decode(messages);
+    }
+
+    /** How many entries a plain read asks of {@code stream}: all of {@code max} but one for each other stream if busy. */
+    private int plainCount(List<Keys.Shard> shards, int max, String busy, String stream) {
+        return stream.equals(busy) ? max - (shards.size() * settings.priorityLevels() - 1) : 1;
+    }
+
+    /** How many entries a blocking read asks of each stream. */
+    private int blockingCount(List<Keys.Shard> shards, int max) {
+        return Math.max(1, max / (shards.size() * settings.priorityLevels()));
+    }
+
     @SuppressWarnings("unchecked")
     private BlockingRead blockingRead(StatefulConnection<String, byte[]> connection, List<Keys.Shard> shards, int max, long blockMs) {
         RedisClusterAsyncCommands<String, byte[]> commands = RedisConnections.commands(connection);
@@ -607,7 +761,7 @@ public final class RedisBroker implements Broker {
         }
         CompletableFuture<List<StreamMessage<String, byte[]>>> reply = commands
                 .xreadgroup(Consumer.from(Keys.GROUP, consumer),
-                        XReadArgs.Builder.block(blockMs).count(Math.max(1, max / offsets.size())),
+                        XReadArgs.Builder.block(blockMs).count(blockingCount(shards, max)),
                         offsets.toArray(StreamOffset[]::new))
                 .toCompletableFuture();
         return new BlockingRead(reply, queueOfStream);
@@ -737,22 +891,32 @@ public final class RedisBroker implements Broker {
         }
     }
 
+    /**
+     * XACK and XDEL per stream, all sent before any reply is awaited: one round trip for the batch, and no script (the
+     * two need no atomicity: an entry acked but not yet deleted is never read again, and both are no-ops the second
+     * time, as after Lettuce replays them on a reconnect).
+     */
     @Override
     public void ackAll(List<Delivery> deliveries) {
-        // one script call per stream, all sent before any reply is awaited: one round trip for the batch
-        Map<String, List<byte[]>> byStream = new LinkedHashMap<>();
+        Map<String, List<String>> byStream = new LinkedHashMap<>();
         for (Delivery d : deliveries) {
             Receipt r = receipt(d);
-            byStream.computeIfAbsent(r.stream(), k -> {
-                List<byte[]> args = new ArrayList<>();
-                args.add(utf8(Keys.GROUP));
-                return args;
-            }).add(utf8(r.entryId()));
+            byStream.computeIfAbsent(r.stream(), k -> new ArrayList<>()).add(r.entryId());
         }
-        List<CompletableFuture<Long>> replies = new ArrayList<>(byStream.size());
-        byStream.forEach((stream, args) -> replies.add(Scripts.ACK.run(redis, new String[]{stream}, args.toArray(byte[][]::new))));
-        for (CompletableFuture<Long> reply : replies) {
-            Scripts.<Long>join(reply);
+        List<RedisCommand<String, byte[], ?>> commands = new ArrayList<>(2 * byStream.size());
+        byStream.forEach((stream, ids) -> {
+            CommandArgs<String, byte[]> ack = new CommandArgs<>(RedisConnections.CODEC).addKey(stream).add(Keys.GROUP);
+            CommandArgs<String, byte[]> delete = new CommandArgs<>(RedisConnections.CODEC).addKey(stream);
+            for (String id : ids) {
+                ack.add(id);
+                delete.add(id);
+            }
+            commands.add(new AsyncCommand<>(new Command<>(CommandType.XACK, new IntegerOutput<>(RedisConnections.CODEC), ack)));
+            commands.add(new AsyncCommand<>(new Command<>(CommandType.XDEL, new IntegerOutput<>(RedisConnections.CODEC), delete)));
+        });
+        shared.dispatch(commands);
+        for (RedisCommand<String, byte[], ?> command : commands) {
+            Scripts.join((AsyncCommand<String, byte[], ?>) command);
         }
     }
 

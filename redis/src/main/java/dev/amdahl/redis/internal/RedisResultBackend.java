@@ -16,6 +16,11 @@ import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.AsyncCommand;
+import io.lettuce.core.protocol.Command;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.nio.charset.StandardCharsets;
@@ -73,6 +78,8 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
     /** Records up to this size travel inside the notice. */
     private static final int INLINE_LIMIT = 16 * 1024;
     private static final int STORE_CHUNK = 500;
+    /** Batches of at least this many records are stored without the script (see {@link #storeAllUnlessFinalPlain}). */
+    private static final int PLAIN_STORE_MIN = 8;
     private static final int MGET_CHUNK = 1000;
     private static final long RECHECK_FIRST_DELAY_MS = 50;
     private static final long RECHECK_MAX_DELAY_MS = 2_000;
@@ -170,6 +177,74 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
 
     @Override
     public Map<String, TaskRecord> storeAllUnlessFinal(List<TaskRecord> records) {
+        if (records.size() >= PLAIN_STORE_MIN && !keys.cluster() && settings.waitReplicas() == 0
+                && records.stream().noneMatch(r -> r.state() == TaskState.REVOKED)) {
+            return storeAllUnlessFinalPlain(records);
+        }
+        return storeAllUnlessFinalByScript(records);
+    }
+
+    /**
+     * A batch without the script: one SET NX PX per record, pipelined, then, once Redis answered, one PUBLISH per
+     * channel of the batch notice of the records stored; the records that were not stored (their task has a record
+     * already, which is rare: STARTED is off by default) go through the script, which keeps a final one. A script
+     * would pass every value and the batch notice through Lua (each hashed and copied, about as much as the SETs
+     * cost); the price is a round trip between the SETs and their notice, which is why a single record, a round
+     * trip's, still takes the script. Revocations (their log) and Redis Cluster (shard channels), WAIT, take it too.
+     * A notice announces only what is stored: the SETs' answers come before it is sent.
+     */
+    private Map<String, TaskRecord> storeAllUnlessFinalPlain(List<TaskRecord> records) {
+        checkOpen();
+        long ttl = settings.resultTtl().toMillis();
+        List<AsyncCommand<String, byte[], String>> sets = new ArrayList<>(records.size());
+        List<byte[]> values = new ArrayList<>(records.size());
+        for (TaskRecord r : records) {
+            byte[] value = RecordValue.encode(r);
+            values.add(value);
+            sets.add(new AsyncCommand<>(new Command<>(CommandType.SET, new StatusOutput<>(RedisConnections.CODEC),
+                    new CommandArgs<>(RedisConnections.CODEC).addKey(keys.result(r.taskId())).addValue(value)
+                            .add("NX").add("PX").add(ttl))));
+        }
+        connection.dispatch(sets);
+        List<TaskRecord> present = new ArrayList<>();
+        List<byte[]> ready = new ArrayList<>(records.size());
+        List<byte[]> updates = new ArrayList<>();
+        RuntimeException failure = null;
+        for (int i = 0; i < records.size(); i++) {
+            TaskRecord r = records.get(i);
+            String reply;
+            try {
+                reply = Scripts.join(sets.get(i));
+            } catch (RuntimeException e) {
+                // the records stored before it are announced all the same
+                failure = failure == null ? e : failure;
+                continue;
+            }
+            if (reply == null) {
+                present.add(r);
+            } else {
+                byte[] value = values.get(i);
+                (r.state().isReady() ? ready : updates).add(value.length <= INLINE_LIMIT ? recordNotice(value) : idNotice(r.taskId()));
+            }
+        }
+        List<CompletableFuture<Long>> notices = new ArrayList<>(2);
+        if (!ready.isEmpty()) {
+            notices.add(redis.publish(keys.readyChannel(0), batchNotice(ready)).toCompletableFuture());
+        }
+        if (!updates.isEmpty()) {
+            notices.add(redis.publish(keys.updateChannel(0), batchNotice(updates)).toCompletableFuture());
+        }
+        Map<String, TaskRecord> kept = failure != null || present.isEmpty() ? new HashMap<>() : storeAllUnlessFinalByScript(present);
+        for (CompletableFuture<Long> notice : notices) {
+            Scripts.join(notice);
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return kept;
+    }
+
+    private Map<String, TaskRecord> storeAllUnlessFinalByScript(List<TaskRecord> records) {
         Map<String, TaskRecord> kept = new HashMap<>();
         List<List<TaskRecord>> chunks = new ArrayList<>();
         List<CompletableFuture<Object>> replies = run(Scripts.STORE_UNLESS_FINAL, records, chunks);

@@ -24,7 +24,6 @@ final class Scripts {
     private static final String STORE_COMMON = load("store-common.lua");
 
     static final Scripts POLL = of("poll.lua", ScriptOutputType.MULTI);
-    static final Scripts PUBLISH = of("publish.lua", ScriptOutputType.INTEGER);
     static final Scripts ACK = of("ack.lua", ScriptOutputType.INTEGER);
     static final Scripts REQUEUE = of("requeue.lua", ScriptOutputType.INTEGER);
     static final Scripts REJECT = of("reject.lua", ScriptOutputType.INTEGER);
