@@ -2,7 +2,6 @@ package dev.amdahl.spi;
 
 import dev.amdahl.internal.memory.MemoryBroker;
 import dev.amdahl.testkit.BrokerContractTest;
-import dev.amdahl.testkit.ForwardingBroker;
 
 class MemoryBrokerContractTest extends BrokerContractTest {
 

@@ -2,8 +2,6 @@ package dev.amdahl.spi;
 
 import dev.amdahl.internal.memory.MemoryBroker;
 import dev.amdahl.internal.memory.MemoryResultBackend;
-import dev.amdahl.testkit.ForwardingBroker;
-import dev.amdahl.testkit.ForwardingResultBackend;
 import dev.amdahl.testkit.PlacementContractTest;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,7 +1,10 @@
 package dev.amdahl.spi;
 
+import dev.amdahl.internal.memory.MemoryBroker;
 import dev.amdahl.internal.memory.MemoryResultBackend;
 import dev.amdahl.testkit.ResultBackendContractTest;
+import java.time.Clock;
+import java.time.Duration;
 
 class MemoryResultBackendContractTest extends ResultBackendContractTest {
 
@@ -11,7 +14,13 @@ class MemoryResultBackendContractTest extends ResultBackendContractTest {
     }
 
     @Override
-    protected ResultBackend createBackend(java.time.Clock clock, java.time.Duration resultTtl) {
+    protected ResultBackend createBackend(Clock clock, Duration resultTtl) {
         return new MemoryResultBackend(clock, resultTtl);
+    }
+
+    /** The embedded broker beside it: the settling tests store, then acknowledge, in two steps. */
+    @Override
+    protected Broker createBroker(Clock clock, Duration visibilityTimeout) {
+        return new MemoryBroker(clock, visibilityTimeout, 5);
     }
 }

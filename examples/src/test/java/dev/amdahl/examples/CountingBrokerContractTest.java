@@ -2,8 +2,8 @@ package dev.amdahl.examples;
 
 import dev.amdahl.internal.memory.MemoryBroker;
 import dev.amdahl.spi.Broker;
+import dev.amdahl.spi.ForwardingBroker;
 import dev.amdahl.testkit.BrokerContractTest;
-import dev.amdahl.testkit.ForwardingBroker;
 
 /** The pipeline demo's counting broker keeps every promise of the broker it wraps while it counts bytes. */
 class CountingBrokerContractTest extends BrokerContractTest {

@@ -11,6 +11,7 @@ import dev.amdahl.TaskState;
 import dev.amdahl.WorkerOptions;
 import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.DeadLetter;
+import dev.amdahl.spi.ForwardingBroker;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskRecord;
 import java.io.File;

@@ -2,6 +2,7 @@ package dev.amdahl.testkit;
 
 import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.Delivery;
+import dev.amdahl.spi.ForwardingBroker;
 import dev.amdahl.spi.OutboundMessage;
 import java.time.Duration;
 import java.util.ArrayList;

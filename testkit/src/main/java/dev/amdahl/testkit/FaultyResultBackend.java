@@ -1,5 +1,6 @@
 package dev.amdahl.testkit;
 
+import dev.amdahl.spi.ForwardingResultBackend;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskRecord;
 import java.util.List;

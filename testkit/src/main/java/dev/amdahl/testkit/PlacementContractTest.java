@@ -20,6 +20,7 @@ import dev.amdahl.Worker;
 import dev.amdahl.WorkerOptions;
 import dev.amdahl.scaling.DataMovement;
 import dev.amdahl.spi.Broker;
+import dev.amdahl.spi.ForwardingResultBackend;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskRecord;
 import dev.amdahl.spi.WorkerHeartbeat;

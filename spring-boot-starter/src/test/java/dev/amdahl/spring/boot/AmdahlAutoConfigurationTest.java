@@ -107,7 +107,7 @@ class AmdahlAutoConfigurationTest {
     }
 
     /** A broker whose depth fails while {@link #down} is set: an outage, as the health indicator sees it. */
-    static final class FlakyBroker extends dev.amdahl.testkit.ForwardingBroker {
+    static final class FlakyBroker extends dev.amdahl.spi.ForwardingBroker {
         volatile boolean down;
 
         FlakyBroker() {

@@ -1,9 +1,5 @@
-package dev.amdahl.testkit;
+package dev.amdahl.spi;
 
-import dev.amdahl.spi.Broker;
-import dev.amdahl.spi.DeadLetter;
-import dev.amdahl.spi.Delivery;
-import dev.amdahl.spi.OutboundMessage;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -11,7 +7,7 @@ import java.util.Optional;
 
 /**
  * A {@link Broker} that hands every call to another one, default methods included: extend it and override
- * the one method a test wants to change.
+ * the methods a decorator changes (counting, tracing, a test's injected fault).
  *
  * <pre>{@code
  * // a broker whose acknowledgements fail, to see that the worker leaves the message to redelivery

@@ -1,8 +1,5 @@
-package dev.amdahl.testkit;
+package dev.amdahl.spi;
 
-import dev.amdahl.spi.Registration;
-import dev.amdahl.spi.ResultBackend;
-import dev.amdahl.spi.TaskRecord;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -13,7 +10,7 @@ import java.util.function.Consumer;
 
 /**
  * A {@link ResultBackend} that hands every call to another one, default methods included: extend it and
- * override the one method a test wants to change.
+ * override the methods a decorator changes (counting, tracing, a test's injected fault).
  *
  * <pre>{@code
  * // a backend that is down for the first two stores

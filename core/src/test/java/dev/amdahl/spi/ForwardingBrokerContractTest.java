@@ -1,7 +1,7 @@
-package dev.amdahl.testkit;
+package dev.amdahl.spi;
 
 import dev.amdahl.internal.memory.MemoryBroker;
-import dev.amdahl.spi.Broker;
+import dev.amdahl.testkit.BrokerContractTest;
 
 /** A forwarding broker keeps every promise of the broker it wraps: no method falls back to an SPI default. */
 class ForwardingBrokerContractTest extends BrokerContractTest {
