@@ -24,12 +24,13 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One Lettuce client with its own event loops. Connections reconnect on their own with exponential
+ * One Lettuce client, on the event loops all clients of the JVM share. Connections reconnect on their own with exponential
  * backoff (10 ms doubling to 1 s); commands issued while disconnected wait for the reconnect and fail
  * after the command timeout, so nobody hangs forever on a Redis that is gone. For {@code rediss://} the
  * client trusts, and presents, the files of {@link RedisSettings.TlsFiles}; a first connection that fails
@@ -56,15 +57,38 @@ final class RedisConnections implements AutoCloseable {
     /** On a cluster, the client of every other connection; null on one Redis. */
     private final RedisClusterClient clusterClient;
     private final RedisSettings settings;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /**
+     * The event loops, timer and buffers every client of this JVM shares: a worker's broker and result backend each
+     * built their own, four event-loop threads and two timers for two connections to one Redis. Built by the first
+     * client and shut down with the last; guarded by the class.
+     */
+    private static ClientResources sharedResources;
+    private static int sharedUsers;
+
+    private static synchronized ClientResources acquireResources() {
+        if (sharedUsers++ == 0) {
+            sharedResources = ClientResources.builder()
+                    .ioThreadPoolSize(2)
+                    .computationThreadPoolSize(2)
+                    .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+                    .build();
+        }
+        return sharedResources;
+    }
+
+    private static synchronized void releaseResources() {
+        if (--sharedUsers == 0) {
+            ClientResources last = sharedResources;
+            sharedResources = null;
+            last.shutdown(0, 2, TimeUnit.SECONDS);
+        }
+    }
 
     RedisConnections(RedisSettings settings) {
-        this.resources = ClientResources.builder()
-                .ioThreadPoolSize(2)
-                .computationThreadPoolSize(2)
-                .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
-                .build();
         this.settings = settings;
-        this.client = RedisClient.create(resources, settings.redisUri());
+        // the options first: reading TLS files may fail, and then no shared resources are held
         ClientOptions.Builder options = ClientOptions.builder()
                 .autoReconnect(true)
                 .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout()));
@@ -75,9 +99,8 @@ final class RedisConnections implements AutoCloseable {
                         + " anyone in between can pose as it. Give ca-file=... instead", settings.address());
             }
         }
-        client.setOptions(options.build());
+        ClusterClientOptions clusterOptions = null;
         if (settings.cluster()) {
-            this.clusterClient = RedisClusterClient.create(resources, settings.clusterNodes());
             ClusterClientOptions.Builder cluster = ClusterClientOptions.builder()
                     .autoReconnect(true)
                     .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout()))
@@ -93,7 +116,14 @@ final class RedisConnections implements AutoCloseable {
             if (settings.tls() != null) {
                 cluster.sslOptions(sslOptions(settings.tls()));
             }
-            clusterClient.setOptions(cluster.build());
+            clusterOptions = cluster.build();
+        }
+        this.resources = acquireResources();
+        this.client = RedisClient.create(resources, settings.redisUri());
+        client.setOptions(options.build());
+        if (clusterOptions != null) {
+            this.clusterClient = RedisClusterClient.create(resources, settings.clusterNodes());
+            clusterClient.setOptions(clusterOptions);
         } else {
             this.clusterClient = null;
         }
@@ -280,10 +310,13 @@ final class RedisConnections implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return; // the shared resources were released once already
+        }
         if (clusterClient != null) {
             clusterClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        resources.shutdown(0, 2, TimeUnit.SECONDS);
+        releaseResources();
     }
 }
