@@ -1,11 +1,18 @@
 package dev.amdahl.redis;
 
+import dev.amdahl.spi.AckingStore;
 import dev.amdahl.spi.Broker;
+import dev.amdahl.spi.Claims;
+import dev.amdahl.spi.IdempotencyKeys;
 import dev.amdahl.spi.ProviderContext;
 import dev.amdahl.spi.ResultBackend;
+import dev.amdahl.spi.RevocationFeed;
+import dev.amdahl.spi.UpdateFeed;
+import dev.amdahl.spi.WorkerRegistry;
 import dev.amdahl.testkit.ResultBackendContractTest;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 
 class RedisResultBackendContractIT extends ResultBackendContractTest {
@@ -17,7 +24,14 @@ class RedisResultBackendContractIT extends ResultBackendContractTest {
         return new RedisResultBackendProvider().open(RedisTestSupport.url(PREFIX, ""), ProviderContext.ofDefaults());
     }
 
-    /** A Redis broker beside it: the settling tests store, then acknowledge, in two steps. */
+    /** The kit's set, and the one-step settle of a Redis broker's deliveries on the same Redis. */
+    @Override
+    protected Set<Class<? extends ResultBackend.Capability>> expectedCapabilities() {
+        return Set.of(IdempotencyKeys.class, Claims.class, RevocationFeed.class, UpdateFeed.class, WorkerRegistry.class,
+                AckingStore.class);
+    }
+
+    /** A Redis broker beside it: the settling tests store and acknowledge in one step (AckingStore). */
     @Override
     protected Broker createBroker(Clock clock, Duration visibilityTimeout) {
         return new RedisBrokerProvider().open(RedisTestSupport.url(PREFIX, "visibility-timeout=" + visibilityTimeout.toMillis()

@@ -297,4 +297,53 @@ class SettlementTest {
             settlement.stop(5_000);
         }
     }
+
+    @Test
+    void aLoneFinalOnANetworkedBrokerIsSettledByTheThreadThatFinishedItAndOneAmongOthersByTheSettler() throws Exception {
+        MemoryBroker memory = new MemoryBroker(Clock.systemUTC());
+        ForwardingBroker networked = new ForwardingBroker(memory) {
+            @Override
+            public boolean isShared() {
+                return true;
+            }
+        };
+        List<String> storedBy = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ForwardingResultBackend backend = new ForwardingResultBackend(new MemoryResultBackend()) {
+            @Override
+            public Map<String, TaskRecord> storeAllUnlessFinal(List<TaskRecord> records) {
+                storedBy.add(Thread.currentThread().getName());
+                return super.storeAllUnlessFinal(records);
+            }
+        };
+        Settlement settlement = new Settlement("w", networked, backend, new Continuations(backend, (q, m, p) -> { }, Clock.systemUTC()),
+                new Revocations("w", backend, IDLE_POOL), new Semaphore(0), Duration.ofSeconds(1));
+        settlement.start();
+        WorkerRecords records = new WorkerRecords("w", Clock.systemUTC());
+        try {
+            for (int i = 1; i <= 3; i++) {
+                memory.publish("q", OutboundMessage.of("m-" + i, new byte[]{(byte) i}));
+            }
+            List<Delivery> alone = memory.poll(List.of("q"), 1, Duration.ofSeconds(5));
+            settlement.hold(alone);
+
+            settlement.storeThenAck(alone.get(0), message("t-1"), records.of(message("t-1"), TaskState.SUCCESS, null, null));
+
+            assertThat(settlement.heldCount()).as("settled before storeThenAck returned").isZero();
+            assertThat(storedBy).containsExactly(Thread.currentThread().getName());
+
+            List<Delivery> two = memory.poll(List.of("q"), 2, Duration.ofSeconds(5));
+            settlement.hold(two);
+            settlement.storeThenAck(two.get(0), message("t-2"), records.of(message("t-2"), TaskState.SUCCESS, null, null));
+            Await.until(Duration.ofSeconds(10), "the first of two settled", () -> settlement.heldCount() == 1);
+            settlement.storeThenAck(two.get(1), message("t-3"), records.of(message("t-3"), TaskState.SUCCESS, null, null));
+
+            assertThat(settlement.heldCount()).isZero();
+            assertThat(storedBy).containsExactly(Thread.currentThread().getName(), "amdahl-settler-w",
+                    Thread.currentThread().getName());
+            assertThat(backend.getAll(List.of("t-1", "t-2", "t-3"))).hasSize(3);
+            assertThat(memory.poll(List.of("q"), 3, Duration.ZERO)).as("every message acknowledged").isEmpty();
+        } finally {
+            settlement.stop(5_000);
+        }
+    }
 }

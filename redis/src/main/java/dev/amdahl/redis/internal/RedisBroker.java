@@ -898,22 +898,7 @@ public final class RedisBroker implements Broker {
      */
     @Override
     public void ackAll(List<Delivery> deliveries) {
-        Map<String, List<String>> byStream = new LinkedHashMap<>();
-        for (Delivery d : deliveries) {
-            Receipt r = receipt(d);
-            byStream.computeIfAbsent(r.stream(), k -> new ArrayList<>()).add(r.entryId());
-        }
-        List<RedisCommand<String, byte[], ?>> commands = new ArrayList<>(2 * byStream.size());
-        byStream.forEach((stream, ids) -> {
-            CommandArgs<String, byte[]> ack = new CommandArgs<>(RedisConnections.CODEC).addKey(stream).add(Keys.GROUP);
-            CommandArgs<String, byte[]> delete = new CommandArgs<>(RedisConnections.CODEC).addKey(stream);
-            for (String id : ids) {
-                ack.add(id);
-                delete.add(id);
-            }
-            commands.add(new AsyncCommand<>(new Command<>(CommandType.XACK, new IntegerOutput<>(RedisConnections.CODEC), ack)));
-            commands.add(new AsyncCommand<>(new Command<>(CommandType.XDEL, new IntegerOutput<>(RedisConnections.CODEC), delete)));
-        });
+        List<RedisCommand<String, byte[], ?>> commands = ackCommands(entriesByStream(deliveries));
         shared.dispatch(commands);
         for (RedisCommand<String, byte[], ?> command : commands) {
             Scripts.join((AsyncCommand<String, byte[], ?>) command);
@@ -978,6 +963,44 @@ public final class RedisBroker implements Broker {
     @Override
     public Optional<Duration> visibilityTimeout() {
         return Optional.of(settings.visibilityTimeout());
+    }
+
+    /**
+     * Whether this broker's streams are on the one Redis (not a cluster) that {@code other} connects to, in the same
+     * database, with no {@code wait-replicas} on either side: then one script there can store records and acknowledge
+     * this broker's deliveries together ({@link RedisResultBackend#storeAllUnlessFinalAndAck}).
+     */
+    boolean sharesServerWith(RedisSettings other) {
+        return !settings.cluster() && !other.cluster() && settings.waitReplicas() == 0 && other.waitReplicas() == 0
+                && settings.database() == other.database()
+                && settings.redisUri().getHost().equals(other.redisUri().getHost())
+                && settings.redisUri().getPort() == other.redisUri().getPort();
+    }
+
+    /** The entry ids of {@code deliveries} by stream, in order: what an acknowledgement of them sends (XACK, XDEL). */
+    Map<String, List<String>> entriesByStream(List<Delivery> deliveries) {
+        Map<String, List<String>> byStream = new LinkedHashMap<>();
+        for (Delivery d : deliveries) {
+            Receipt r = receipt(d);
+            byStream.computeIfAbsent(r.stream(), k -> new ArrayList<>()).add(r.entryId());
+        }
+        return byStream;
+    }
+
+    /** XACK then XDEL of each stream's entries, to be sent together (see {@link #ackAll}). */
+    static List<RedisCommand<String, byte[], ?>> ackCommands(Map<String, List<String>> byStream) {
+        List<RedisCommand<String, byte[], ?>> commands = new ArrayList<>(2 * byStream.size());
+        byStream.forEach((stream, ids) -> {
+            CommandArgs<String, byte[]> ack = new CommandArgs<>(RedisConnections.CODEC).addKey(stream).add(Keys.GROUP);
+            CommandArgs<String, byte[]> delete = new CommandArgs<>(RedisConnections.CODEC).addKey(stream);
+            for (String id : ids) {
+                ack.add(id);
+                delete.add(id);
+            }
+            commands.add(new AsyncCommand<>(new Command<>(CommandType.XACK, new IntegerOutput<>(RedisConnections.CODEC), ack)));
+            commands.add(new AsyncCommand<>(new Command<>(CommandType.XDEL, new IntegerOutput<>(RedisConnections.CODEC), delete)));
+        });
+        return commands;
     }
 
     private Receipt receipt(Delivery delivery) {

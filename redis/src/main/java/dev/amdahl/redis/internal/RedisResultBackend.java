@@ -1,6 +1,9 @@
 package dev.amdahl.redis.internal;
 
 import dev.amdahl.TaskState;
+import dev.amdahl.spi.AckingStore;
+import dev.amdahl.spi.Broker;
+import dev.amdahl.spi.Delivery;
 import dev.amdahl.spi.Claims;
 import dev.amdahl.spi.IdempotencyKeys;
 import dev.amdahl.spi.Registration;
@@ -16,11 +19,13 @@ import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.output.IntegerOutput;
 import io.lettuce.core.output.StatusOutput;
 import io.lettuce.core.protocol.AsyncCommand;
 import io.lettuce.core.protocol.Command;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
+import io.lettuce.core.protocol.RedisCommand;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.nio.charset.StandardCharsets;
@@ -71,7 +76,8 @@ import org.slf4j.LoggerFactory;
  * {@code callbacks}, one thread, which also runs the callbacks. {@code watchers} is a concurrent map whose
  * per-id sets are replaced atomically with {@code compute}; a watcher fires at most once ({@code Watcher.fired}).
  */
-public final class RedisResultBackend implements ResultBackend, IdempotencyKeys, Claims, RevocationFeed, UpdateFeed, WorkerRegistry {
+public final class RedisResultBackend implements ResultBackend, IdempotencyKeys, Claims, RevocationFeed, UpdateFeed, WorkerRegistry,
+        AckingStore {
 
     private static final Logger log = LoggerFactory.getLogger(RedisResultBackend.class);
 
@@ -179,9 +185,61 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
     public Map<String, TaskRecord> storeAllUnlessFinal(List<TaskRecord> records) {
         if (records.size() >= PLAIN_STORE_MIN && !keys.cluster() && settings.waitReplicas() == 0
                 && records.stream().noneMatch(r -> r.state() == TaskState.REVOKED)) {
-            return storeAllUnlessFinalPlain(records);
+            return storeAllUnlessFinalPlain(records, null);
         }
-        return storeAllUnlessFinalByScript(records);
+        return storeAllUnlessFinalByScript(records, null);
+    }
+
+    // ---------------------------------------------------------------- store and acknowledge
+
+    /** Not on a cluster, where results and streams are in other slots, nor with {@code wait-replicas}, which WAITs per master. */
+    @Override
+    public <C extends Capability> Optional<C> capability(Class<C> type) {
+        if (type == AckingStore.class && (keys.cluster() || settings.waitReplicas() > 0)) {
+            return Optional.empty();
+        }
+        return ResultBackend.super.capability(type);
+    }
+
+    /** A Redis broker's, when its streams are on this Redis, in this database. */
+    @Override
+    public boolean acknowledges(Broker broker) {
+        return broker instanceof RedisBroker redis && redis.sharesServerWith(settings);
+    }
+
+    /**
+     * One round trip where a worker made two, a store and then an ack: a small batch (a round trip's single record) by
+     * the store script that then XACKs and XDELs the entries, a batch of {@value #PLAIN_STORE_MIN} or more by the
+     * pipelined SETs, whose answers come before the XACKs and XDELs are sent with the batch's PUBLISH. Either way no
+     * entry is acknowledged unless its record is stored: in the script an error ends it before the acks, and the plain
+     * path sends no ack when a SET failed.
+     */
+    @Override
+    public Map<String, TaskRecord> storeAllUnlessFinalAndAck(List<TaskRecord> records, Broker broker, List<Delivery> deliveries) {
+        if (!acknowledges(broker)) {
+            throw new IllegalArgumentException("the Redis result backend at " + settings.address() + " cannot acknowledge the"
+                    + " deliveries of " + broker + ": only those of a Redis broker on the same Redis and database (not a cluster,"
+                    + " no wait-replicas); store, then ack, instead");
+        }
+        Map<String, List<String>> acks = ((RedisBroker) broker).entriesByStream(deliveries);
+        if (acks.isEmpty()) {
+            return storeAllUnlessFinal(records);
+        }
+        if (records.isEmpty()) {
+            broker.ackAll(deliveries);
+            return Map.of();
+        }
+        if (records.size() >= PLAIN_STORE_MIN && records.stream().noneMatch(r -> r.state() == TaskState.REVOKED)) {
+            return storeAllUnlessFinalPlain(records, acks);
+        }
+        if (records.size() > STORE_CHUNK) {
+            // more than one script: the acks would go with the last, after the others' records. Rare (a batch of
+            // hundreds with a revocation among them): two steps
+            Map<String, TaskRecord> kept = storeAllUnlessFinalByScript(records, null);
+            broker.ackAll(deliveries);
+            return kept;
+        }
+        return storeAllUnlessFinalByScript(records, acks);
     }
 
     /**
@@ -193,7 +251,7 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
      * trip's, still takes the script. Revocations (their log) and Redis Cluster (shard channels), WAIT, take it too.
      * A notice announces only what is stored: the SETs' answers come before it is sent.
      */
-    private Map<String, TaskRecord> storeAllUnlessFinalPlain(List<TaskRecord> records) {
+    private Map<String, TaskRecord> storeAllUnlessFinalPlain(List<TaskRecord> records, Map<String, List<String>> acks) {
         checkOpen();
         long ttl = settings.resultTtl().toMillis();
         List<AsyncCommand<String, byte[], String>> sets = new ArrayList<>(records.size());
@@ -227,16 +285,29 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
                 (r.state().isReady() ? ready : updates).add(value.length <= INLINE_LIMIT ? recordNotice(value) : idNotice(r.taskId()));
             }
         }
-        List<CompletableFuture<Long>> notices = new ArrayList<>(2);
+        List<RedisCommand<String, byte[], ?>> notices = new ArrayList<>(2);
         if (!ready.isEmpty()) {
-            notices.add(redis.publish(keys.readyChannel(0), batchNotice(ready)).toCompletableFuture());
+            notices.add(publishCommand(keys.readyChannel(0), batchNotice(ready)));
         }
         if (!updates.isEmpty()) {
-            notices.add(redis.publish(keys.updateChannel(0), batchNotice(updates)).toCompletableFuture());
+            notices.add(publishCommand(keys.updateChannel(0), batchNotice(updates)));
         }
-        Map<String, TaskRecord> kept = failure != null || present.isEmpty() ? new HashMap<>() : storeAllUnlessFinalByScript(present);
-        for (CompletableFuture<Long> notice : notices) {
-            Scripts.join(notice);
+        // the acks go with the notices when every record is stored: the SETs answered, so none is acked before its record
+        List<RedisCommand<String, byte[], ?>> acking = failure != null || acks == null ? List.of() : RedisBroker.ackCommands(acks);
+        List<RedisCommand<String, byte[], ?>> sent = new ArrayList<>(notices);
+        if (present.isEmpty()) {
+            sent.addAll(acking);
+        }
+        if (!sent.isEmpty()) {
+            connection.dispatch(sent);
+        }
+        Map<String, TaskRecord> kept = failure != null || present.isEmpty() ? new HashMap<>() : storeAllUnlessFinalByScript(present, null);
+        if (!present.isEmpty() && !acking.isEmpty()) {
+            connection.dispatch(acking);   // after the script that stored (or kept) the rest
+            sent.addAll(acking);
+        }
+        for (RedisCommand<String, byte[], ?> command : sent) {
+            Scripts.join((AsyncCommand<String, byte[], ?>) command);
         }
         if (failure != null) {
             throw failure;
@@ -244,10 +315,17 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
         return kept;
     }
 
-    private Map<String, TaskRecord> storeAllUnlessFinalByScript(List<TaskRecord> records) {
+    private static AsyncCommand<String, byte[], Long> publishCommand(String channel, byte[] message) {
+        return new AsyncCommand<>(new Command<>(CommandType.PUBLISH, new IntegerOutput<>(RedisConnections.CODEC),
+                new CommandArgs<>(RedisConnections.CODEC).addKey(channel).addValue(message)));
+    }
+
+    /** @param acks the entries to acknowledge after the records, by stream, or {@code null}; with them, one chunk at most */
+    private Map<String, TaskRecord> storeAllUnlessFinalByScript(List<TaskRecord> records, Map<String, List<String>> acks) {
         Map<String, TaskRecord> kept = new HashMap<>();
         List<List<TaskRecord>> chunks = new ArrayList<>();
-        List<CompletableFuture<Object>> replies = run(Scripts.STORE_UNLESS_FINAL, records, chunks);
+        List<CompletableFuture<Object>> replies = run(acks == null ? Scripts.STORE_UNLESS_FINAL : Scripts.STORE_UNLESS_FINAL_ACK,
+                records, chunks, acks);
         for (CompletableFuture<Object> reply : replies) {
             Scripts.join(reply);
         }
@@ -266,7 +344,7 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
     }
 
     private void run(Scripts script, List<TaskRecord> records) {
-        for (CompletableFuture<Object> reply : run(script, records, new ArrayList<>())) {
+        for (CompletableFuture<Object> reply : run(script, records, new ArrayList<>(), null)) {
             Scripts.join(reply);
         }
         awaitReplicas(records);
@@ -285,7 +363,8 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
     }
 
     /** Sends the records in chunks, all before any reply is awaited; {@code chunks} receives the chunks in order. */
-    private List<CompletableFuture<Object>> run(Scripts script, List<TaskRecord> records, List<List<TaskRecord>> chunks) {
+    private List<CompletableFuture<Object>> run(Scripts script, List<TaskRecord> records, List<List<TaskRecord>> chunks,
+                                                Map<String, List<String>> acks) {
         checkOpen();
         List<CompletableFuture<Object>> replies = new ArrayList<>();
         byte[] ttl = RedisBroker.utf8(Long.toString(settings.resultTtl().toMillis()));
@@ -297,16 +376,17 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
                 byBucket.computeIfAbsent(keys.bucket(r.taskId()), b -> new ArrayList<>()).add(r);
             }
             for (Map.Entry<Integer, List<TaskRecord>> e : byBucket.entrySet()) {
-                runChunks(script, e.getValue(), e.getKey(), ttl, chunks, replies);
+                runChunks(script, e.getValue(), e.getKey(), ttl, chunks, replies, null);
             }
         } else {
-            runChunks(script, records, 0, ttl, chunks, replies);
+            runChunks(script, records, 0, ttl, chunks, replies, acks);
         }
         return replies;
     }
 
+    /** @param acks appended to the (one) chunk's script, which is then {@link Scripts#STORE_UNLESS_FINAL_ACK}; or {@code null} */
     private void runChunks(Scripts script, List<TaskRecord> records, int bucket, byte[] ttl, List<List<TaskRecord>> chunks,
-                           List<CompletableFuture<Object>> replies) {
+                           List<CompletableFuture<Object>> replies, Map<String, List<String>> acks) {
         byte[] readyChannel = RedisBroker.utf8(keys.readyChannel(bucket));
         byte[] updateChannel = RedisBroker.utf8(keys.updateChannel(bucket));
         for (int from = 0; from < records.size(); from += STORE_CHUNK) {
@@ -333,6 +413,20 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
             }
             args[4] = batchNotice(ready);
             args[5] = batchNotice(updates);
+            if (acks != null) {
+                String[] resultKeys = scriptKeys;
+                scriptKeys = java.util.Arrays.copyOf(resultKeys, resultKeys.length + acks.size());
+                List<byte[]> ackArgs = new ArrayList<>(java.util.Arrays.asList(args));
+                ackArgs.add(RedisBroker.utf8(Keys.GROUP));
+                int k = resultKeys.length;
+                for (Map.Entry<String, List<String>> e : acks.entrySet()) {
+                    scriptKeys[k++] = e.getKey();
+                    ackArgs.add(RedisBroker.utf8(Integer.toString(e.getValue().size())));
+                    e.getValue().forEach(id -> ackArgs.add(RedisBroker.utf8(id)));
+                }
+                ackArgs.add(RedisBroker.utf8(Integer.toString(acks.size())));
+                args = ackArgs.toArray(byte[][]::new);
+            }
             replies.add(script.run(settings.waitReplicas() > 0 ? connections.writerOf(connection, scriptKeys[0]) : redis,
                     scriptKeys, args));
         }

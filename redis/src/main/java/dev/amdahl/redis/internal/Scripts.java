@@ -34,6 +34,8 @@ final class Scripts {
     static final Scripts ENSURE_GROUPS = of("ensure-groups.lua", ScriptOutputType.INTEGER);
     static final Scripts STORE = of("store.lua", ScriptOutputType.INTEGER, "PUBLISH", STORE_COMMON);
     static final Scripts STORE_UNLESS_FINAL = of("store-unless-final.lua", ScriptOutputType.MULTI, "PUBLISH", STORE_COMMON);
+    /** {@link #STORE_UNLESS_FINAL}, then XACK and XDEL of the deliveries settled with the records (one Redis only). */
+    static final Scripts STORE_UNLESS_FINAL_ACK = of("store-unless-final-ack.lua", ScriptOutputType.MULTI, "PUBLISH", STORE_COMMON);
     /** As {@link #STORE}, announcing on shard channels (SPUBLISH), as a Redis Cluster's result buckets do (Redis 7). */
     static final Scripts STORE_SHARDED = of("store.lua", ScriptOutputType.INTEGER, "SPUBLISH", STORE_COMMON);
     static final Scripts STORE_UNLESS_FINAL_SHARDED = of("store-unless-final.lua", ScriptOutputType.MULTI, "SPUBLISH",

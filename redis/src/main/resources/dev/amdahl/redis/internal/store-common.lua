@@ -35,3 +35,32 @@ local function announce(stored)
     redis.call(PUBLISH, ARGV[3 * i + 2] == 'U' and UPDATE or READY, notice)
   end
 end
+
+-- Stores the records of result keys KEYS[2..last] unless their task's record is final, as store-unless-final.lua
+-- says, and announces them; returns what it kept (see there).
+local function storeUnlessFinal(last)
+  local kept, stored = {}, nil
+  for i = 2, last do
+    local key, value = KEYS[i], ARGV[3 * i + 1]
+    if not redis.call('SET', key, value, 'NX', 'PX', TTL) then
+      local current = redis.call('GET', key)
+      if current and FINAL[stateOf(current)] then
+        kept[#kept + 1] = i - 1
+        kept[#kept + 1] = current
+        if not stored then
+          stored = {}
+          for j = 2, i - 1 do stored[#stored + 1] = j end
+        end
+        value = nil
+      else
+        redis.call('SET', key, value, 'PX', TTL)
+      end
+    end
+    if value then
+      if stored then stored[#stored + 1] = i end
+      if ARGV[3 * i + 2] == 'V' then logRevocation(key) end
+    end
+  end
+  announce(stored)
+  return kept
+end
