@@ -207,11 +207,7 @@ final class Settlement {
         batch.add(first);
         try {
             toSettle.drainTo(batch, MAX_SETTLE_BATCH - 1);
-            settleBatch(batch);
-        } catch (RuntimeException e) {
-            errors.log("settle", "worker " + name + ": settling " + batch.size() + " finished task(s) failed"
-                    + " unexpectedly; giving back the messages still held", e);
-            batch.forEach(f -> requeue(f.delivery()));
+            settleOrGiveBack(batch);
         } finally {
             settling.set(false);
         }
@@ -223,13 +219,24 @@ final class Settlement {
         batch.add(only);
         try {
             toSettle.drainTo(batch, MAX_SETTLE_BATCH - 1);
+            settleOrGiveBack(batch);
+        } finally {
+            settleLock.unlock();
+        }
+    }
+
+    /**
+     * {@link #settleBatch}, and on an exception it did not expect (a bug: it handles the broker's and the backend's
+     * failures itself) the messages of {@code batch} go back, so the thread goes on with its own work and a redelivery
+     * finds a stored record final and acknowledges it.
+     */
+    private void settleOrGiveBack(List<Final> batch) {
+        try {
             settleBatch(batch);
         } catch (RuntimeException e) {
             errors.log("settle", "worker " + name + ": settling " + batch.size() + " finished task(s) failed"
                     + " unexpectedly; giving back the messages still held", e);
             batch.forEach(f -> requeue(f.delivery()));
-        } finally {
-            settleLock.unlock();
         }
     }
 
@@ -244,14 +251,8 @@ final class Settlement {
                 }
                 toSettle.drainTo(batch, MAX_SETTLE_BATCH);
                 if (!batch.isEmpty()) {
-                    settleBatch(batch);
+                    settleOrGiveBack(batch);
                 }
-            } catch (RuntimeException e) {
-                // a bug, since settleBatch handles the broker's and the backend's failures: this thread goes on with
-                // its own work, and what is still held goes back (a redelivery finds a stored record final and acks it)
-                errors.log("settle", "worker " + name + ": settling " + batch.size() + " finished task(s) failed"
-                        + " unexpectedly; giving back the messages still held", e);
-                batch.forEach(f -> requeue(f.delivery()));
             } finally {
                 batch.clear();
                 settling.set(false);
