@@ -57,7 +57,7 @@ class PostgresMigrationIT {
             while (r.next()) {
                 versions.add(r.getInt(1) + "x" + r.getInt(2));
             }
-            assertThat(versions).containsExactly("1x1", "2x1");
+            assertThat(versions).containsExactly("1x1", "2x1", "3x1");
         }
     }
 }

@@ -977,15 +977,31 @@ public final class PostgresResultBackend implements ResultBackend, IdempotencyKe
         }
     }
 
-    /** Deletes the expired rows of {@code table} a batch at a time; returns how many. */
+    /**
+     * Deletes the expired rows of {@code table} a batch at a time; returns how many. The b-tree tables give theirs
+     * oldest first; {@code results}' expiry index is a block-range one (migration 3), which yields blocks, not rows in
+     * order: ordered, each batch would read and sort every expired row to take the first {@link #CLEANUP_BATCH}, so
+     * it takes the first it finds, stopping there.
+     */
     long sweep(String table, Instant now) throws SQLException {
         long deleted = 0;
+        String order = table.equals("results") ? "" : " order by expires_at";
+        if (table.equals("results")) {
+            // Block ranges written since the last summary are not summarized until a vacuum (never, for a table that
+            // is only inserted into, on a server without autovacuum), and a scan reads every unsummarized block:
+            // summarized first, a sweep with nothing expired reads none of the table, not all of it
+            try (Connection c = pool.getConnection(); PreparedStatement s = c.prepareStatement(
+                    "select brin_summarize_new_values(?::regclass)")) {
+                s.setString(1, schema + ".results_expiry");
+                s.execute();
+            }
+        }
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement lock = c.prepareStatement("select pg_try_advisory_xact_lock(hashtext(?))");
                  PreparedStatement delete = c.prepareStatement("delete from " + schema + "." + table
                          + " where ctid = any(array(select ctid from " + schema + "." + table + " where expires_at <= ?"
-                         + " order by expires_at limit " + CLEANUP_BATCH + " for update skip locked))")) {
+                         + order + " limit " + CLEANUP_BATCH + " for update skip locked))")) {
                 for (int batch = 0; batch < CLEANUP_MAX_BATCHES && !closed.get(); batch++) {
                     lock.setString(1, "amdahl cleanup " + schema);
                     try (ResultSet r = lock.executeQuery()) {
