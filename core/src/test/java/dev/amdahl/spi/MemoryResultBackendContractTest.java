@@ -1,6 +1,5 @@
 package dev.amdahl.spi;
 
-import dev.amdahl.internal.memory.MemoryBroker;
 import dev.amdahl.internal.memory.MemoryResultBackend;
 import dev.amdahl.testkit.ResultBackendContractTest;
 import java.time.Clock;
@@ -16,11 +15,5 @@ class MemoryResultBackendContractTest extends ResultBackendContractTest {
     @Override
     protected ResultBackend createBackend(Clock clock, Duration resultTtl) {
         return new MemoryResultBackend(clock, resultTtl);
-    }
-
-    /** The embedded broker beside it: the settling tests store, then acknowledge, in two steps. */
-    @Override
-    protected Broker createBroker(Clock clock, Duration visibilityTimeout) {
-        return new MemoryBroker(clock, visibilityTimeout, 5);
     }
 }
