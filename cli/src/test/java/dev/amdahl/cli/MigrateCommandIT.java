@@ -34,14 +34,14 @@ class MigrateCommandIT {
         Cli.Result again = Cli.run("migrate", "--broker", url);
 
         assertThat(first.exitCode()).as(first.toString()).isZero();
-        // migration 1: the broker's tables; 2: the result backend's
-        assertThat(first.out()).contains("schema version 2 (2 migration(s) applied)").doesNotContain("s3cret-pw");
+        // migration 1: the broker's tables; 2: the result backend's; 3: the results' expiry index as BRIN
+        assertThat(first.out()).contains("schema version 3 (3 migration(s) applied)").doesNotContain("s3cret-pw");
         assertThat(again.exitCode()).as(again.toString()).isZero();
-        assertThat(again.out()).contains("schema version 2 (up to date)");
+        assertThat(again.out()).contains("schema version 3 (up to date)");
         try (Connection c = DriverManager.getConnection(JDBC, "root", null); Statement s = c.createStatement();
              ResultSet r = s.executeQuery("select max(version) from " + schema + ".schema_version")) {
             r.next();
-            assertThat(r.getInt(1)).isEqualTo(2);
+            assertThat(r.getInt(1)).isEqualTo(3);
         }
     }
 
