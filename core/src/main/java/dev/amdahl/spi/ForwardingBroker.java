@@ -11,7 +11,7 @@ import java.util.Optional;
  *
  * <pre>{@code
  * // a broker whose acknowledgements fail, to see that the worker leaves the message to redelivery
- * Broker flaky = new ForwardingBroker(new MemoryBroker(clock)) {
+ * Broker flaky = new ForwardingBroker(broker) {
  *     @Override
  *     public void ack(Delivery delivery) {
  *         throw new IllegalStateException("connection reset");

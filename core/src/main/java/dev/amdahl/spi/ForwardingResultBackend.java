@@ -15,7 +15,7 @@ import java.util.function.Consumer;
  * <pre>{@code
  * // a backend that is down for the first two stores
  * AtomicInteger failures = new AtomicInteger(2);
- * ResultBackend flaky = new ForwardingResultBackend(new MemoryResultBackend(clock)) {
+ * ResultBackend flaky = new ForwardingResultBackend(backend) {
  *     @Override
  *     public Map<String, TaskRecord> storeAllUnlessFinal(List<TaskRecord> records) {
  *         if (failures.getAndDecrement() > 0) {

@@ -203,11 +203,8 @@ final class Settlement {
 
     /** Settles {@code first} and what is queued, holding {@code settling}, which it lets go. */
     private void settleHeld(Final first) {
-        List<Final> batch = new ArrayList<>();
-        batch.add(first);
         try {
-            toSettle.drainTo(batch, MAX_SETTLE_BATCH - 1);
-            settleOrGiveBack(batch);
+            settleWithQueued(first);
         } finally {
             settling.set(false);
         }
@@ -215,14 +212,19 @@ final class Settlement {
 
     /** Settles {@code only} on this thread, holding {@code settleLock}, which it lets go; see "A lone final". */
     private void settleAlone(Final only) {
-        List<Final> batch = new ArrayList<>(1);
-        batch.add(only);
         try {
-            toSettle.drainTo(batch, MAX_SETTLE_BATCH - 1);
-            settleOrGiveBack(batch);
+            settleWithQueued(only);
         } finally {
             settleLock.unlock();
         }
+    }
+
+    /** Settles {@code first} and what is queued behind it, one batch; the caller holds {@code settling} or {@code settleLock}. */
+    private void settleWithQueued(Final first) {
+        List<Final> batch = new ArrayList<>();
+        batch.add(first);
+        toSettle.drainTo(batch, MAX_SETTLE_BATCH - 1);
+        settleOrGiveBack(batch);
     }
 
     /**

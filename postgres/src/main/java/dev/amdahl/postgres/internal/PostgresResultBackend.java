@@ -985,8 +985,9 @@ public final class PostgresResultBackend implements ResultBackend, IdempotencyKe
      */
     long sweep(String table, Instant now) throws SQLException {
         long deleted = 0;
-        String order = table.equals("results") ? "" : " order by expires_at";
-        if (table.equals("results")) {
+        boolean blockRanges = table.equals("results");
+        String order = blockRanges ? "" : " order by expires_at";
+        if (blockRanges) {
             // Block ranges written since the last summary are not summarized until a vacuum (never, for a table that
             // is only inserted into, on a server without autovacuum), and a scan reads every unsummarized block:
             // summarized first, a sweep with nothing expired reads none of the table, not all of it
