@@ -11,6 +11,7 @@ import dev.amdahl.spi.Registration;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.RevocationFeed;
 import dev.amdahl.spi.TaskRecord;
+import dev.amdahl.spi.TaskWatchers;
 import dev.amdahl.spi.UpdateFeed;
 import dev.amdahl.spi.WorkerRegistry;
 import java.sql.Connection;
@@ -73,8 +74,7 @@ import org.slf4j.LoggerFactory;
  * <h2>Threads</h2>
  * One thread listens; what it hears is handed to {@code callbacks}, one thread, which also reads records for
  * waiters and runs the callbacks, so notices are handled in the order they came. {@code cleaner} deletes what has
- * expired. {@code watchers} is a concurrent map whose per-id sets are replaced atomically with {@code compute}; a
- * watcher fires at most once.
+ * expired. A watcher fires at most once ({@link TaskWatchers}).
  */
 public final class PostgresResultBackend implements ResultBackend, IdempotencyKeys, Claims, RevocationFeed, UpdateFeed,
         WorkerRegistry, AckingStore {
@@ -104,7 +104,8 @@ public final class PostgresResultBackend implements ResultBackend, IdempotencyKe
     private final Thread listener;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private final Map<String, Set<Watcher>> watchers = new ConcurrentHashMap<>();
+    /** onUpdate listeners go when their task's watchers fire, since the task has ended. */
+    private final TaskWatchers watchers;
     /** onUpdate listeners by task id; dropped when the task's final notice arrives. */
     private final Map<String, Set<Consumer<TaskRecord>>> updateListeners = new ConcurrentHashMap<>();
     private final Set<Consumer<TaskRecord>> revocationListeners = ConcurrentHashMap.newKeySet();
@@ -136,6 +137,7 @@ public final class PostgresResultBackend implements ResultBackend, IdempotencyKe
         this.backendSettings = backendSettings;
         this.settings = backendSettings.connection();
         this.clock = clock;
+        this.watchers = new TaskWatchers(updateListeners::remove);
         this.schema = settings.schema();
         String name = "amdahl_results_" + schema;
         // a channel is an identifier: longer than 63 bytes, PostgreSQL refuses pg_notify
@@ -212,29 +214,6 @@ public final class PostgresResultBackend implements ResultBackend, IdempotencyKe
                 + " select n.count, k.task_id, k.state, k.record" + (ackTable == null ? ", 0" : ", (select count(*) from acked)")
                 + " from (select count(*) from notices) n"
                 + " left join (select task_id, state, record from written where not stored) k on true";
-    }
-
-    private final class Watcher {
-        final String taskId;
-        final Consumer<TaskRecord> callback;
-        final AtomicBoolean fired = new AtomicBoolean();
-
-        Watcher(String taskId, Consumer<TaskRecord> callback) {
-            this.taskId = taskId;
-            this.callback = callback;
-        }
-
-        void fire(TaskRecord record) {
-            if (fired.compareAndSet(false, true)) {
-                remove(this);
-                updateListeners.remove(taskId);
-                try {
-                    callback.accept(record);
-                } catch (RuntimeException e) {
-                    log.error("A whenReady callback for task {} failed", taskId, e);
-                }
-            }
-        }
     }
 
     // ---------------------------------------------------------------- store
@@ -611,20 +590,7 @@ public final class PostgresResultBackend implements ResultBackend, IdempotencyKe
 
     private Registration watch(String taskId, Consumer<TaskRecord> callback) {
         checkOpen();
-        Watcher watcher = new Watcher(taskId, callback);
-        watchers.compute(taskId, (id, set) -> {
-            Set<Watcher> s = set == null ? ConcurrentHashMap.newKeySet() : set;
-            s.add(watcher);
-            return s;
-        });
-        return () -> remove(watcher);
-    }
-
-    private void remove(Watcher watcher) {
-        watchers.computeIfPresent(watcher.taskId, (id, set) -> {
-            set.remove(watcher);
-            return set.isEmpty() ? null : set;
-        });
+        return watchers.add(taskId, callback);
     }
 
     /** Reads the records of the watchers registered since the last check, in one query. Runs on {@code callbacks}. */
@@ -639,7 +605,7 @@ public final class PostgresResultBackend implements ResultBackend, IdempotencyKe
 
     /** Re-reads the records of every waiter: after the listener LISTENs again, and every {@link #FALLBACK_RECHECK}. */
     private void recheckAll() {
-        recheck(new ArrayList<>(watchers.keySet()));
+        recheck(watchers.taskIds());
     }
 
     /**
@@ -663,10 +629,7 @@ public final class PostgresResultBackend implements ResultBackend, IdempotencyKe
     }
 
     private void fire(TaskRecord record) {
-        Set<Watcher> waiting = watchers.get(record.taskId());
-        if (waiting != null) {
-            waiting.forEach(w -> w.fire(record));
-        }
+        watchers.fire(record);
     }
 
     // ---------------------------------------------------------------- feeds
@@ -854,7 +817,7 @@ public final class PostgresResultBackend implements ResultBackend, IdempotencyKe
             if (notice.state().isReady()) {
                 updateListeners.remove(id);
                 boolean revocation = notice.state() == TaskState.REVOKED && !revocationListeners.isEmpty();
-                if (!revocation && !watchers.containsKey(id)) {
+                if (!revocation && !watchers.isWatched(id)) {
                     continue;   // a worker hears every final record; decoding those nobody waits for would cost it dearly
                 }
                 TaskRecord record = notice.record() == null ? null : decode(id, notice.state().name(), notice.record());

@@ -10,6 +10,7 @@ import dev.amdahl.spi.Registration;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.RevocationFeed;
 import dev.amdahl.spi.TaskRecord;
+import dev.amdahl.spi.TaskWatchers;
 import dev.amdahl.spi.UpdateFeed;
 import dev.amdahl.spi.WorkerRegistry;
 import io.lettuce.core.KeyValue;
@@ -31,6 +32,7 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -73,8 +75,7 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Threads</h2>
  * Notices arrive on a Lettuce event-loop thread, which must never block; they are handed to
- * {@code callbacks}, one thread, which also runs the callbacks. {@code watchers} is a concurrent map whose
- * per-id sets are replaced atomically with {@code compute}; a watcher fires at most once ({@code Watcher.fired}).
+ * {@code callbacks}, one thread, which also runs the callbacks. A watcher fires at most once ({@link TaskWatchers}).
  */
 public final class RedisResultBackend implements ResultBackend, IdempotencyKeys, Claims, RevocationFeed, UpdateFeed, WorkerRegistry,
         AckingStore {
@@ -108,7 +109,8 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
     private final Set<String> toRecheck = ConcurrentHashMap.newKeySet();
     /** Failed attempts of the retry owed, 0 when none is; touched only on {@code callbacks}. */
     private int recheckAttempt;
-    private final Map<String, Set<Watcher>> watchers = new ConcurrentHashMap<>();
+    /** onUpdate listeners go when their task's watchers fire, since the task has ended. */
+    private final TaskWatchers watchers;
     /** onUpdate listeners by task id; dropped when the task's final notice arrives. */
     private final Map<String, Set<Consumer<TaskRecord>>> updateListeners = new ConcurrentHashMap<>();
     /** Ids of watchers not yet checked against their stored record; drained by {@link #checkNewWatchers}. */
@@ -130,6 +132,7 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
 
     public RedisResultBackend(RedisSettings settings) {
         this.settings = settings;
+        this.watchers = new TaskWatchers(updateListeners::remove);
         this.keys = new Keys(settings);
         this.connections = new RedisConnections(settings);
         try {
@@ -144,29 +147,6 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
             t.setDaemon(true);
             return t;
         });
-    }
-
-    private final class Watcher {
-        final String taskId;
-        final Consumer<TaskRecord> callback;
-        final AtomicBoolean fired = new AtomicBoolean();
-
-        Watcher(String taskId, Consumer<TaskRecord> callback) {
-            this.taskId = taskId;
-            this.callback = callback;
-        }
-
-        void fire(TaskRecord record) {
-            if (fired.compareAndSet(false, true)) {
-                remove(this);
-                updateListeners.remove(taskId);
-                try {
-                    callback.accept(record);
-                } catch (RuntimeException e) {
-                    log.error("A whenReady callback for task {} failed", taskId, e);
-                }
-            }
-        }
     }
 
     // ---------------------------------------------------------------- store
@@ -415,8 +395,8 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
             args[5] = batchNotice(updates);
             if (acks != null) {
                 String[] resultKeys = scriptKeys;
-                scriptKeys = java.util.Arrays.copyOf(resultKeys, resultKeys.length + acks.size());
-                List<byte[]> ackArgs = new ArrayList<>(java.util.Arrays.asList(args));
+                scriptKeys = Arrays.copyOf(resultKeys, resultKeys.length + acks.size());
+                List<byte[]> ackArgs = new ArrayList<>(Arrays.asList(args));
                 ackArgs.add(RedisBroker.utf8(Keys.GROUP));
                 int k = resultKeys.length;
                 for (Map.Entry<String, List<String>> e : acks.entrySet()) {
@@ -761,19 +741,14 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
 
     private Registration watch(String taskId, Consumer<TaskRecord> callback) {
         checkOpen();
-        Watcher watcher = new Watcher(taskId, callback);
-        watchers.compute(taskId, (id, set) -> {
-            Set<Watcher> s = set == null ? ConcurrentHashMap.newKeySet() : set;
-            s.add(watcher);
-            return s;
-        });
+        Registration watch = watchers.add(taskId, callback);
         try {
             ensureSubscribed();
         } catch (RuntimeException e) {
-            remove(watcher);
+            watch.cancel();
             throw e;
         }
-        return () -> remove(watcher);
+        return watch;
     }
 
     /**
@@ -793,13 +768,6 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
             }
         }
         recheck(ids);
-    }
-
-    private void remove(Watcher watcher) {
-        watchers.computeIfPresent(watcher.taskId, (id, set) -> {
-            set.remove(watcher);
-            return set.isEmpty() ? null : set;
-        });
     }
 
     private void ensureSubscribed() {
@@ -933,17 +901,14 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
             TaskRecord record = decodeNotice(message);
             if (record != null) {
                 updateListeners.remove(record.taskId()); // the task ended: no more updates
-                Set<Watcher> waiting = watchers.get(record.taskId());
-                if (waiting != null) {
-                    waiting.forEach(w -> w.fire(record));
-                }
+                watchers.fire(record);
                 if (record.state() == TaskState.REVOKED) {
                     tellRevocationListeners(record);
                 }
             }
         } else if (message[0] == ID_NOTICE) {
             String taskId = new String(message, 1, message.length - 1, StandardCharsets.UTF_8);
-            if (watchers.containsKey(taskId)) {
+            if (watchers.isWatched(taskId)) {
                 recheck(List.of(taskId));
             }
             // a REVOKED record carries no result, so it is always small enough to travel inline
@@ -953,7 +918,7 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
     }
 
     private void recheckAll() {
-        List<String> ids = new ArrayList<>(watchers.keySet());
+        List<String> ids = watchers.taskIds();
         for (int from = 0; from < ids.size(); from += MGET_CHUNK) {
             recheck(ids.subList(from, Math.min(ids.size(), from + MGET_CHUNK)));
         }
@@ -983,7 +948,7 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
 
     /** The one retry of the reads that failed: all that are still awaited, in chunks. Runs on {@code callbacks}. */
     private void retryRechecks() {
-        List<String> ids = toRecheck.stream().filter(watchers::containsKey).toList();
+        List<String> ids = toRecheck.stream().filter(watchers::isWatched).toList();
         toRecheck.clear();
         if (ids.isEmpty() || closed) {
             recheckAttempt = 0;
@@ -1017,10 +982,7 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
             KeyValue<String, byte[]> kv = values.get(i);
             TaskRecord record = kv.hasValue() ? decode(ids.get(i), kv.getValue()) : null;
             if (record != null && record.state().isReady()) {
-                Set<Watcher> waiting = watchers.get(ids.get(i));
-                if (waiting != null) {
-                    waiting.forEach(w -> w.fire(record));
-                }
+                watchers.fire(record);
             }
         }
     }
