@@ -270,6 +270,20 @@ final class PrivateRabbit implements AutoCloseable, BeforeAllCallback, AfterAllC
         }
     }
 
+    /**
+     * The last {@code lines} lines of the node's log, for a failure's message: what the node said about its recovery
+     * after a kill is the only account of a queue or message it did not bring back.
+     */
+    String logTail(int lines) {
+        Path log = dir.resolve("log").resolve(nodeName + ".log");
+        try {
+            List<String> all = Files.readAllLines(log);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no log at " + log + ": " + e.getMessage() + ")";
+        }
+    }
+
     private Path output() {
         return dir.resolve("rabbitmq-server.out");
     }

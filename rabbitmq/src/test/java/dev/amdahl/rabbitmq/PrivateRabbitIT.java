@@ -46,6 +46,10 @@ class PrivateRabbitIT {
             assertThat(accepts(5672)).as("the shared node after the private one was killed").isTrue();
 
             rabbit.start();
+            // RabbitMQ 3.10 has once (in some 20 runs, on a loaded machine) come back without the durable queue: the
+            // node's own account of its recovery then goes with the failure
+            assertThat(RabbitTestSupport.queueExists(rabbit.url(), durable))
+                    .as(() -> durable + " after the restart; the node's log ends:\n" + rabbit.logTail(60)).isTrue();
             try (Connection connection = RabbitTestSupport.connect(rabbit.url());
                  Channel channel = connection.createChannel()) {
                 GetResponse kept = channel.basicGet(durable, false);
@@ -57,7 +61,6 @@ class PrivateRabbitIT {
             }
             // a non-durable queue does not outlive its node: had the kill not killed it, the queue would still be there
             assertThat(RabbitTestSupport.queueExists(rabbit.url(), transientQueue)).as(transientQueue).isFalse();
-            assertThat(RabbitTestSupport.queueExists(rabbit.url(), durable)).as(durable).isTrue();
         }
     }
 
