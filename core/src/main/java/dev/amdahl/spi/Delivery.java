@@ -48,6 +48,15 @@ public record Delivery(String queue, String messageId, byte[] body, int priority
         return deliveryCount > 1;
     }
 
+    /**
+     * From the queue, the message id and the delivery count alone, which equal deliveries share: workers key their maps
+     * by delivery, and the record's own hash would walk the carried message's whole argument tree on every lookup.
+     */
+    @Override
+    public int hashCode() {
+        return (queue.hashCode() * 31 + messageId.hashCode()) * 31 + deliveryCount;
+    }
+
     @Override
     public String toString() {
         return "Delivery[" + queue + "/" + messageId + ", " + body.length + " bytes, delivery " + deliveryCount + "]";

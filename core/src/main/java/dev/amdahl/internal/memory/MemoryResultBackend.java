@@ -49,9 +49,10 @@ import java.util.function.Consumer;
  *   <li><b>Memory is bounded by the time to live.</b> Records and counters live {@code resultTtl} after their last
  *       write, as on Redis. Reads check the time themselves, so nothing expired is ever returned; the memory is
  *       released by a sweep over every record and counter, run by the write that brings the writes since the last
- *       sweep to as many as there are entries (at least {@value #SWEEP_EVERY_MIN}): each write pays for about one
- *       entry looked at, and nothing but the entries themselves is kept to find them, so a record
- *       {@link #forget forgotten} costs nothing more. A task with neither a record nor a watcher has no entry.</li>
+ *       sweep to as many as there are entries (at least {@value #SWEEP_EVERY_MIN}), and not before the earliest life
+ *       the last sweep left can have ended: each write pays for at most about one entry looked at, and nothing but
+ *       the entries themselves is kept to find them, so a record {@link #forget forgotten} costs nothing more. A task
+ *       with neither a record nor a watcher has no entry.</li>
  * </ul>
  */
 public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys, Claims, RevocationFeed, UpdateFeed, WorkerRegistry {
@@ -77,6 +78,13 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
     private final Map<String, Instant> counterLife = new ConcurrentHashMap<>();
     /** Writes since the last sweep of expired records and counters; see the class comment. */
     private final AtomicLong writesSinceSweep = new AtomicLong();
+    /**
+     * Before this time ({@link Clock#millis()}) no record or counter can have expired: the earliest life the last sweep
+     * left, or that sweep's (at first this backend's creation's) time plus {@code resultTtl}, which every later write
+     * outlives on a clock that does not go back. Until then a sweep would find nothing and is not run, so a backend
+     * whose records are all younger than their time to live does not walk them again and again.
+     */
+    private volatile long nothingExpiresBefore;
     private static final int SWEEP_EVERY_MIN = 1_024;
     /** When counters created with a time to live expire (set once, at creation); guarded by itself. */
     private final Map<String, Instant> counterExpiry = new HashMap<>();
@@ -160,20 +168,29 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
         }
         this.clock = clock;
         this.resultTtlMillis = Math.max(1, resultTtl.toMillis());
+        this.nothingExpiresBefore = clock.millis() + resultTtlMillis;
     }
 
-    /** Counts a write; the one that makes the writes since the last sweep as many as the entries sweeps them. */
+    /**
+     * Counts a write; the one that makes the writes since the last sweep as many as the entries sweeps them, once
+     * something may have expired.
+     */
     private void wrote() {
         long writes = writesSinceSweep.incrementAndGet();
-        if (writes >= SWEEP_EVERY_MIN && writes >= records.size() + counters.size() && writesSinceSweep.compareAndSet(writes, 0)) {
+        if (writes >= SWEEP_EVERY_MIN && clock.millis() >= nothingExpiresBefore
+                && writes >= records.size() + counters.size() && writesSinceSweep.compareAndSet(writes, 0)) {
             sweep();
         }
     }
 
     private void sweep() {
         Instant now = clock.instant();
+        long nowMillis = now.toEpochMilli();
+        long[] earliest = {nowMillis + resultTtlMillis};
         counterLife.forEach((key, life) -> {
-            if (!life.isAfter(now)) {
+            if (life.isAfter(now)) {
+                earliest[0] = Math.min(earliest[0], life.toEpochMilli());
+            } else {
                 synchronized (counterLife) {
                     // with increment's lock: an increment between the look and the removal moved its life on
                     if (counterLife.remove(key, life)) {
@@ -182,10 +199,11 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
                 }
             }
         });
-        long nowMillis = now.toEpochMilli();
         List<String> expired = new ArrayList<>();
         records.forEach((id, seen) -> {
-            if (seen instanceof Slot slot && slot.untilMillis() <= nowMillis) {
+            if (seen instanceof Slot slot && slot.untilMillis() > nowMillis) {
+                earliest[0] = Math.min(earliest[0], slot.untilMillis());
+            } else if (seen instanceof Slot) {
                 // looked at again in the compute: a store since then brought a new life; what waits stays
                 boolean[] gone = new boolean[1];
                 records.computeIfPresent(id, (k, latest) -> {
@@ -200,6 +218,7 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
                 }
             }
         });
+        nothingExpiresBefore = earliest[0];
         if (!expired.isEmpty()) {
             synchronized (revokedIds) {
                 for (String id : expired) {

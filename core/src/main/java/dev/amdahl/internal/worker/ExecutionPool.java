@@ -32,6 +32,15 @@ public interface ExecutionPool {
     record Job(TaskMessage message, int deliveryCount, Consumer<Outcome> done, RunControl control) {
 
         /**
+         * From the task's id and the delivery count alone, which equal jobs share: pools key their maps by job, and the
+         * record's own hash would walk the message's whole argument tree on every lookup.
+         */
+        @Override
+        public int hashCode() {
+            return message.id().hashCode() * 31 + deliveryCount;
+        }
+
+        /**
          * Calls {@code done} with the outcome unless {@code reported} says it was called already: a job can end
          * in more than one way at once (finished, cancelled, its child died), and only the first one counts.
          */

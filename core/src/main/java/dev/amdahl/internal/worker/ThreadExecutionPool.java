@@ -48,7 +48,10 @@ public final class ThreadExecutionPool implements ExecutionPool {
     private final TaskInvoker invoker;
     private final ThreadPoolExecutor executor;
     private final int threads;
-    /** Jobs handed to a thread and not yet ended or abandoned; what shutdown waits for. Notified on removal. */
+    /**
+     * Jobs handed to a thread and not yet ended or abandoned; what shutdown waits for. Notified on removal once
+     * stopping.
+     */
     private final Map<Job, Running> running = new ConcurrentHashMap<>();
     /** Jobs executed and not yet ended, queued or running: what {@link #cancel} looks up. */
     private final Map<Job, Running> jobs = new ConcurrentHashMap<>();
@@ -224,10 +227,16 @@ public final class ThreadExecutionPool implements ExecutionPool {
         }
     }
 
+    /**
+     * Only a shutdown waits for {@code running} to empty, and only after {@code stopping} is set (its wait also looks
+     * again every 50 ms): a job that ends before then takes no lock.
+     */
     private void removeRunning(Job job) {
-        synchronized (running) {
-            running.remove(job);
-            running.notifyAll();
+        running.remove(job);
+        if (stopping) {
+            synchronized (running) {
+                running.notifyAll();
+            }
         }
     }
 
