@@ -17,6 +17,8 @@ RUN groupadd --system --gid 10001 amdahl \
 # the launcher finds the jar at cli/target/amdahl.jar beside itself, as in a clone
 COPY --from=build /src/cli/target/amdahl.jar /opt/amdahl/cli/target/amdahl.jar
 COPY --from=build /src/amdahl /opt/amdahl/amdahl
+# the launcher's JVM defaults, which it sources from beside itself
+COPY --from=build /src/scripts/jvm-defaults.sh /opt/amdahl/scripts/jvm-defaults.sh
 COPY --from=build /src/deploy/docker/entrypoint.sh /opt/amdahl/entrypoint.sh
 RUN chmod 0755 /opt/amdahl/amdahl /opt/amdahl/entrypoint.sh && mkdir -p /opt/amdahl/lib
 ENV PATH="/opt/amdahl:${PATH}" \
