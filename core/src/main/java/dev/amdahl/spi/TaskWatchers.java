@@ -32,16 +32,42 @@ import org.slf4j.LoggerFactory;
  *   <li>A task id is {@linkplain #isWatched watched} exactly while it has a watcher that has neither fired nor been
  *       cancelled: the map holds nothing for a task nobody waits on, so it stays as small as what is awaited.</li>
  *   <li>A callback that throws is logged and does not keep the other watchers of its task from firing.</li>
+ *   <li>{@link Listening#start} runs when a task gains a watcher while it had none, {@link Listening#stop} when it
+ *       loses its last (by a fire or a cancel): a backend that must subscribe to hear a task's record (a pub/sub
+ *       channel per task) listens only while someone waits.</li>
  * </ul>
  * Thread-safe: each task's set of watchers is replaced atomically ({@code compute}), and a watcher's single run is an
- * atomic flag.
+ * atomic flag. The {@link Listening} calls run after the map's update, outside it: a subscribe may block on the very
+ * connection whose thread fires the watchers, and inside {@code compute} that would deadlock. So when one caller's
+ * last watcher of a task goes while another's first is being added, the two calls may arrive out of order; a backend
+ * whose stop must never follow a later start checks {@link #isWatched} in it.
  */
 public final class TaskWatchers {
 
     private static final Logger log = LoggerFactory.getLogger(TaskWatchers.class);
 
+    /** What a backend does while a task is watched: hear of its record from the moment someone waits until nobody does. */
+    public interface Listening {
+        /** {@code taskId} gained a watcher and had none: start hearing of its record. */
+        void start(String taskId);
+
+        /** {@code taskId} lost its last watcher: stop. */
+        void stop(String taskId);
+    }
+
+    private static final Listening HEARS_EVERYTHING = new Listening() {
+        @Override
+        public void start(String taskId) {
+        }
+
+        @Override
+        public void stop(String taskId) {
+        }
+    };
+
     private final Map<String, Set<Watcher>> byTask = new ConcurrentHashMap<>();
     private final Consumer<String> whenFired;
+    private final Listening listening;
 
     /** Watchers that need nothing else done when one fires. */
     public TaskWatchers() {
@@ -53,17 +79,39 @@ public final class TaskWatchers {
      *                  keeps per task until its final record (update listeners, say) can go with it
      */
     public TaskWatchers(Consumer<String> whenFired) {
-        this.whenFired = Objects.requireNonNull(whenFired, "whenFired");
+        this(whenFired, HEARS_EVERYTHING);
     }
 
-    /** Watches {@code taskId} until {@link #fire} hands its final record to {@code callback}, or the cancel. */
+    /** Watchers of a backend that listens per task, told when each task's watching begins and ends. */
+    public TaskWatchers(Listening listening) {
+        this(taskId -> { }, listening);
+    }
+
+    private TaskWatchers(Consumer<String> whenFired, Listening listening) {
+        this.whenFired = Objects.requireNonNull(whenFired, "whenFired");
+        this.listening = Objects.requireNonNull(listening, "listening");
+    }
+
+    /**
+     * Watches {@code taskId} until {@link #fire} hands its final record to {@code callback}, or the cancel. The first
+     * watcher of a task has {@link Listening#start} run before this returns, so that the backend's read of what is
+     * stored already, which follows, leaves no gap in which a record is neither read nor heard.
+     */
     public Registration add(String taskId, Consumer<TaskRecord> callback) {
         Watcher watcher = new Watcher(taskId, Objects.requireNonNull(callback, "callback"));
+        boolean[] first = new boolean[1];
         byTask.compute(taskId, (id, set) -> {
-            Set<Watcher> s = set == null ? ConcurrentHashMap.newKeySet() : set;
+            Set<Watcher> s = set;
+            if (s == null) {
+                s = ConcurrentHashMap.newKeySet();
+                first[0] = true;
+            }
             s.add(watcher);
             return s;
         });
+        if (first[0]) {
+            listening.start(taskId);
+        }
         return watcher::cancel;
     }
 
@@ -99,7 +147,7 @@ public final class TaskWatchers {
         return new ArrayList<>(byTask.keySet());
     }
 
-    /** Drops every watcher without running it: the backend is closing. */
+    /** Drops every watcher without running it or telling {@link Listening}: the backend is closing. */
     public void clear() {
         byTask.clear();
     }
@@ -133,10 +181,15 @@ public final class TaskWatchers {
         }
 
         private void remove() {
+            boolean[] last = new boolean[1];
             byTask.computeIfPresent(taskId, (id, set) -> {
                 set.remove(this);
-                return set.isEmpty() ? null : set;
+                last[0] = set.isEmpty();
+                return last[0] ? null : set;
             });
+            if (last[0]) {
+                listening.stop(taskId);
+            }
         }
     }
 }

@@ -69,6 +69,34 @@ class TaskWatchersTest {
     }
 
     @Test
+    void listeningStartsWithATasksFirstWatcherAndStopsWithItsLast() {
+        List<String> calls = new CopyOnWriteArrayList<>();
+        TaskWatchers listened = new TaskWatchers(new TaskWatchers.Listening() {
+            @Override
+            public void start(String taskId) {
+                calls.add("start " + taskId);
+            }
+
+            @Override
+            public void stop(String taskId) {
+                calls.add("stop " + taskId);
+            }
+        });
+
+        Registration first = listened.add("a", r -> calls.add("fired " + r.taskId()));
+        listened.add("a", r -> calls.add("fired " + r.taskId()));
+        Registration other = listened.add("b", r -> { });
+        first.cancel();
+        assertThat(calls).as("one of a's two watchers cancelled").containsExactly("start a", "start b");
+
+        listened.fire(success("a"));
+        other.cancel();
+        listened.add("a", r -> { });
+
+        assertThat(calls).containsExactly("start a", "start b", "stop a", "fired a", "stop b", "start a");
+    }
+
+    @Test
     void racingFiresRunEachWatcherExactlyOnce() throws Exception {
         int tasks = 2_000;
         AtomicInteger runs = new AtomicInteger();

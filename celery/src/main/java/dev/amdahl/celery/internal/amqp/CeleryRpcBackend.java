@@ -9,10 +9,10 @@ import dev.amdahl.AmdahlException;
 import dev.amdahl.MessageLimits;
 import dev.amdahl.celery.internal.protocol.MalformedCeleryMessageException;
 import dev.amdahl.celery.internal.result.CeleryDocuments;
-import dev.amdahl.celery.internal.result.ReadyWaiters;
 import dev.amdahl.spi.Registration;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskRecord;
+import dev.amdahl.spi.TaskWatchers;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -76,7 +76,7 @@ public final class CeleryRpcBackend implements ResultBackend {
     private final LinkedHashMap<String, Kept> records = new LinkedHashMap<>();
     /** Where the records of tasks this process delivered go, oldest first; guarded by itself. */
     private final LinkedHashMap<String, Kept> addresses = new LinkedHashMap<>();
-    private final ReadyWaiters waiters = new ReadyWaiters();
+    private final TaskWatchers waiters = new TaskWatchers();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /** A value and when it expires ({@link System#nanoTime}). */
@@ -215,7 +215,9 @@ public final class CeleryRpcBackend implements ResultBackend {
             return;
         }
         kept(r);
-        waiters.offer(r);
+        if (r.state().isReady()) {
+            waiters.fire(r);
+        }
     }
 
     /** Keeps {@code r} unless a final record of its task is kept already (a late STARTED never undoes a SUCCESS). */
@@ -237,7 +239,9 @@ public final class CeleryRpcBackend implements ResultBackend {
     @Override
     public Registration whenReady(String taskId, Consumer<TaskRecord> callback) {
         checkOpen();
-        return waiters.add(taskId, callback, () -> get(taskId));
+        Registration watch = waiters.add(taskId, callback);
+        get(taskId).filter(r -> r.state().isReady()).ifPresent(waiters::fire);
+        return watch;
     }
 
     @Override

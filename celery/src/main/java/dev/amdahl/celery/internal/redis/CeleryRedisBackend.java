@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.amdahl.MessageLimits;
 import dev.amdahl.celery.internal.canvas.ChordCounts;
 import dev.amdahl.celery.internal.result.CeleryDocuments;
-import dev.amdahl.celery.internal.result.ReadyWaiters;
 import dev.amdahl.spi.ProviderContext;
 import dev.amdahl.spi.Registration;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskRecord;
+import dev.amdahl.spi.TaskWatchers;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;
@@ -99,14 +99,14 @@ public final class CeleryRedisBackend implements ResultBackend, ChordCounts {
     private final RedisCommands<byte[], byte[]> redis;
     private final StatefulRedisPubSubConnection<byte[], byte[]> pubsub;
     /** Who waits for which task; its channel is subscribed while it has a waiter. */
-    private final ReadyWaiters waiters = new ReadyWaiters(new ReadyWaiters.Watching() {
+    private final TaskWatchers waiters = new TaskWatchers(new TaskWatchers.Listening() {
         @Override
-        public void first(String taskId) {
+        public void start(String taskId) {
             pubsub.sync().subscribe(bytes(META + taskId));
         }
 
         @Override
-        public void last(String taskId) {
+        public void stop(String taskId) {
             pubsub.async().unsubscribe(bytes(META + taskId));
         }
     });
@@ -123,7 +123,7 @@ public final class CeleryRedisBackend implements ResultBackend, ChordCounts {
             public void message(byte[] channel, byte[] message) {
                 String key = new String(channel, StandardCharsets.UTF_8);
                 String taskId = key.substring(META.length());
-                if (!waiters.waitedFor(taskId)) {
+                if (!waiters.isWatched(taskId)) {
                     return;
                 }
                 TaskRecord r;
@@ -133,8 +133,8 @@ public final class CeleryRedisBackend implements ResultBackend, ChordCounts {
                     log.warn("result of {} published on {} is not readable: {}", taskId, key, e.getMessage());
                     return;
                 }
-                if (r.taskId().equals(taskId)) {
-                    waiters.offer(r);
+                if (r.taskId().equals(taskId) && r.state().isReady()) {
+                    waiters.fire(r);
                 }
             }
         });
@@ -206,7 +206,9 @@ public final class CeleryRedisBackend implements ResultBackend, ChordCounts {
 
     @Override
     public Registration whenReady(String taskId, Consumer<TaskRecord> callback) {
-        return waiters.add(taskId, callback, () -> get(taskId));
+        Registration watch = waiters.add(taskId, callback);
+        get(taskId).filter(r -> r.state().isReady()).ifPresent(waiters::fire);
+        return watch;
     }
 
     @Override
