@@ -77,7 +77,7 @@ public interface ResultBackend extends AutoCloseable {
     /**
      * An optional feature of a result backend: a backend has it when {@link #capability} returns it. The
      * capabilities are {@link IdempotencyKeys}, {@link Claims}, {@link RevocationFeed}, {@link UpdateFeed},
-     * {@link WorkerRegistry} and {@link AckingStore}; the runtime uses no others.
+     * {@link WorkerRegistry}, {@link AckingStore} and {@link RecordsReadAhead}; the runtime uses no others.
      */
     interface Capability {
     }
