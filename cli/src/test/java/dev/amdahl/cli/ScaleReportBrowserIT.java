@@ -2,30 +2,22 @@ package dev.amdahl.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.amdahl.browsertest.HeadlessChromium;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.Dimension;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.logging.LogEntry;
-import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 
 /**
  * The HTML report of {@code amdahl scale} in a real browser: Debian's chromium driven headless through its
@@ -35,9 +27,6 @@ import org.openqa.selenium.logging.LoggingPreferences;
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class ScaleReportBrowserIT {
-
-    private static final String CHROMIUM = "/usr/bin/chromium";
-    private static final String CHROMEDRIVER = "/usr/bin/chromedriver";
 
     private WebDriver browser;
 
@@ -55,7 +44,7 @@ class ScaleReportBrowserIT {
                 "--workers", "1,2,4,8", "--predict", "16,32", "--repeat", "3", "--html", html.toString());
         assertThat(r.exitCode()).as(r.toString()).isZero();
 
-        browser = browser();
+        browser = HeadlessChromium.open();
         browser.get(html.toUri().toString());
 
         assertThat(browser.getTitle()).contains("synthetic job, S = 0.1");
@@ -81,7 +70,7 @@ class ScaleReportBrowserIT {
             assertThat(rows("held-out")).as("a header, 16 and 32").hasSize(3);
             assertThat(rows("criteria")).hasSizeGreaterThanOrEqualTo(3);
         }
-        assertThat(consoleProblems()).isEmpty();
+        assertThat(HeadlessChromium.consoleProblems(browser)).isEmpty();
 
         Path shots = Path.of("target", "screenshots");
         Files.createDirectories(shots);
@@ -96,7 +85,7 @@ class ScaleReportBrowserIT {
                 "2", "--workers", "1,2,4,8", "--predict", "16", "--repeat", "3", "--html", html.toString());
         assertThat(r.exitCode()).as(r.toString()).isZero();
 
-        browser = browser();
+        browser = HeadlessChromium.open();
         browser.get(html.toUri().toString());
 
         assertThat(browser.getTitle()).contains("synthetic job, S = 0.3", "weak scaling");
@@ -116,7 +105,7 @@ class ScaleReportBrowserIT {
         assertThat(chart.findElements(By.cssSelector("polygon.band"))).as("the confidence band of s'").hasSize(1);
         assertThat(chart.getText()).contains("scaled speedup", "ideal (scaled speedup = n)", "Gustafson fit, s' = ",
                 "held out of the fit", "advice: ");
-        assertThat(consoleProblems()).isEmpty();
+        assertThat(HeadlessChromium.consoleProblems(browser)).isEmpty();
 
         Path shots = Path.of("target", "screenshots");
         Files.createDirectories(shots);
@@ -126,30 +115,5 @@ class ScaleReportBrowserIT {
 
     private List<WebElement> rows(String table) {
         return browser.findElements(By.cssSelector("#" + table + " tr"));
-    }
-
-    private List<String> consoleProblems() {
-        List<String> bad = new ArrayList<>();
-        for (LogEntry e : browser.manage().logs().get(LogType.BROWSER)) {
-            if (e.getLevel().intValue() >= Level.WARNING.intValue()) {
-                bad.add(e.getLevel() + " " + e.getMessage());
-            }
-        }
-        return bad;
-    }
-
-    private static WebDriver browser() {
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File(CHROMEDRIVER))
-                .usingAnyFreePort().build();
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM);
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1280,900", "--no-first-run", "--disable-extensions");
-        LoggingPreferences logs = new LoggingPreferences();
-        logs.enable(LogType.BROWSER, Level.ALL);
-        options.setCapability("goog:loggingPrefs", logs);
-        ChromeDriver driver = new ChromeDriver(service, options);
-        driver.manage().window().setSize(new Dimension(1280, 900));
-        return driver;
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.amdahl.Task;
 import dev.amdahl.TaskFuture;
 import dev.amdahl.TaskState;
+import dev.amdahl.browsertest.HeadlessChromium;
 import dev.amdahl.testkit.Await;
 import java.io.File;
 import java.io.IOException;
@@ -15,24 +16,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.openqa.selenium.By;
-import org.openqa.selenium.Dimension;
 import org.openqa.selenium.NoSuchElementException;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.logging.LogEntry;
-import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 
 /**
  * The dashboard in a real browser: Debian's chromium driven through its chromedriver (nothing downloaded), headless,
@@ -41,9 +34,6 @@ import org.openqa.selenium.logging.LoggingPreferences;
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class DashboardBrowserIT {
-
-    private static final String CHROMIUM = "/usr/bin/chromium";
-    private static final String CHROMEDRIVER = "/usr/bin/chromedriver";
 
     private final List<AutoCloseable> open = new ArrayList<>();
     private WebDriver browser;
@@ -72,7 +62,7 @@ class DashboardBrowserIT {
     void offLoopbackThePageNeedsItsToken() throws Exception {
         Deployment deployment = opened(Deployment.embedded());
         Dashboard dashboard = opened(Dashboard.builder(deployment.app).bind("0.0.0.0", 0).token(DashboardAuthTest.TOKEN).start());
-        browser = browser();
+        browser = HeadlessChromium.open();
         String base = "http://127.0.0.1:" + dashboard.port();
         browser.get(base + "/");
         assertThat(browser.findElements(By.id("count-processed"))).as("no dashboard without the token").isEmpty();
@@ -95,7 +85,7 @@ class DashboardBrowserIT {
     private void walkThrough(Deployment d, String name, boolean screenshots) throws Exception {
         Deployment deployment = opened(d);
         Dashboard dashboard = opened(Dashboard.builder(deployment.app).bind("127.0.0.1", 0).pollInterval(Duration.ofMillis(300)).start());
-        browser = browser();
+        browser = HeadlessChromium.open();
         browser.get(dashboard.url());
         Await.until(Deployment.timeout(), "the event stream is live", () -> browser.findElement(By.id("live")).getText().equals("live"));
         Await.until(Deployment.timeout(), "the worker is counted", () -> text("count-workers").equals("1"));
@@ -184,12 +174,7 @@ class DashboardBrowserIT {
     }
 
     private List<String> severeConsoleEntries() {
-        List<String> bad = new ArrayList<>();
-        for (LogEntry e : browser.manage().logs().get(LogType.BROWSER)) {
-            if (e.getLevel().intValue() >= Level.WARNING.intValue()) {
-                bad.add(e.getLevel() + " " + e.getMessage());
-            }
-        }
+        List<String> bad = HeadlessChromium.consoleProblems(browser);
         // the refused pages of the token test answer 401 on purpose; the browser logs those loads
         bad.removeIf(s -> s.contains("401"));
         return bad;
@@ -210,20 +195,5 @@ class DashboardBrowserIT {
     private <T extends AutoCloseable> T opened(T t) {
         open.add(t);
         return t;
-    }
-
-    private static WebDriver browser() {
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File(CHROMEDRIVER))
-                .usingAnyFreePort().build();
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM);
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1280,900", "--no-first-run", "--disable-extensions");
-        LoggingPreferences logs = new LoggingPreferences();
-        logs.enable(LogType.BROWSER, Level.ALL);
-        options.setCapability("goog:loggingPrefs", logs);
-        ChromeDriver driver = new ChromeDriver(service, options);
-        driver.manage().window().setSize(new Dimension(1280, 900));
-        return driver;
     }
 }
