@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,6 +38,7 @@ import org.slf4j.LoggerFactory;
  *     ... URI.create(rabbit.url()) ...
  *     rabbit.kill();                      // a crash: no shutdown, only what was fsynced survives
  *     rabbit.start();                     // same node, same data, same ports
+ *     rabbit.stop();                      // a clean shutdown: rabbitmqctl stop
  * }                                       // killed, its directory removed
  * }</pre>
  *
@@ -281,6 +283,35 @@ final class PrivateRabbit implements AutoCloseable, BeforeAllCallback, AfterAllC
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
         } catch (IOException e) {
             return "(no log at " + log + ": " + e.getMessage() + ")";
+        }
+    }
+
+    /**
+     * Stops the node cleanly ({@code rabbitmqctl stop}) and returns once it has exited: everything it holds is on disk
+     * then, its definitions included, which a {@link #kill} moments after they were made may not find (see
+     * PrivateRabbitIT).
+     */
+    void stop() throws IOException, InterruptedException {
+        if (process == null || !process.isAlive()) {
+            throw new IllegalStateException("node " + nodeName + " is not running");
+        }
+        Path ctl = DEBIAN_SERVER.resolveSibling("rabbitmqctl");
+        ProcessBuilder builder = new ProcessBuilder(Files.isExecutable(ctl) ? ctl.toString() : "rabbitmqctl", "-q", "-n",
+                nodeName, "stop").redirectErrorStream(true);
+        Map<String, String> env = builder.environment();
+        env.keySet().removeIf(name -> name.startsWith("RABBITMQ_") || name.startsWith("ERL_"));
+        // the node's cookie is in its HOME; the CLI reaches it through the same epmd
+        env.put("HOME", dir.toString());
+        env.put("RABBITMQ_CONF_ENV_FILE", dir.resolve("rabbitmq-env.conf").toString());
+        env.put("ERL_EPMD_ADDRESS", "127.0.0.1");
+        Process ctlProcess = builder.start();
+        String said = new String(ctlProcess.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        if (!ctlProcess.waitFor(60, TimeUnit.SECONDS) || ctlProcess.exitValue() != 0) {
+            ctlProcess.destroyForcibly();
+            throw new IllegalStateException("rabbitmqctl stop of node " + nodeName + " failed: " + said);
+        }
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("node " + nodeName + " did not exit within 60 s of rabbitmqctl stop");
         }
     }
 

@@ -24,6 +24,15 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class PrivateRabbitIT {
 
+    /**
+     * The queue is declared before a clean restart, and only the message and the transient queue go through the crash:
+     * RabbitMQ 3.10 answers declare-ok before the declaration is necessarily on disk (its own {@code mnesia_sync}
+     * module says Mnesia's {@code sync_transaction} does not guarantee the log is flushed, and its flush is skipped when
+     * Mnesia's log-write counter did not move). Killed moments after the declare, a node here came back without the
+     * queue in 2 of 24 runs while other tests built on the same 2 cores, its log saying "Recovering 0 queues of type
+     * rabbit_classic_queue"; 62 later runs, with less built beside them, lost nothing. A message RabbitMQ confirmed is on disk, so
+     * that is what the crash tests.
+     */
     @Test
     void aDurableQueueWithAPersistentConfirmedMessageSurvivesAKillAndRestart() throws Exception {
         try (PrivateRabbit rabbit = new PrivateRabbit()) {
@@ -33,6 +42,12 @@ class PrivateRabbitIT {
             try (Connection connection = RabbitTestSupport.connect(rabbit.url());
                  Channel channel = connection.createChannel()) {
                 channel.queueDeclare(durable, true, false, false, null);
+            }
+            rabbit.stop();
+            rabbit.start();
+            assertThat(RabbitTestSupport.queueExists(rabbit.url(), durable)).as(durable + " after a clean restart").isTrue();
+            try (Connection connection = RabbitTestSupport.connect(rabbit.url());
+                 Channel channel = connection.createChannel()) {
                 channel.queueDeclare(transientQueue, false, false, false, null);
                 channel.confirmSelect();
                 AMQP.BasicProperties persistent = MessageProperties.PERSISTENT_BASIC.builder().messageId("m-1").build();
@@ -46,8 +61,7 @@ class PrivateRabbitIT {
             assertThat(accepts(5672)).as("the shared node after the private one was killed").isTrue();
 
             rabbit.start();
-            // RabbitMQ 3.10 has once (in some 20 runs, on a loaded machine) come back without the durable queue: the
-            // node's own account of its recovery then goes with the failure
+            // should it come back without the queue after all, the node's own account of its recovery goes with the failure
             assertThat(RabbitTestSupport.queueExists(rabbit.url(), durable))
                     .as(() -> durable + " after the restart; the node's log ends:\n" + rabbit.logTail(60)).isTrue();
             try (Connection connection = RabbitTestSupport.connect(rabbit.url());
