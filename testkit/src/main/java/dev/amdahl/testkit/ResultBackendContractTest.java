@@ -67,7 +67,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * names start with the capability's. The store-and-acknowledge tests ({@code settling...}) run on a broker beside the
  * backend ({@link #createBroker}): a batch settled as a worker settles it, in one step through
  * {@link AckingStore} where the backend acknowledges that broker's deliveries, in two ({@code storeAllUnlessFinal},
- * then {@code ackAll}) where it does not, and either way with the same outcome.
+ * then {@code ackAll}) where it does not, and either way with the same outcome. The test of {@link RecordsReadAhead}
+ * ({@code recordsReadAhead...}) runs on that broker too, where the backend declares the capability (add it to
+ * {@link #expectedCapabilities} and give the broker whose deliveries carry the reads).
  */
 @Timeout(value = BrokerContractTest.TEST_TIMEOUT_SECONDS, unit = TimeUnit.SECONDS)
 public abstract class ResultBackendContractTest {
