@@ -5,6 +5,7 @@ import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.Claims;
 import dev.amdahl.spi.IdempotencyKeys;
 import dev.amdahl.spi.ProviderContext;
+import dev.amdahl.spi.RecordsReadAhead;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.RevocationFeed;
 import dev.amdahl.spi.UpdateFeed;
@@ -24,14 +25,14 @@ class RedisResultBackendContractIT extends ResultBackendContractTest {
         return new RedisResultBackendProvider().open(RedisTestSupport.url(PREFIX, ""), ProviderContext.ofDefaults());
     }
 
-    /** The kit's set, and the one-step settle of a Redis broker's deliveries on the same Redis. */
+    /** The kit's set, the one-step settle of a Redis broker's deliveries on the same Redis, and its records read ahead. */
     @Override
     protected Set<Class<? extends ResultBackend.Capability>> expectedCapabilities() {
         return Set.of(IdempotencyKeys.class, Claims.class, RevocationFeed.class, UpdateFeed.class, WorkerRegistry.class,
-                AckingStore.class);
+                AckingStore.class, RecordsReadAhead.class);
     }
 
-    /** A Redis broker beside it: the settling tests store and acknowledge in one step (AckingStore). */
+    /** A Redis broker beside it: the settling tests store and acknowledge in one step (AckingStore), its deliveries carry records. */
     @Override
     protected Broker createBroker(Clock clock, Duration visibilityTimeout) {
         return new RedisBrokerProvider().open(RedisTestSupport.url(PREFIX, "visibility-timeout=" + visibilityTimeout.toMillis()

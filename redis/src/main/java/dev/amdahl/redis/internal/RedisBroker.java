@@ -5,6 +5,7 @@ import dev.amdahl.spi.DeadLetter;
 import dev.amdahl.spi.Delivery;
 import dev.amdahl.spi.OutboundMessage;
 import io.lettuce.core.Consumer;
+import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisException;
@@ -86,6 +87,15 @@ import org.slf4j.LoggerFactory;
  * XREADGROUP per slot, each on a connection of its own: the first that brings something ends the poll, and what
  * the others bring after is given back unseen. Acks, requeues and rejects name one stream, so one slot, already.
  *
+ * <h2>Records read ahead</h2>
+ * Once a Redis result backend on this Redis switched it on ({@link #readRecordsAhead}, for
+ * {@link dev.amdahl.spi.RecordsReadAhead}), every read that hands entries out is followed on its connection by the MGET
+ * of their tasks' records, sent as soon as the read's reply is in: on the event loop, before the polling thread wakes,
+ * for the blocking read and the poll script, by the polling thread for the plain reads. Redis runs it after the read,
+ * so a record stored before the entries were claimed is in it. Its reply ({@link RecordsRead}) rides in the receipt
+ * of each delivery that read brought, and of no other: a delivery given back unseen, or a later delivery of the same
+ * message, has a receipt of its own.
+ *
  * <h2>Threads</h2>
  * Non-blocking commands share one connection (Lettuce pipelines concurrent callers on it). Each concurrent
  * {@code poll} borrows a connection from {@code idle}; {@code all} holds every connection ever opened so
@@ -133,6 +143,11 @@ public final class RedisBroker implements Broker {
     private final Map<String, ConcurrentLinkedDeque<ParkedRead>> parked = new ConcurrentHashMap<>();
     /** When the poll script last ran and what it and the reads since found, by the set of queues polled. */
     private final Map<Set<String>, ScriptRun> lastScript = new ConcurrentHashMap<>();
+    /**
+     * The key of a task's record less its id, of the backend whose records each read is followed by (see "Records read
+     * ahead"); null while none is. Set once, by {@link #readRecordsAhead}.
+     */
+    private volatile String recordKeyPrefix;
 
     /**
      * A poll script's run: when, and the due time it reported; and what the last poll since found: less than it asked
@@ -184,8 +199,131 @@ public final class RedisBroker implements Broker {
         return runtime + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
-    /** The handle of a delivered entry. */
-    record Receipt(String stream, String entryId) {
+    /**
+     * The handle of a delivered entry, and the read of its task's record that came with it ({@code null} if none).
+     * Equal for the same entry whatever the read: it names the entry.
+     */
+    record Receipt(String stream, String entryId, RecordsRead records) {
+
+        Receipt(String stream, String entryId) {
+            this(stream, entryId, null);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Receipt r && stream.equals(r.stream) && entryId.equals(r.entryId);
+        }
+
+        @Override
+        public int hashCode() {
+            return stream.hashCode() * 31 + entryId.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return "Receipt[" + stream + " " + entryId + "]";
+        }
+    }
+
+    /**
+     * The MGET of the records of one read's entries, sent on the read's connection right after its reply: carried by
+     * the deliveries that read brought ({@link Receipt#records}), taken by {@link RedisResultBackend#readAhead}.
+     */
+    static final class RecordsRead {
+        /** The record keys' prefix, which the backend checks is its own. */
+        final String keyPrefix;
+        /** Where each id's value is in the reply (its first place, when a read brought a message twice). */
+        private final Map<String, Integer> positions;
+        private final CompletableFuture<List<KeyValue<String, byte[]>>> reply;
+
+        RecordsRead(String keyPrefix, List<String> ids, CompletableFuture<List<KeyValue<String, byte[]>>> reply) {
+            this.keyPrefix = keyPrefix;
+            this.positions = new HashMap<>(ids.size() * 2);
+            for (int i = 0; i < ids.size(); i++) {
+                positions.putIfAbsent(ids.get(i), i);
+            }
+            this.reply = reply;
+        }
+
+        /** Where the value of {@code id}'s record is in {@link #values}, or -1 when it was not read. */
+        int position(String id) {
+            Integer at = positions.get(id);
+            return at == null ? -1 : at;
+        }
+
+        /** The values read, in the order of the ids; waits at most {@code waitMs} ms, the reply being in flight or in. */
+        List<KeyValue<String, byte[]>> values(long waitMs) {
+            try {
+                return reply.get(waitMs, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RedisException("interrupted while taking the records read ahead");
+            } catch (ExecutionException e) {
+                Throwable cause = Scripts.unwrap(e.getCause());
+                throw cause instanceof RedisException re ? re : new RedisException(cause);
+            } catch (TimeoutException e) {
+                throw new RedisCommandTimeoutException("no reply to the MGET of the records read ahead within " + waitMs + " ms");
+            }
+        }
+    }
+
+    /**
+     * Has every read that hands entries out followed by the MGET of the records under {@code keyPrefix} + task id (see
+     * "Records read ahead"), from now on. True if this broker reads those records now; false when it reads another
+     * prefix's already (one backend's records per broker).
+     */
+    synchronized boolean readRecordsAhead(String keyPrefix) {
+        if (recordKeyPrefix == null) {
+            recordKeyPrefix = keyPrefix;
+        }
+        return recordKeyPrefix.equals(keyPrefix);
+    }
+
+    /**
+     * Sends the MGET of the records of {@code ids} on {@code connection}, not waiting for it; null when reading ahead is
+     * off, there is nothing to read, or the send failed. Runs on the event loop too: it never blocks, and never throws
+     * (the entries read are this consumer's already and must reach it whatever happens here).
+     */
+    private RecordsRead readRecords(StatefulConnection<String, byte[]> connection, List<String> ids) {
+        String prefix = recordKeyPrefix;
+        if (prefix == null || ids.isEmpty()) {
+            return null;
+        }
+        try {
+            String[] recordKeys = new String[ids.size()];
+            for (int i = 0; i < recordKeys.length; i++) {
+                recordKeys[i] = prefix + ids.get(i);
+            }
+            return new RecordsRead(prefix, ids, RedisConnections.commands(connection).mget(recordKeys).toCompletableFuture());
+        } catch (RuntimeException e) {
+            log.debug("could not send the MGET of {} record(s) read ahead; the worker reads them itself", ids.size(), e);
+            return null;
+        }
+    }
+
+    /** The message ids of a stream read's entries, in order (those without one too are left out). */
+    private static List<String> idsOfEntries(List<StreamMessage<String, byte[]>> messages) {
+        List<String> ids = new ArrayList<>(messages.size());
+        for (StreamMessage<String, byte[]> m : messages) {
+            byte[] id = m.getBody() == null ? null : m.getBody().get("id");
+            if (id != null) {
+                ids.add(text(id));
+            }
+        }
+        return ids;
+    }
+
+    /** The message ids of a poll script's entries ({queue, level, entry id, id, body, prio, count}), in order. */
+    private static List<String> idsOfScriptReply(List<Object> reply) {
+        List<String> ids = new ArrayList<>();
+        if (reply != null && reply.size() >= 2 && reply.get(1) instanceof List<?> entries) {
+            for (Object entry : entries) {
+                if (entry instanceof List<?> f && f.size() == 7 && f.get(3) instanceof byte[] id) {
+                    ids.add(text(id));
+                }
+            }
+        }
+        return ids;
     }
 
     // ---------------------------------------------------------------- publish
@@ -533,7 +671,16 @@ public final class RedisBroker implements Broker {
 
     private PollOutcome runPollScript(StatefulConnection<String, byte[]> connection, List<Keys.Shard> shards, int max) {
         boolean[] due = maintenanceDue();
-        return decodePollReply(Scripts.join(sendPollScript(connection, shards, max, due[0], due[1])), shards);
+        CompletableFuture<List<Object>> reply = sendPollScript(connection, shards, max, due[0], due[1]);
+        if (recordKeyPrefix == null) {
+            return decodePollReply(Scripts.join(reply), shards, null);
+        }
+        // the MGET leaves on the event loop as the script's reply comes in: see "Records read ahead"
+        ScriptReply withRecords = Scripts.join(reply.thenApply(r -> new ScriptReply(r, readRecords(connection, idsOfScriptReply(r)))));
+        return decodePollReply(withRecords.reply(), shards, withRecords.records());
+    }
+
+    private record ScriptReply(List<Object> reply, RecordsRead records) {
     }
 
     /**
@@ -560,7 +707,7 @@ public final class RedisBroker implements Broker {
                 continue;
             }
             try {
-                PollOutcome one = decodePollReply(Scripts.join(replies.get(i)), slots.get(i));
+                PollOutcome one = decodePollReply(Scripts.join(replies.get(i)), slots.get(i), null);
                 deliveries.addAll(one.deliveries);
                 if (one.nextDueMillis >= 0 && (nextDue < 0 || one.nextDueMillis < nextDue)) {
                     nextDue = one.nextDueMillis;
@@ -590,7 +737,7 @@ public final class RedisBroker implements Broker {
                 num(sweep ? SWEEP_AFTER_TIMEOUTS * settings.visibilityTimeout().toMillis() : 0));
     }
 
-    private PollOutcome decodePollReply(List<Object> reply, List<Keys.Shard> shards) {
+    private PollOutcome decodePollReply(List<Object> reply, List<Keys.Shard> shards, RecordsRead records) {
         shards.forEach(s -> grouped.add(s.base()));
         if (reply == null || reply.size() < 2) {
             throw new IllegalStateException("unexpected reply from poll.lua: " + reply);
@@ -599,7 +746,7 @@ public final class RedisBroker implements Broker {
         List<Delivery> deliveries = new ArrayList<>();
         if (reply.get(1) instanceof List<?> entries) {
             for (Object entry : entries) {
-                Delivery d = decodeScriptEntry(entry, shards);
+                Delivery d = decodeScriptEntry(entry, shards, records);
                 if (d != null) {
                     deliveries.add(d);
                 }
@@ -609,7 +756,7 @@ public final class RedisBroker implements Broker {
     }
 
     /** {queue index, level offset, entry id, id, body, prio, delivery count}; anything else is logged and left to be reclaimed. */
-    private Delivery decodeScriptEntry(Object entry, List<Keys.Shard> shards) {
+    private Delivery decodeScriptEntry(Object entry, List<Keys.Shard> shards, RecordsRead records) {
         if (entry instanceof List<?> f && f.size() == 7 && f.get(0) instanceof Long q && f.get(1) instanceof Long k
                 && f.get(2) instanceof byte[] eid && f.get(3) instanceof byte[] id && f.get(4) instanceof byte[] body
                 && f.get(5) instanceof byte[] prio && f.get(6) instanceof Long count
@@ -618,7 +765,7 @@ public final class RedisBroker implements Broker {
             String stream = shard.stream(settings.priorityLevels() - 1 - k.intValue());
             touched.add(stream);
             int deliveries = (int) Math.max(1, Math.min(Integer.MAX_VALUE, count));
-            return new Delivery(shard.queue(), text(id), body, priority(prio), deliveries, new Receipt(stream, text(eid)),
+            return new Delivery(shard.queue(), text(id), body, priority(prio), deliveries, new Receipt(stream, text(eid), records),
                     deliveries > settings.maxDeliveries());
         }
         log.error("Ignoring an entry from poll.lua that is not {{queue, level, entry id, id, body, prio, count}}: {}", entry);
@@ -628,16 +775,22 @@ public final class RedisBroker implements Broker {
     /** A blocking XREADGROUP in flight, and how to turn its reply into deliveries. */
     private final class BlockingRead {
         final CompletableFuture<List<StreamMessage<String, byte[]>>> reply;
+        /** The reply, and the MGET of its records sent on the event loop as it came in (see "Records read ahead"). */
+        final CompletableFuture<EntriesRead> withRecords;
         final Map<String, String> queueOfStream;
 
-        BlockingRead(CompletableFuture<List<StreamMessage<String, byte[]>>> reply, Map<String, String> queueOfStream) {
+        BlockingRead(CompletableFuture<List<StreamMessage<String, byte[]>>> reply, StatefulConnection<String, byte[]> connection,
+                     Map<String, String> queueOfStream) {
             this.reply = reply;
+            this.withRecords = reply == null ? null : recordKeyPrefix == null ? reply.thenApply(m -> new EntriesRead(m, null))
+                    : reply.thenApply(m -> new EntriesRead(m, readRecords(connection, idsOfEntries(m))));
             this.queueOfStream = queueOfStream;
         }
 
         List<Delivery> await(long waitMs) throws InterruptedException {
             try {
-                return decode(reply.get(waitMs, TimeUnit.MILLISECONDS));
+                EntriesRead read = withRecords.get(waitMs, TimeUnit.MILLISECONDS);
+                return decode(read.messages(), read.records());
             } catch (ExecutionException e) {
                 Throwable cause = Scripts.unwrap(e.getCause());
                 throw cause instanceof RedisException re ? re : new RedisException(cause);
@@ -652,14 +805,14 @@ public final class RedisBroker implements Broker {
             // not on the event loop that completes the reply: giving back waits for Redis, whose replies that loop reads
             reply.whenCompleteAsync((r, failure) -> {
                 try {
-                    decode(r == null ? List.of() : r).forEach(RedisBroker.this::giveBackUnseen);
+                    decode(r == null ? List.of() : r, null).forEach(RedisBroker.this::giveBackUnseen);
                 } finally {
                     giveBack(connection);
                 }
             });
         }
 
-        List<Delivery> decode(List<StreamMessage<String, byte[]>> messages) {
+        List<Delivery> decode(List<StreamMessage<String, byte[]>> messages, RecordsRead records) {
             List<Delivery> deliveries = new ArrayList<>(messages.size());
             for (StreamMessage<String, byte[]> m : messages) {
                 String queue = queueOfStream.get(m.getStream());
@@ -683,10 +836,14 @@ public final class RedisBroker implements Broker {
                 }
                 int count = Math.max(1, prior + 1);
                 deliveries.add(new Delivery(queue, text(id), body, priority(fields.get("prio")), count,
-                        new Receipt(m.getStream(), m.getId()), count > settings.maxDeliveries()));
+                        new Receipt(m.getStream(), m.getId(), records), count > settings.maxDeliveries()));
             }
             return deliveries;
         }
+    }
+
+    /** A stream read's entries, and the MGET of their records that followed it, or null. */
+    private record EntriesRead(List<StreamMessage<String, byte[]>> messages, RecordsRead records) {
     }
 
     /**
@@ -723,7 +880,7 @@ public final class RedisBroker implements Broker {
         if (messages.isEmpty() && failure != null) {
             throw failure;
         }
-        return new BlockingRead(null, queueOfStream).decode(messages);
+        return new BlockingRead(null, connection, queueOfStream).decode(messages, readRecords(connection, idsOfEntries(messages)));
     }
 
     /** How many entries a plain read asks of {@code stream}: all of {@code max} but one for each other stream if busy. */
@@ -764,7 +921,7 @@ public final class RedisBroker implements Broker {
                         XReadArgs.Builder.block(blockMs).count(blockingCount(shards, max)),
                         offsets.toArray(StreamOffset[]::new))
                 .toCompletableFuture();
-        return new BlockingRead(reply, queueOfStream);
+        return new BlockingRead(reply, connection, queueOfStream);
     }
 
     /**
@@ -812,7 +969,7 @@ public final class RedisBroker implements Broker {
                     reads.remove(i);
                     giveBack(read.connection);
                     try {
-                        got.addAll(read.read.decode(read.read.reply.join()));
+                        got.addAll(read.read.decode(read.read.reply.join(), null));
                     } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
                         Throwable cause = Scripts.unwrap(e);
                         failure = cause instanceof RedisException re ? re : new RedisException(cause);

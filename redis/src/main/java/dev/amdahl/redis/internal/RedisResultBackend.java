@@ -2,6 +2,7 @@ package dev.amdahl.redis.internal;
 
 import dev.amdahl.TaskState;
 import dev.amdahl.spi.AckingStore;
+import dev.amdahl.spi.RecordsReadAhead;
 import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.Delivery;
 import dev.amdahl.spi.Claims;
@@ -35,6 +36,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -78,7 +81,7 @@ import org.slf4j.LoggerFactory;
  * {@code callbacks}, one thread, which also runs the callbacks. A watcher fires at most once ({@link TaskWatchers}).
  */
 public final class RedisResultBackend implements ResultBackend, IdempotencyKeys, Claims, RevocationFeed, UpdateFeed, WorkerRegistry,
-        AckingStore {
+        AckingStore, RecordsReadAhead {
 
     private static final Logger log = LoggerFactory.getLogger(RedisResultBackend.class);
 
@@ -172,10 +175,13 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
 
     // ---------------------------------------------------------------- store and acknowledge
 
-    /** Not on a cluster, where results and streams are in other slots, nor with {@code wait-replicas}, which WAITs per master. */
+    /**
+     * Neither AckingStore nor RecordsReadAhead on a cluster, where results and streams are in other slots, nor with
+     * {@code wait-replicas}, which WAITs per master.
+     */
     @Override
     public <C extends Capability> Optional<C> capability(Class<C> type) {
-        if (type == AckingStore.class && (keys.cluster() || settings.waitReplicas() > 0)) {
+        if ((type == AckingStore.class || type == RecordsReadAhead.class) && (keys.cluster() || settings.waitReplicas() > 0)) {
             return Optional.empty();
         }
         return ResultBackend.super.capability(type);
@@ -220,6 +226,67 @@ public final class RedisResultBackend implements ResultBackend, IdempotencyKeys,
             return kept;
         }
         return storeAllUnlessFinalByScript(records, acks);
+    }
+
+    // ---------------------------------------------------------------- records read ahead
+
+    /**
+     * A Redis broker's, on the Redis and database this backend is on (as for {@link #acknowledges}): switches its reading
+     * of this backend's records with each read on (see {@link RedisBroker}, "Records read ahead"), unless it reads
+     * another backend's already.
+     */
+    @Override
+    public boolean readsAheadFor(Broker broker) {
+        return acknowledges(broker) && ((RedisBroker) broker).readRecordsAhead(keys.result(""));
+    }
+
+    /**
+     * The MGETs the deliveries' receipts carry, waited for (they left with the reads: in flight or in) and decoded as
+     * {@link #getAll} decodes. A delivery whose MGET failed, was of another prefix, or found a value that is not a record
+     * is left out: the worker reads it itself.
+     */
+    @Override
+    public ReadAhead readAhead(List<Delivery> deliveries) {
+        String prefix = keys.result("");
+        Set<String> read = new HashSet<>();
+        Map<String, TaskRecord> found = new HashMap<>();
+        Map<RedisBroker.RecordsRead, List<KeyValue<String, byte[]>>> replies = new IdentityHashMap<>();
+        for (Delivery d : deliveries) {
+            if (!(d.receipt() instanceof RedisBroker.Receipt receipt) || receipt.records() == null
+                    || !receipt.records().keyPrefix.equals(prefix)) {
+                continue;
+            }
+            RedisBroker.RecordsRead records = receipt.records();
+            int at = records.position(d.messageId());
+            if (at < 0) {
+                continue;
+            }
+            List<KeyValue<String, byte[]>> values = replies.computeIfAbsent(records, r -> {
+                try {
+                    return r.values(settings.commandTimeout().toMillis());
+                } catch (RuntimeException e) {
+                    log.debug("the records read ahead could not be taken; the worker reads them itself", e);
+                    return List.of();
+                }
+            });
+            if (at >= values.size()) {
+                continue;
+            }
+            KeyValue<String, byte[]> kv = values.get(at);
+            if (!kv.hasValue()) {
+                read.add(d.messageId());
+                continue;
+            }
+            TaskRecord record;
+            try {
+                record = RecordValue.decode(kv.getValue());
+            } catch (RuntimeException e) {
+                continue;   // the worker's own read hears what is wrong with it
+            }
+            read.add(d.messageId());
+            found.put(d.messageId(), record);
+        }
+        return new ReadAhead(read, found);
     }
 
     /**
