@@ -12,6 +12,7 @@ import dev.amdahl.spi.Claims;
 import dev.amdahl.spi.Delivery;
 import dev.amdahl.spi.IdempotencyKeys;
 import dev.amdahl.spi.OutboundMessage;
+import dev.amdahl.spi.RecordsReadAhead;
 import dev.amdahl.spi.ProviderContext;
 import dev.amdahl.spi.Registration;
 import dev.amdahl.spi.ResultBackend;
@@ -198,6 +199,70 @@ public abstract class ResultBackendContractTest {
             clock.advance(visibility.plusSeconds(5));
             assertThat(broker.poll(List.of(queue), ids.size(), Duration.ofMillis(300))).isEmpty();
             assertThat(broker.depth(queue)).isZero();
+        } finally {
+            broker.purge(queue);
+            broker.close();
+        }
+    }
+
+    /** Polls {@code queue} of {@code broker} until {@code count} deliveries came, or ten seconds passed. */
+    private static List<Delivery> pollFor(Broker broker, String queue, int count) throws InterruptedException {
+        List<Delivery> deliveries = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (deliveries.size() < count && System.nanoTime() < deadline) {
+            deliveries.addAll(broker.poll(List.of(queue), count - deliveries.size(), Duration.ofMillis(500)));
+        }
+        return deliveries;
+    }
+
+    /**
+     * {@link RecordsReadAhead}, on the broker beside the backend ({@link #createBroker}): a delivery carries the record
+     * stored before its poll, as {@code getAll} reads it; one whose task has no record carries a read that found none;
+     * a redelivery carries its own read, made after it was handed out, not the earlier delivery's.
+     */
+    @Test
+    void recordsReadAheadCarryWhatGetAllReadsAndARedeliveryItsOwnRead() throws Exception {
+        RecordsReadAhead ahead = capability(RecordsReadAhead.class);
+        if (ahead == null) {
+            return;
+        }
+        MutableClock clock = new MutableClock(Instant.now());
+        Broker broker = createBroker(clock, Duration.ofSeconds(30));
+        String queue = "contract-read-ahead-" + UUID.randomUUID();
+        try {
+            assertThat(ahead.readsAheadFor(broker)).as(backend + " reads ahead for the broker beside it, " + broker).isTrue();
+            String stored = newId();
+            String unstored = newId();
+            TaskRecord storedRecord = success(stored, "\"stored before the poll\"");
+            backend.store(storedRecord);
+            broker.publishAll(queue, List.of(OutboundMessage.of(stored, stored.getBytes()),
+                    OutboundMessage.of(unstored, unstored.getBytes())));
+
+            List<Delivery> first = pollFor(broker, queue, 2);
+
+            assertThat(first).extracting(Delivery::messageId).containsExactlyInAnyOrder(stored, unstored);
+            RecordsReadAhead.ReadAhead carried = ahead.readAhead(first);
+            assertThat(carried.read()).containsExactlyInAnyOrder(stored, unstored);
+            assertThat(carried.records()).containsOnlyKeys(stored);
+            assertThat(carried.records().get(stored)).isEqualTo(backend.getAll(List.of(stored)).get(stored))
+                    .isEqualTo(storedRecord);
+
+            // given back, then a record stored: the redelivery's read is made after it was handed out again
+            Delivery firstOfUnstored = first.stream().filter(d -> d.messageId().equals(unstored)).findFirst().orElseThrow();
+            broker.ack(first.stream().filter(d -> d.messageId().equals(stored)).findFirst().orElseThrow());
+            broker.requeue(firstOfUnstored);
+            TaskRecord later = success(unstored, "\"stored after the first delivery\"");
+            backend.store(later);
+            List<Delivery> again = pollFor(broker, queue, 1);
+
+            assertThat(again).singleElement().satisfies(d -> {
+                assertThat(d.messageId()).isEqualTo(unstored);
+                assertThat(d.redelivered()).isTrue();
+            });
+            RecordsReadAhead.ReadAhead redelivered = ahead.readAhead(again);
+            assertThat(redelivered.read()).containsExactly(unstored);
+            assertThat(redelivered.records()).containsExactly(Map.entry(unstored, later));
+            broker.ackAll(again);
         } finally {
             broker.purge(queue);
             broker.close();

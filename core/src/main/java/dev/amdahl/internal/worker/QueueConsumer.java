@@ -13,6 +13,7 @@ import dev.amdahl.internal.wire.Wire;
 import dev.amdahl.observe.TaskOutcome;
 import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.Delivery;
+import dev.amdahl.spi.RecordsReadAhead;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.TaskError;
 import dev.amdahl.spi.TaskRecord;
@@ -20,6 +21,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -39,7 +41,15 @@ import org.slf4j.LoggerFactory;
  *       when the message they came from is redelivered); a task already final (its result stored before a
  *       crash lost the ack, or revoked) is acknowledged without running. First deliveries are read too: a second
  *       message reusing the id of a finished task is treated as a redelivery (acked unrun). That is one
- *       {@code getAll} per polled batch, amortised over the batch.</li>
+ *       {@code getAll} per polled batch, amortised over the batch; none where the broker brought the records
+ *       with the deliveries ({@link RecordsReadAhead}), for the tasks whose records it brought.</li>
+ *   <li><b>A record read ahead is used only with a complete revocation feed.</b> It was read when the broker
+ *       handed the delivery out, before the task was tracked for revocations: a revocation stored in between is
+ *       in neither that read nor (if the feed brought it before the tracking) the tracked task. With a complete
+ *       feed it is in {@link Revocations#heard}, which is consulted for every carried read that is not final;
+ *       without one the consumer reads the record itself, after the tracking, as {@link Revocations} requires.
+ *       A carried read is used only for the task its delivery names (the decoded message's id is the
+ *       delivery's message id, and the record's task id is that id).</li>
  *   <li><b>Exhausted deliveries are reported, not run.</b> The delivery the broker hands out past its maximum
  *       ({@link Delivery#exhausted()}) stores FAILURE with {@link ErrorType#DELIVERIES_EXHAUSTED} for whoever
  *       waits on the task, then is rejected with the same reason; a malformed one is rejected as any malformed
@@ -84,6 +94,9 @@ final class QueueConsumer {
     private final Placement placement;
     /** Reads back the arguments that travelled by reference; {@code null} where none can. */
     private final ByReference references;
+    /** The backend's reads that come with this broker's deliveries; {@code null} where they do not. */
+    private final RecordsReadAhead readAhead;
+    private final ThrottledLog readAheadFailures = ThrottledLog.warnings(log);
 
     QueueConsumer(WorkerOptions options, Broker broker, ResultBackend backend, Clock clock, PrefetchSlots slots, BooleanSupplier closing,
                   Settlement settlement, Revocations revocations, Limits limits, Runs runs, WorkerRecords records,
@@ -105,6 +118,8 @@ final class QueueConsumer {
         this.limits = limits;
         this.runs = runs;
         this.records = records;
+        // asked once: the backend may switch the broker's reading ahead on here, for the broker's life
+        this.readAhead = backend.capability(RecordsReadAhead.class).filter(r -> r.readsAheadFor(broker)).orElse(null);
         this.thread = new Thread(this::consume, "amdahl-consumer-" + name);
     }
 
@@ -207,15 +222,29 @@ final class QueueConsumer {
         boolean feedComplete = revocations.feedComplete();
         // every message's record is read, in one call for the batch: a redelivery, a retry or workflow step published
         // again when the message it came from was redelivered, and a message reusing a finished task's id (another
-        // client, a replayed message) all arrive for a task that may be final already
+        // client, a replayed message) all arrive for a task that may be final already. What the broker brought with
+        // the deliveries is not read again; it is older than the tracking, so only with a complete feed (see above)
+        RecordsReadAhead.ReadAhead carried = feedComplete && readAhead != null ? carried(runnable) : RecordsReadAhead.ReadAhead.none();
+        boolean[] fromCarried = new boolean[messages.size()];
         List<String> toRead = new ArrayList<>(messages.size());
-        for (TaskMessage m : messages) {
-            toRead.add(m.id());
+        Map<String, TaskRecord> carriedRecords = new HashMap<>();
+        for (int i = 0; i < messages.size(); i++) {
+            TaskMessage m = messages.get(i);
+            String messageId = runnable.get(i).messageId();
+            TaskRecord r = carried.records().get(m.id());
+            if (m.id().equals(messageId) && carried.read().contains(messageId) && (r == null || r.taskId().equals(m.id()))) {
+                fromCarried[i] = true;
+                if (r != null) {
+                    carriedRecords.put(m.id(), r);
+                }
+            } else {
+                toRead.add(m.id());
+            }
         }
         Map<String, TaskRecord> known;
         Map<String, ByReference.Resolution> resolved;
         try {
-            known = backend.getAll(toRead);
+            known = toRead.isEmpty() ? Map.of() : backend.getAll(toRead);
             resolved = references == null ? Map.of() : references.resolve(messages);
         } catch (RuntimeException e) {
             unreachable.log("read", "worker " + name + ": the result backend is unreachable; giving " + messages.size()
@@ -236,8 +265,15 @@ final class QueueConsumer {
         for (int i = 0; i < messages.size(); i++) {
             Delivery d = runnable.get(i);
             TaskMessage m = messages.get(i);
-            TaskRecord existing = known.get(m.id());
-            if (existing == null && feedComplete) {
+            TaskRecord existing = fromCarried[i] ? carriedRecords.get(m.id()) : known.get(m.id());
+            if (fromCarried[i] && (existing == null || !existing.state().isReady())) {
+                // read before the tracking: a revocation stored since reached the feed before the tracking (heard
+                // here) or after it (the tracked task hears it)
+                TaskRecord heard = revocations.heard(m.id());
+                if (heard != null) {
+                    existing = heard;
+                }
+            } else if (existing == null && feedComplete) {
                 // not dead: the read can find no record for a task whose revocation the feed brought, when the REVOKED
                 // record expired or was forgotten since (the feed keeps the last revocations, as Celery keeps revoked
                 // ids) or is not readable yet (a feed that outran the store). The revocation still holds
@@ -325,6 +361,20 @@ final class QueueConsumer {
             }
         }
         toRun.forEach(Runnable::run);
+    }
+
+    /**
+     * The reads the broker brought with {@code batch}; none where taking them fails (a bug, or a backend that broke its
+     * word to make no round trip): the consumer then reads those records itself, which is never wrong.
+     */
+    private RecordsReadAhead.ReadAhead carried(List<Delivery> batch) {
+        try {
+            return readAhead.readAhead(batch);
+        } catch (RuntimeException e) {
+            readAheadFailures.log("read-ahead", "worker " + name + ": taking the records read ahead for " + batch.size()
+                    + " message(s) failed; reading them from the result backend instead", e);
+            return RecordsReadAhead.ReadAhead.none();
+        }
     }
 
     /**
