@@ -5,6 +5,7 @@ import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.Claims;
 import dev.amdahl.spi.IdempotencyKeys;
 import dev.amdahl.spi.ProviderContext;
+import dev.amdahl.spi.RecordsReadAhead;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.RevocationFeed;
 import dev.amdahl.spi.UpdateFeed;
@@ -37,7 +38,7 @@ class PostgresResultBackendContractIT extends ResultBackendContractTest {
     @Override
     protected Set<Class<? extends ResultBackend.Capability>> expectedCapabilities() {
         return Set.of(IdempotencyKeys.class, Claims.class, RevocationFeed.class, UpdateFeed.class, WorkerRegistry.class,
-                AckingStore.class);
+                AckingStore.class, RecordsReadAhead.class);
     }
 
     @Override

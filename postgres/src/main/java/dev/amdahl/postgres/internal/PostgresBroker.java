@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.postgresql.PGConnection;
@@ -88,8 +89,25 @@ public final class PostgresBroker implements Broker {
     /** System.nanoTime() of this client's last reclaim of lapsed leases, by the queues polled; see {@link #claim}. */
     private final ConcurrentHashMap<List<String>, Long> lastReclaim = new ConcurrentHashMap<>();
 
-    /** A delivery's handle: its row, the token of the lease it was claimed under, and its count then. */
-    record Receipt(long id, UUID token, int deliveries) {
+    /**
+     * The results table whose records the claims read with their messages ({@link PostgresResultBackend}'s
+     * read-ahead), or null while none asked: set once, by {@link #readRecordsFrom}, and kept for this client's life.
+     */
+    private final AtomicReference<String> readsFrom = new AtomicReference<>();
+
+    /**
+     * A delivery's handle: its row, the token of the lease it was claimed under, its count then, and the read of its
+     * task's record that its claim made, or null where the claim read none.
+     */
+    record Receipt(long id, UUID token, int deliveries, Read read) {
+    }
+
+    /**
+     * A claim's read of a results table's row by the message's id: the row's state, bytes and expiry as the claiming
+     * statement saw them, all null where it found no row. Raw, for the backend to decode and to judge the expiry by
+     * its own clock, as its reads do.
+     */
+    record Read(String table, String state, byte[] record, Instant expiresAt) {
     }
 
     public PostgresBroker(PostgresSettings settings, Clock clock) {
@@ -302,12 +320,19 @@ public final class PostgresBroker implements Broker {
 
     private List<Delivery> claimFrom(Connection c, String queue, int max, Timestamp at, Timestamp leaseUntil, UUID token)
             throws SQLException {
-        String sql = "with picked as (select id from " + schema + ".messages"
+        String results = readsFrom.get();
+        String pick = "with picked as (select id from " + schema + ".messages"
                 + " where queue = ? and lease_until is null and due_at <= ?"
-                + " order by priority desc, due_at, id limit ? for update skip locked)"
-                + " update " + schema + ".messages m set deliveries = m.deliveries + 1, lease_until = ?, lease_token = ?"
-                + " from picked where m.id = picked.id"
+                + " order by priority desc, due_at, id limit ? for update skip locked)";
+        String update = "update " + schema + ".messages m set deliveries = m.deliveries + 1, lease_until = ?,"
+                + " lease_token = ? from picked where m.id = picked.id"
                 + " returning m.id, m.message_id, m.body, m.priority, m.deliveries, m.due_at";
+        // Read ahead, the record read rides in the claim: a primary-key probe of the results table per claimed row,
+        // in the statement's snapshot, which holds every record committed before the message became ready for this
+        // claim (a row the snapshot does not show ready is not picked). The expiry goes back raw: the backend judges it.
+        String sql = results == null ? pick + " " + update
+                : pick + ", claimed as (" + update + ") select c.*, r.state, r.record, r.expires_at from claimed c"
+                + " left join " + results + " r on r.task_id = c.message_id";
         record Row(Delivery delivery, Timestamp due) {
         }
         List<Row> rows = new ArrayList<>();
@@ -320,7 +345,12 @@ public final class PostgresBroker implements Broker {
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     int deliveries = r.getInt(5);
-                    Receipt receipt = new Receipt(r.getLong(1), token, deliveries);
+                    Read read = null;
+                    if (results != null) {
+                        Timestamp expires = r.getTimestamp(9);
+                        read = new Read(results, r.getString(7), r.getBytes(8), expires == null ? null : expires.toInstant());
+                    }
+                    Receipt receipt = new Receipt(r.getLong(1), token, deliveries, read);
                     held.add(receipt);
                     rows.add(new Row(new Delivery(queue, r.getString(2), r.getBytes(3), r.getShort(4), deliveries, receipt,
                             deliveries > settings.maxDeliveries()), r.getTimestamp(6)));
@@ -423,6 +453,19 @@ public final class PostgresBroker implements Broker {
      */
     boolean sharesDatabaseWith(PostgresSettings other) {
         return !closed.get() && settings.jdbcUrl().equals(other.jdbcUrl()) && java.util.Objects.equals(settings.user(), other.user());
+    }
+
+    /**
+     * From now on, every claim of this client reads the row of each claimed message's task in {@code resultsTable}
+     * (a {@link PostgresResultBackend}'s, of a client of {@code backend}) and hands it out in the delivery's receipt.
+     * True when the claims read that table from now on: the first table asked for, of a database this broker
+     * {@linkplain #sharesDatabaseWith shares}, is the one kept; a second is refused.
+     */
+    boolean readRecordsFrom(String resultsTable, PostgresSettings backend) {
+        if (resultsTable.equals(readsFrom.get())) {
+            return true;
+        }
+        return sharesDatabaseWith(backend) && (readsFrom.compareAndSet(null, resultsTable) || resultsTable.equals(readsFrom.get()));
     }
 
     /** The table a statement acknowledging this broker's deliveries deletes from. */

@@ -7,6 +7,7 @@ import dev.amdahl.spi.Broker;
 import dev.amdahl.spi.Claims;
 import dev.amdahl.spi.Delivery;
 import dev.amdahl.spi.IdempotencyKeys;
+import dev.amdahl.spi.RecordsReadAhead;
 import dev.amdahl.spi.Registration;
 import dev.amdahl.spi.ResultBackend;
 import dev.amdahl.spi.RevocationFeed;
@@ -77,7 +78,7 @@ import org.slf4j.LoggerFactory;
  * expired. A watcher fires at most once ({@link TaskWatchers}).
  */
 public final class PostgresResultBackend implements ResultBackend, IdempotencyKeys, Claims, RevocationFeed, UpdateFeed,
-        WorkerRegistry, AckingStore {
+        WorkerRegistry, AckingStore, RecordsReadAhead {
 
     private static final Logger log = LoggerFactory.getLogger(PostgresResultBackend.class);
 
@@ -348,6 +349,48 @@ public final class PostgresResultBackend implements ResultBackend, IdempotencyKe
             chunk.sort(Comparator.comparing(TaskRecord::taskId));
         }
         return out;
+    }
+
+    // ---------------------------------------------------------------- reads ahead
+
+    /**
+     * A broker of the same database, reached as the same user, as for {@link #acknowledges}: its claims read this
+     * backend's {@code results} from now on (see {@code PostgresBroker.claimFrom}), unless another backend's table
+     * was asked for first.
+     */
+    @Override
+    public boolean readsAheadFor(Broker broker) {
+        return broker instanceof PostgresBroker b && b.readRecordsFrom(schema + ".results", settings);
+    }
+
+    /**
+     * The reads the deliveries' receipts carry, judged as {@link #read} judges a row: expired by this client's clock
+     * now, absent; bytes that are not the row's record, left out (logged), so the worker reads them itself.
+     */
+    @Override
+    public ReadAhead readAhead(List<Delivery> deliveries) {
+        String table = schema + ".results";
+        Instant now = clock.instant();
+        Set<String> read = new HashSet<>();
+        Map<String, TaskRecord> records = new HashMap<>();
+        for (Delivery d : deliveries) {
+            if (!(d.receipt() instanceof PostgresBroker.Receipt receipt) || receipt.read() == null
+                    || !receipt.read().table().equals(table)) {
+                continue;
+            }
+            PostgresBroker.Read row = receipt.read();
+            String id = d.messageId();
+            if (row.state() == null || row.record() == null || row.expiresAt() == null || !row.expiresAt().isAfter(now)) {
+                read.add(id);
+                continue;
+            }
+            TaskRecord record = decode(id, row.state(), row.record());
+            if (record != null) {
+                read.add(id);
+                records.put(id, record);
+            }
+        }
+        return read.isEmpty() ? ReadAhead.none() : new ReadAhead(read, records);
     }
 
     // ---------------------------------------------------------------- reads
