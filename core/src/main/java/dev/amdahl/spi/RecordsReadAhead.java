@@ -24,9 +24,12 @@ import java.util.Set;
  *   <li>{@link #readsAheadFor} is true only for a broker whose deliveries will carry reads made in this backend's
  *       store, from that call on (the backend may switch the broker's reading on in it), and stays true for the
  *       broker's life.</li>
- *   <li>A delivery carries a read of the record of the task its message id names, made after the broker handed that
- *       delivery out (claimed it), never before: so a record stored before the claim is in it. A read belongs to its
- *       delivery alone; a later delivery of the same message carries its own or none.</li>
+ *   <li>A delivery carries a read of the record of the task its message id names, made no earlier than the broker
+ *       began to hand that delivery out (to claim it): so a record stored before the claim is in it. One stored while
+ *       the claim is being made may not be (PostgreSQL's claim reads in its statement's snapshot: a lapsed lease's
+ *       consumer storing just as the message is claimed again); the task then runs again, as at-least-once delivery
+ *       allows. A read belongs to its delivery alone; a later delivery of the same message carries its own or
+ *       none.</li>
  *   <li>{@link #readAhead} answers, for the deliveries given, which carried a read ({@link ReadAhead#read}, by message
  *       id) and the records those reads found ({@link ReadAhead#records}, by task id), decoded as {@link
  *       ResultBackend#getAll} decodes them; a carried record that does not decode is left out of both, so the worker
