@@ -21,7 +21,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -227,17 +226,12 @@ final class QueueConsumer {
         RecordsReadAhead.ReadAhead carried = feedComplete && readAhead != null ? carried(runnable) : RecordsReadAhead.ReadAhead.none();
         boolean[] fromCarried = new boolean[messages.size()];
         List<String> toRead = new ArrayList<>(messages.size());
-        Map<String, TaskRecord> carriedRecords = new HashMap<>();
         for (int i = 0; i < messages.size(); i++) {
             TaskMessage m = messages.get(i);
             String messageId = runnable.get(i).messageId();
             TaskRecord r = carried.records().get(m.id());
-            if (m.id().equals(messageId) && carried.read().contains(messageId) && (r == null || r.taskId().equals(m.id()))) {
-                fromCarried[i] = true;
-                if (r != null) {
-                    carriedRecords.put(m.id(), r);
-                }
-            } else {
+            fromCarried[i] = m.id().equals(messageId) && carried.read().contains(messageId) && (r == null || r.taskId().equals(m.id()));
+            if (!fromCarried[i]) {
                 toRead.add(m.id());
             }
         }
@@ -265,7 +259,7 @@ final class QueueConsumer {
         for (int i = 0; i < messages.size(); i++) {
             Delivery d = runnable.get(i);
             TaskMessage m = messages.get(i);
-            TaskRecord existing = fromCarried[i] ? carriedRecords.get(m.id()) : known.get(m.id());
+            TaskRecord existing = fromCarried[i] ? carried.records().get(m.id()) : known.get(m.id());
             if (fromCarried[i] && (existing == null || !existing.state().isReady())) {
                 // read before the tracking: a revocation stored since reached the feed before the tracking (heard
                 // here) or after it (the tracked task hears it)
