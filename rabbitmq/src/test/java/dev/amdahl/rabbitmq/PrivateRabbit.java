@@ -188,29 +188,37 @@ final class PrivateRabbit implements AutoCloseable, BeforeAllCallback, AfterAllC
         command.add(Files.isExecutable(DEBIAN_SERVER) ? DEBIAN_SERVER.toString() : "rabbitmq-server");
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(output().toFile()));
-        Map<String, String> env = builder.environment();
-        // a RABBITMQ_ or ERL_ setting of the test's own environment (ERL_FLAGS, RABBITMQ_CONFIG_FILE...) must not
-        // leak into this node
-        env.keySet().removeIf(name -> name.startsWith("RABBITMQ_") || name.startsWith("ERL_"));
-        env.put("HOME", dir.toString());
+        Map<String, String> env = nodeEnvironment(builder);
         env.put("RABBITMQ_NODENAME", nodeName);
         env.put("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1");
         env.put("RABBITMQ_NODE_PORT", Integer.toString(port));
         env.put("RABBITMQ_DIST_PORT", Integer.toString(distributionPort));
-        env.put("RABBITMQ_CONF_ENV_FILE", dir.resolve("rabbitmq-env.conf").toString());
         env.put("RABBITMQ_CONFIG_FILE", dir.resolve("rabbitmq.conf").toString());
         env.put("RABBITMQ_ADVANCED_CONFIG_FILE", dir.resolve("advanced.config").toString());
         env.put("RABBITMQ_ENABLED_PLUGINS_FILE", dir.resolve("enabled_plugins").toString());
         env.put("RABBITMQ_MNESIA_BASE", dir.resolve("mnesia").toString());
         env.put("RABBITMQ_LOG_BASE", dir.resolve("log").toString());
         env.put("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-kernel inet_dist_use_interface {127,0,0,1}");
-        env.put("ERL_EPMD_ADDRESS", "127.0.0.1");
         long began = System.nanoTime();
         process = builder.start();
         Await.until(START_TIMEOUT, "RabbitMQ node " + nodeName + " to accept guest on 127.0.0.1:" + port + " (its logs: "
                 + output() + ", " + dir.resolve("log") + ")", this::acceptsGuest);
         LOG.info("RabbitMQ node {} up on 127.0.0.1:{} in {} ms", nodeName, port,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
+    }
+
+    /**
+     * {@code builder}'s environment made this node's, for the server and for rabbitmqctl alike: no RABBITMQ_ or ERL_
+     * setting of the test's own environment (ERL_FLAGS, RABBITMQ_CONFIG_FILE...) leaks in; HOME is the node's
+     * directory, where its cookie is; its own (empty) rabbitmq-env.conf rather than the system's; epmd on loopback.
+     */
+    private Map<String, String> nodeEnvironment(ProcessBuilder builder) {
+        Map<String, String> env = builder.environment();
+        env.keySet().removeIf(name -> name.startsWith("RABBITMQ_") || name.startsWith("ERL_"));
+        env.put("HOME", dir.toString());
+        env.put("RABBITMQ_CONF_ENV_FILE", dir.resolve("rabbitmq-env.conf").toString());
+        env.put("ERL_EPMD_ADDRESS", "127.0.0.1");
+        return env;
     }
 
     private boolean acceptsGuest() {
@@ -298,12 +306,7 @@ final class PrivateRabbit implements AutoCloseable, BeforeAllCallback, AfterAllC
         Path ctl = DEBIAN_SERVER.resolveSibling("rabbitmqctl");
         ProcessBuilder builder = new ProcessBuilder(Files.isExecutable(ctl) ? ctl.toString() : "rabbitmqctl", "-q", "-n",
                 nodeName, "stop").redirectErrorStream(true);
-        Map<String, String> env = builder.environment();
-        env.keySet().removeIf(name -> name.startsWith("RABBITMQ_") || name.startsWith("ERL_"));
-        // the node's cookie is in its HOME; the CLI reaches it through the same epmd
-        env.put("HOME", dir.toString());
-        env.put("RABBITMQ_CONF_ENV_FILE", dir.resolve("rabbitmq-env.conf").toString());
-        env.put("ERL_EPMD_ADDRESS", "127.0.0.1");
+        nodeEnvironment(builder);
         Process ctlProcess = builder.start();
         String said = new String(ctlProcess.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         if (!ctlProcess.waitFor(60, TimeUnit.SECONDS) || ctlProcess.exitValue() != 0) {
