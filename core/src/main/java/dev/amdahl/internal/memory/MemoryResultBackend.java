@@ -49,8 +49,11 @@ import java.util.function.Consumer;
  *   <li><b>Memory is bounded by the time to live.</b> Records and counters live {@code resultTtl} after their last
  *       write, as on Redis. Reads check the time themselves, so nothing expired is ever returned; the memory is
  *       released by a sweep over every record and counter, run by the write that brings the writes since the last
- *       sweep to as many as there are entries (at least {@value #SWEEP_EVERY_MIN}), and not before the earliest life
- *       the last sweep left can have ended: each write pays for at most about one entry looked at, and nothing but
+ *       sweep to as many as the entries that sweep left (at least {@value #SWEEP_EVERY_MIN}), and not before the
+ *       earliest life the last sweep left can have ended. A sweep looks at what the last one left and at most one new
+ *       entry per write since: each write pays for at most about two entries looked at. (Not "as many writes as
+ *       entries now": where each write brings a new entry, as one task's one record does, the writes since a sweep
+ *       never catch up with the entries it left plus theirs, and no sweep would ever run again.) Nothing but
  *       the entries themselves is kept to find them, so a record {@link #forget forgotten} costs nothing more. A task
  *       with neither a record nor a watcher has no entry.</li>
  * </ul>
@@ -78,6 +81,8 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
     private final Map<String, Instant> counterLife = new ConcurrentHashMap<>();
     /** Writes since the last sweep of expired records and counters; see the class comment. */
     private final AtomicLong writesSinceSweep = new AtomicLong();
+    /** Entries the last sweep left (records and counters), which the writes since must match before the next. */
+    private volatile int entriesAfterSweep;
     /**
      * Before this time ({@link Clock#millis()}) no record or counter can have expired: the earliest life the last sweep
      * left, or that sweep's (at first this backend's creation's) time plus {@code resultTtl}, which every later write
@@ -172,14 +177,15 @@ public final class MemoryResultBackend implements ResultBackend, IdempotencyKeys
     }
 
     /**
-     * Counts a write; the one that makes the writes since the last sweep as many as the entries sweeps them, once
-     * something may have expired.
+     * Counts a write; the one that makes the writes since the last sweep as many as the entries that sweep left sweeps
+     * them, once something may have expired.
      */
     private void wrote() {
         long writes = writesSinceSweep.incrementAndGet();
         if (writes >= SWEEP_EVERY_MIN && clock.millis() >= nothingExpiresBefore
-                && writes >= records.size() + counters.size() && writesSinceSweep.compareAndSet(writes, 0)) {
+                && writes >= entriesAfterSweep && writesSinceSweep.compareAndSet(writes, 0)) {
             sweep();
+            entriesAfterSweep = size();
         }
     }
 

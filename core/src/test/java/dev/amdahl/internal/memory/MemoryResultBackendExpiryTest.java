@@ -52,6 +52,24 @@ class MemoryResultBackendExpiryTest {
     }
 
     @Test
+    void steadyTrafficOfNewTasksKeepsOnlyAboutTheTimeToLivesWorthOfRecords() {
+        // one record per task, as a worker stores them: each write brings a new entry, an hour of it at 2,000 a minute
+        int perMinute = 2_000;
+        for (int minute = 0; minute < 60; minute++) {
+            for (int i = 0; i < perMinute; i++) {
+                backend.store(success("m" + minute + "-" + i));
+            }
+            clock.advance(Duration.ofMinutes(1));
+        }
+        int live = 10 * perMinute;
+        assertTrue(backend.size() <= 2 * live + perMinute,
+                "an hour of tasks with a 10-minute time to live holds " + backend.size() + " entries, expected about "
+                        + live + " (the last 10 minutes' records) and at most twice that");
+        assertTrue(backend.get("m59-0").isPresent(), "the last minute's records are kept");
+        assertFalse(backend.get("m40-0").isPresent(), "records older than their time to live read as absent");
+    }
+
+    @Test
     void aRecordWrittenAgainLivesFromItsLastWrite() {
         backend.store(TaskRecord.pending("a", "t"));
         clock.advance(Duration.ofMinutes(8));
