@@ -80,7 +80,13 @@ class WorkerFaultsIT {
                         assertThat(e.errorType()).contains(ErrorType.DELIVERIES_EXHAUSTED);
                         assertThat(e.remoteMessage()).contains("delivered 2 time(s) without an outcome being stored", "crashed or was killed", "lost its lease");
                     });
+            // the caller hears the failure from its stored record, which can come a moment before the dead letter is
+            // listed (seen in CI under load: an empty list right after the failure)
             List<DeadLetter> dead = client.broker().deadLetters(WorkerOptions.DEFAULT_QUEUE, 10);
+            for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); dead.isEmpty() && System.nanoTime() < until; ) {
+                Thread.sleep(50);
+                dead = client.broker().deadLetters(WorkerOptions.DEFAULT_QUEUE, 10);
+            }
             assertThat(dead).extracting(DeadLetter::messageId).containsExactly(f.id());
             assertThat(dead.get(0).reason()).contains("delivered 2 time(s)");
         } finally {
